@@ -18,8 +18,15 @@ const MAX_BUILDINGS_PER_COMPOUND = 14;
 /** The compound outline for a block: the convex block scaled towards its centroid. */
 export function compoundRing(block: Block, scale = 0.8): XY[] {
   const [cx, cy] = block.centroid;
-  return block.ring.map(([x, y]) => [cx + (x - cx) * scale, cy + (y - cy) * scale] as XY);
+  const scaled = block.ring.map(([x, y]) => [cx + (x - cx) * scale, cy + (y - cy) * scale] as XY);
+  // Very short Voronoi edges would fold over once rounded to 6 decimals: drop their end points.
+  const kept: XY[] = [scaled[0]!];
+  for (const p of scaled.slice(1, -1)) if (Math.hypot(p[0] - kept.at(-1)![0], p[1] - kept.at(-1)![1]) >= MIN_EDGE_M) kept.push(p);
+  while (kept.length > 3 && Math.hypot(kept.at(-1)![0] - kept[0]![0], kept.at(-1)![1] - kept[0]![1]) < MIN_EDGE_M) kept.pop();
+  return [...kept, kept[0]!];
 }
+
+const MIN_EDGE_M = 2;
 
 const TYPES = [
   { weight: 0.55, width: [34, 60], depth: [12, 16], gap: [16, 24], floors: [6, 18] },
@@ -60,7 +67,19 @@ export function placeBuildings(random: Random, compound: XY[]): BuildingShape[] 
       result.push({ ring: [...corners, corners[0]!], floors: random.int(type.floors[0], type.floors[1]), footprint: width * depth });
     }
   }
+  if (result.length === 0) {
+    // A compound too small or odd for the rows still has one low building in its middle.
+    const side = Math.min(12, (maxU - minU) / 3, (maxV - minV) / 3);
+    const [cu, cv] = toUV(centroidOf(compound));
+    const corners = ([[-1, -1], [1, -1], [1, 1], [-1, 1]] as const).map(([a, b]) => fromUV([cu + (a * side) / 2, cv + (b * side) / 2]));
+    result.push({ ring: [...corners, corners[0]!], floors: random.int(2, 4), footprint: side * side });
+  }
   return result;
+}
+
+function centroidOf(ring: readonly XY[]): XY {
+  const open = ring.slice(0, -1);
+  return [open.reduce((s, p) => s + p[0], 0) / open.length, open.reduce((s, p) => s + p[1], 0) / open.length];
 }
 
 function longestEdgeAngle(ring: readonly XY[]): number {

@@ -63,7 +63,7 @@ export function generateGeography(random: Random, district: UnitFeature, divisio
     const streetTotals = zero();
     communityCodes.forEach((communityCode, ci) => {
       const communityCells = communityRegions[ci]!;
-      const gridRegions = ordered(partitionCells(communityCells, graph, Array(gridCounts.get(communityCode)!).fill(1)), (cells) => mean(cells.map((c) => blocks[c]!.centroid)));
+      const gridRegions = ordered(partitionCells(communityCells, graph, Array(gridCounts.get(communityCode)!).fill(1)), (cells) => labelPoint(cells) as XY);
       const communityTotals = zero();
       const communityName = shortCommunityName(divisions.get(communityCode)!.name);
       gridRegions.forEach((gridCells, gi) => {
@@ -84,9 +84,9 @@ export function generateGeography(random: Random, district: UnitFeature, divisio
 
   /** Compounds and buildings of one grid, with the grid's households spread over its buildings. */
   function addGrid(gridCode: string, cells: readonly number[]): Counts {
-    const compounds = ordered([...cells], (c) => blocks[c]!.centroid).map((cell) => {
+    const compounds = ordered([...cells], (c) => toLngLat(blocks[c]!.centroid)).map((cell) => {
       const ring = compoundRing(blocks[cell]!);
-      return { ring, buildings: ordered(placeBuildings(buildingRandom, ring), (b) => mean(b.ring.slice(0, 4))) };
+      return { ring, buildings: ordered(placeBuildings(buildingRandom, ring), (b) => toLngLat(mean(b.ring.slice(0, 4)))) };
     });
     const buildings = compounds.flatMap((c) => c.buildings);
     const households = peopleRandom.int(300, 500);
@@ -131,16 +131,17 @@ function gridCountsPerCommunity(random: Random): Map<string, number> {
 }
 
 /**
- * Orders items north→south in rows, west→east within a row (DESIGN.md §1 numbering). Rows are
- * bands as tall as the typical spacing between items, so slight north-south jitter stays in its row.
+ * Orders items north→south in rows, west→east within a row (DESIGN.md §1 numbering). A row is a
+ * band as tall as a typical item (√(extent area / count)), so slight jitter stays in its row.
  */
 export function ordered<T>(items: readonly T[], at: (item: T) => XY): T[] {
   if (items.length < 2) return [...items];
   const points = items.map(at);
   const ys = points.map((p) => p[1]);
   const xs = points.map((p) => p[0]);
-  const spread = Math.max(Math.max(...ys) - Math.min(...ys), Math.max(...xs) - Math.min(...xs));
-  const band = Math.max(spread / Math.sqrt(items.length), 1);
+  const width = Math.max(...xs) - Math.min(...xs);
+  const height = Math.max(...ys) - Math.min(...ys);
+  const band = Math.sqrt((Math.max(width, height / 10) * Math.max(height, width / 10)) / items.length) || 1;
   const top = Math.max(...ys);
   return items
     .map((item, i) => ({ item, row: Math.floor((top - points[i]![1]) / band), x: points[i]![0] }))

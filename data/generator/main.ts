@@ -10,7 +10,7 @@ import { SEED } from './config.ts';
 import { generateGeography, type Division } from './geography.ts';
 import { generateOrganisation } from './organisation.ts';
 import { createRandom } from './random.ts';
-import { serializeCollection, serializeJson } from './serialize.ts';
+import { serializeCollection, serializeJson } from '../../server/src/store/geojson-text.ts';
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 

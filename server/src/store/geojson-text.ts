@@ -1,4 +1,4 @@
-/** Stable, diff-friendly JSON: one feature per line, key order as built. */
+/** Stable, diff-friendly GeoJSON/JSON text: one feature per line, key order as built. */
 export function serializeCollection(features: readonly unknown[]): string {
   return `{"type":"FeatureCollection","features":[\n${features.map((f) => JSON.stringify(f)).join(',\n')}\n]}\n`;
 }
