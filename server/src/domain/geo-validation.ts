@@ -36,6 +36,8 @@ export interface ValidationOptions {
   fromDatum?: Datum;
   /** Overlaps, gaps and overhangs smaller than this many square metres are survey noise. */
   toleranceM2?: number;
+  /** …and so are slivers thinner than this many metres on average (rounding along a shared edge). */
+  sliverWidthM?: number;
 }
 
 export interface ValidationResult {
@@ -47,6 +49,7 @@ export interface ValidationResult {
 }
 
 const DEFAULT_TOLERANCE_M2 = 10;
+const DEFAULT_SLIVER_WIDTH_M = 0.5;
 const ADMIN_LEVELS: readonly UnitLevel[] = ['street', 'community', 'grid', 'compound', 'building'];
 
 export function validateGeographyFile(text: string, options: ValidationOptions): ValidationResult {
@@ -69,7 +72,7 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
     return done([]);
   }
 
-  const tolerance = options.toleranceM2 ?? DEFAULT_TOLERANCE_M2;
+  const tolerance: Tolerance = { area: options.toleranceM2 ?? DEFAULT_TOLERANCE_M2, width: options.sliverWidthM ?? DEFAULT_SLIVER_WIDTH_M };
   const units: UnitFeature[] = [];
   const seen = new Set<string>();
   features.forEach((raw: unknown, index) => {
@@ -106,8 +109,8 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
   const datum = suspectDatum(units, leaving, referenceByCode, options.district);
   if (datum) report('datum-suspect', '#file', datum);
   for (const unit of leaving) {
-    const outside = areaOf(safeDifference(unit, options.district));
-    if (outside > tolerance) report('outside-district', unit.properties.code, `${describe(unit)} extends ${fmtArea(outside)} outside the district outline`);
+    const outside = significantArea(safeDifference(unit, options.district), tolerance);
+    if (outside > 0) report('outside-district', unit.properties.code, `${describe(unit)} extends ${fmtArea(outside)} outside the district outline`);
   }
 
   for (const level of ADMIN_LEVELS) {
@@ -116,10 +119,12 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
     for (const unit of layer) {
       const parent = parentOf(unit);
       if (!parent || parent.properties.level === 'district') continue;
+      // Installed streets are re-derived from imported communities, so they are no constraint.
+      if (parent.properties.level === 'street' && !byCode.has(parent.properties.code)) continue;
       // Compounds and buildings are measured only when a vertex leaves the parent (thousands of them).
       if ((level === 'compound' || level === 'building') && verticesOf(unit).every((p) => containsPoint(polygonsOf(parent), p))) continue;
-      const overhang = areaOf(safeDifference(unit, parent));
-      if (overhang > tolerance) report('outside-parent', unit.properties.code, `${describe(unit)} extends ${fmtArea(overhang)} outside its ${parent.properties.level} ${parent.properties.code}`);
+      const overhang = significantArea(safeDifference(unit, parent), tolerance);
+      if (overhang > 0) report('outside-parent', unit.properties.code, `${describe(unit)} extends ${fmtArea(overhang)} outside its ${parent.properties.level} ${parent.properties.code}`);
     }
   }
 
@@ -132,8 +137,8 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
     const union = cover.length === 1 ? cover[0]! : turf.union(turf.featureCollection(cover));
     const uncovered = union ? safeDifference(community, union) : community;
     for (const piece of pieces(uncovered)) {
-      const area = turf.area(piece);
-      if (area <= tolerance) continue;
+      const area = significantArea(piece, tolerance);
+      if (area === 0) continue;
       const [lng, lat] = turf.pointOnFeature(piece).geometry.coordinates;
       report('gap', code, `community ${code} has a gap of ${fmtArea(area)} not covered by any grid, near ${lng!.toFixed(5)},${lat!.toFixed(5)}`);
     }
@@ -209,7 +214,7 @@ function geometryProblem(geometry: Polygon | MultiPolygon | null | undefined): s
 }
 
 /** Pairs of same-level units whose shared area is above the tolerance. */
-function checkOverlaps(layer: readonly UnitFeature[], tolerance: number, report: (kind: IssueKind, feature: string, message: string) => void): void {
+function checkOverlaps(layer: readonly UnitFeature[], tolerance: Tolerance, report: (kind: IssueKind, feature: string, message: string) => void): void {
   if (layer.length < 2) return;
   const boxes = layer.map((u) => turf.bbox(u));
   const index = new Flatbush(layer.length);
@@ -220,8 +225,8 @@ function checkOverlaps(layer: readonly UnitFeature[], tolerance: number, report:
     for (const j of index.search(minX, minY, maxX, maxY)) {
       if (j <= i) continue;
       const b = layer[j]!;
-      const shared = areaOf(turf.intersect(turf.featureCollection([a, b])));
-      if (shared > tolerance) {
+      const shared = significantArea(turf.intersect(turf.featureCollection([a, b])), tolerance);
+      if (shared > 0) {
         report('overlap', a.properties.code, `${describe(a)} overlaps ${describe(b)} by ${fmtArea(shared)}`);
       }
     }
@@ -277,8 +282,21 @@ function pieces(f: Feature<Polygon | MultiPolygon> | null): Feature<Polygon>[] {
   return f.geometry.type === 'Polygon' ? [f as Feature<Polygon>] : f.geometry.coordinates.map((c) => turf.polygon(c));
 }
 
-function areaOf(f: Feature<Polygon | MultiPolygon> | null): number {
-  return f ? turf.area(f) : 0;
+interface Tolerance {
+  area: number;
+  width: number;
+}
+
+/** Area of the pieces that are neither tiny nor slivers (mean width 2·area/perimeter below the limit). */
+function significantArea(f: Feature<Polygon | MultiPolygon> | null, tolerance: Tolerance): number {
+  let total = 0;
+  for (const piece of pieces(f)) {
+    const area = turf.area(piece);
+    if (area <= tolerance.area) continue;
+    const perimeter = turf.length(turf.polygonToLine(piece), { units: 'meters' });
+    if ((2 * area) / perimeter > tolerance.width) total += area;
+  }
+  return total;
 }
 
 function countLevels(units: readonly UnitFeature[]): Partial<Record<UnitLevel, number>> {
