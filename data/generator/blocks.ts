@@ -5,7 +5,7 @@
  * each block becomes a compound (小区).
  */
 import { Delaunay } from 'd3-delaunay';
-import type { Random } from './random.ts';
+import type { Random } from '../../server/src/domain/random.ts';
 import type { XY } from './projection.ts';
 
 export interface Block {

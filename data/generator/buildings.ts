@@ -3,7 +3,7 @@
  * centre, leaving room for the roads between blocks; buildings are rectangles in rows aligned with
  * the block's longest side, kept only where all four corners fall inside the (convex) compound.
  */
-import type { Random } from './random.ts';
+import type { Random } from '../../server/src/domain/random.ts';
 import type { XY } from './projection.ts';
 import type { Block } from './blocks.ts';
 

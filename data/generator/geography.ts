@@ -13,7 +13,7 @@ import { COMMUNITIES_BY_STREET, CORE_SHAPE, DEMONSTRATION_COMMUNITIES, TOTAL_GRI
 import { chineseNumber, createCompoundNamer } from './names.ts';
 import { mean, nearestTo, partitionCells, type CellGraph } from './partition.ts';
 import { toLngLat, type XY } from './projection.ts';
-import type { Random } from './random.ts';
+import type { Random } from '../../server/src/domain/random.ts';
 
 export interface Division {
   code: string;

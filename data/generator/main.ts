@@ -9,7 +9,7 @@ import type { UnitFeature } from '../../server/src/contract/geo.ts';
 import { SEED } from './config.ts';
 import { generateGeography, type Division } from './geography.ts';
 import { generateOrganisation } from './organisation.ts';
-import { createRandom } from './random.ts';
+import { createRandom } from '../../server/src/domain/random.ts';
 import { serializeCollection, serializeJson } from '../../server/src/store/geojson-text.ts';
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -2,7 +2,7 @@
  * Synthetic names. People are obviously fictitious ("陈某辰": surname + 某 + a cyclical
  * character), so no real person is ever shown; places get plausible compound names.
  */
-import type { Random } from './random.ts';
+import type { Random } from '../../server/src/domain/random.ts';
 
 const SURNAMES = [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤'];
 const MARKS = [...'甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥春夏秋冬梅兰竹菊东南西北'];

@@ -7,7 +7,7 @@ import { partyOrgIdOf, type GeographyData, type PartyOrg, type Person, type Unit
 import type { Organisation, PairedUnit, ServiceCenter, SocialOrganisation, Volunteer } from '../../server/src/contract/org.ts';
 import { DEMONSTRATION_COMMUNITIES } from './config.ts';
 import { personName } from './names.ts';
-import type { Random } from './random.ts';
+import type { Random } from '../../server/src/domain/random.ts';
 
 export const COUNTS = {
   pairedUnits: 228,

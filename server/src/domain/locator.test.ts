@@ -1,6 +1,6 @@
 import * as turf from '@turf/turf';
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../../data/generator/random.ts';
+import { createRandom } from './random.ts';
 import { readGeographySet } from '../store/geography-files.ts';
 import { DEMO_GEOGRAPHY_DIR } from '../cli/geo-file.ts';
 import type { UnitFeature } from '../contract/geo.ts';

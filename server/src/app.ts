@@ -1,0 +1,180 @@
+/**
+ * createApp(config, deps) builds the whole server — store, services, HTTP API, Socket.IO feed,
+ * sweeps — and returns it unstarted; main.ts listens. Tests call it with port 0 and a fake clock.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { join } from 'node:path';
+import express from 'express';
+import helmet from 'helmet';
+import { pino, type Logger } from 'pino';
+import { Server } from 'socket.io';
+import type { Config } from './config.ts';
+import { DEMO_ACCOUNTS, ensureAccounts, simulatorAccounts } from './demo-users.ts';
+import { createGeography, type Geography } from './domain/geography.ts';
+import { createSlaClock } from './domain/sla.ts';
+import { authRouter } from './http/auth.ts';
+import { authenticate, errorHandler } from './http/common.ts';
+import { geographyRouter } from './http/geography.ts';
+import { incidentsRouter } from './http/incidents.ts';
+import { tasksRouter } from './http/tasks.ts';
+import { createMetrics } from './metrics.ts';
+import { createBroadcaster, type Broadcaster, type TypedServer } from './realtime/broadcaster.ts';
+import { registerFeed } from './realtime/feed.ts';
+import { createTokenService, hashPassword } from './security.ts';
+import { createIncidentService, type Clock, type IncidentService } from './services/incidents.ts';
+import { createIndicatorService } from './services/indicators.ts';
+import { createTaskService, type TaskService } from './services/tasks.ts';
+import { installedGeographyDir, readGeographySet } from './store/geography-files.ts';
+import { createSqliteIncidentRepository } from './store/incidents-repo.ts';
+import { createWriter, openDatabase, type Db, type Writer } from './store/sqlite.ts';
+import { createSqliteTaskRepository } from './store/tasks-repo.ts';
+import { createSqliteUserRepository, type UserRepository } from './store/users-repo.ts';
+import { DEMO_GEOGRAPHY_DIR } from './cli/geo-file.ts';
+
+export interface AppDeps {
+  clock?: Clock;
+  logger?: Logger;
+  /** Start the periodic SLA/task sweep (tests call sweep() themselves). */
+  autoSweep?: boolean;
+}
+
+export interface App {
+  httpServer: HttpServer;
+  io: TypedServer;
+  db: Db;
+  writer: Writer;
+  geography: Geography;
+  users: UserRepository;
+  incidents: IncidentService;
+  tasks: TaskService;
+  broadcaster: Broadcaster;
+  logger: Logger;
+  /** Runs the SLA and task sweeps once (the timer does it every SWEEP_MS). */
+  sweep(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createApp(config: Config, deps: AppDeps = {}): App {
+  const clock = deps.clock ?? { now: () => new Date() };
+  const logger = deps.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'password', 'token'] });
+  const metrics = createMetrics();
+
+  const geoDir = config.geographyDir ?? installedGeographyDir(config.dataDir, DEMO_GEOGRAPHY_DIR);
+  const { geography: geoData, organisation } = readGeographySet(geoDir);
+  const geography = createGeography(geoData, organisation.partyOrgs);
+
+  const db = openDatabase(config.dbFile);
+  const writer = createWriter(db, (size, ms) => {
+    metrics.commitBatch.observe(size);
+    metrics.commitSeconds.observe(ms / 1000);
+  });
+  const users = createSqliteUserRepository(db);
+  const tokens = createTokenService(users.tokenSecret(), config.tokenTtlSeconds);
+  const at = clock.now().toISOString();
+  if (config.demo) {
+    ensureAccounts(users, DEMO_ACCOUNTS, config.demoPassword, at);
+    ensureAccounts(users, simulatorAccounts(geography), config.demoPassword, at);
+  } else if (config.adminPassword) {
+    if (users.byUsername('admin')) users.setPassword('admin', hashPassword(config.adminPassword));
+    else ensureAccounts(users, DEMO_ACCOUNTS.filter((a) => a.role === 'admin'), config.adminPassword, at);
+  }
+
+  const httpServer = createServer();
+  const io: TypedServer = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: 256 * 1024,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+  });
+
+  // The broadcaster needs indicators, which need the services, which publish to the broadcaster.
+  let broadcaster: Broadcaster | undefined;
+  const incidents = createIncidentService({
+    repo: createSqliteIncidentRepository(db), writer, geography, clock,
+    sla: createSlaClock(config.sla, config.calendar, config.slaTimeScale), amberAt: config.sla.amberAt,
+    publisher: { incidentChanged: (i) => (metrics.incidentEvents.inc(), broadcaster?.incidentChanged(i)) },
+    duplicate: config.duplicate,
+    onSlaBreach: () => metrics.slaBreaches.inc(),
+  });
+  const tasks = createTaskService({
+    repo: createSqliteTaskRepository(db), writer, geography, organisation, clock,
+    publisher: { taskChanged: (t) => broadcaster?.taskChanged(t) },
+  });
+  const indicators = createIndicatorService({ geography, organisation, incidents, tasks, clock, maxAgeMs: config.indicatorsEveryMs });
+  broadcaster = createBroadcaster({
+    io, clock, tickMs: config.broadcastTickMs, indicatorsEveryMs: config.indicatorsEveryMs, historySize: 500,
+    indicatorsFor: (scope) => indicators.forScope(scope),
+    invalidateIndicators: (scope) => indicators.invalidate(scope),
+    onDelivered: (n) => metrics.deltas.inc(n),
+  });
+  registerFeed(io, {
+    tokens, users, geography, incidents, tasks, indicators, broadcaster, clock,
+    logError: (err, context) => logger.error({ err }, context),
+  });
+  io.on('connection', (socket) => {
+    metrics.connections.inc();
+    socket.on('disconnect', () => metrics.connections.dec());
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'], connectSrc: ["'self'"], workerSrc: ["'self'", 'blob:'], objectSrc: ["'none'"],
+        baseUri: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"],
+      },
+    },
+  }));
+  app.get('/healthz', (_req, res) => {
+    db.prepare('SELECT 1').get();
+    res.json({ status: 'ok', time: clock.now().toISOString(), incidents: incidents.workingSet().length });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(express.json({ limit: '64kb' }));
+  const api = express.Router();
+  const requireUser = authenticate(tokens, users, clock);
+  api.use(authRouter({ users, tokens, clock }, requireUser));
+  api.use(requireUser);
+  api.use(incidentsRouter(incidents, (ms) => metrics.ingestSeconds.observe(ms / 1000)));
+  api.use(tasksRouter(tasks));
+  api.use(geographyRouter(geography, organisation, indicators));
+  app.use('/api', api);
+  app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'not-found', message: 'no such API route' } }));
+  if (existsSync(join(config.clientDir, 'index.html'))) {
+    app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));
+    app.get('/{*splat}', (_req, res) => res.sendFile(join(config.clientDir, 'index.html')));
+  }
+  app.use(errorHandler(logger));
+  httpServer.on('request', app);
+
+  const sweep = async (): Promise<void> => {
+    await incidents.sweep();
+    await tasks.sweep();
+  };
+  let sweeping = false;
+  const timer = deps.autoSweep === false ? null : setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweep().catch((err) => logger.error({ err }, 'sweep failed')).finally(() => (sweeping = false));
+  }, config.sweepMs);
+  timer?.unref();
+
+  return {
+    httpServer, io, db, writer, geography, users, incidents, tasks, broadcaster, logger, sweep,
+    async close() {
+      if (timer) clearInterval(timer);
+      broadcaster?.flush();
+      broadcaster?.close();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      writer.flush();
+      db.close();
+    },
+  };
+}

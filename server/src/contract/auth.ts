@@ -1,0 +1,29 @@
+/** Roles, users and login (DESIGN.md §4). */
+import { z } from 'zod';
+
+export const ROLES = ['wall', 'leader', 'dispatcher', 'gridworker', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Readonly<Record<Role, string>> = {
+  wall: '大屏', leader: '领导', dispatcher: '派遣员', gridworker: '网格员', admin: '管理员',
+};
+
+export interface User {
+  id: string;
+  username: string;
+  name: string;
+  role: Role;
+  /** Unit code the user's view and powers are limited to (431103 = the whole district). */
+  scope: string;
+}
+
+export const loginSchema = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(256),
+}).strict();
+
+export interface LoginResult {
+  token: string;
+  user: User;
+  expiresAt: string;
+}

@@ -1,0 +1,198 @@
+/**
+ * Incident contract (DESIGN.md §2): stages of the closed loop, actions, classes, sources,
+ * priorities, the incident as the client sees it, and the zod schemas for every input.
+ */
+import { z } from 'zod';
+
+/** Stages of the closed loop, in order, then the side exits. */
+export const STAGES = [
+  'reported', // 上报
+  'accepted', // 受理
+  'registered', // 立案
+  'dispatched', // 派遣
+  'handling', // 处置
+  'handled', // 反馈
+  'verified', // 核查
+  'closed', // 结案
+  'evaluated', // 评价
+  'rejected', // 不予立案
+  'shelved', // 挂账
+  'merged', // 重复上报，并入已有案件
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
+  reported: '上报', accepted: '受理', registered: '立案', dispatched: '派遣', handling: '处置', handled: '反馈',
+  verified: '核查', closed: '结案', evaluated: '评价', rejected: '不予立案', shelved: '挂账', merged: '已合并',
+};
+
+/** Stages after which a case counts as finished. */
+export const FINISHED_STAGES: readonly Stage[] = ['closed', 'evaluated', 'rejected', 'shelved', 'merged'];
+export const isOpenStage = (stage: Stage): boolean => !FINISHED_STAGES.includes(stage);
+
+export const ACTIONS = [
+  'accept', 'register', 'reject', 'dispatch', 'return', 'start', 'feedback', 'verify', 'close', 'evaluate',
+  'extend', 'shelve', 'supervise',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const ACTION_LABELS: Readonly<Record<Action, string>> = {
+  accept: '受理', register: '立案', reject: '不予立案', dispatch: '派遣', return: '回退', start: '开始处置', feedback: '处置反馈',
+  verify: '核查', close: '结案', evaluate: '评价', extend: '延期', shelve: '挂账', supervise: '督办',
+};
+
+/** Event types recorded on the timeline besides the user actions. */
+export const SYSTEM_EVENTS = ['report', 'duplicate', 'sla-amber', 'sla-red', 'escalate'] as const;
+export type TimelineType = Action | (typeof SYSTEM_EVENTS)[number];
+
+export const CLASS_GROUPS = {
+  事件: ['市容环境', '宣传广告', '施工管理', '街面秩序', '突发事件'],
+  部件: ['公用设施', '交通设施', '市容环境设施', '园林绿化设施'],
+  社会治理: ['矛盾纠纷', '治安隐患', '安全隐患', '民生服务', '特殊人群'],
+} as const;
+export const INCIDENT_CLASSES = Object.values(CLASS_GROUPS).flat() as IncidentClass[];
+export type IncidentClass = (typeof CLASS_GROUPS)[keyof typeof CLASS_GROUPS][number];
+
+export const SOURCES = ['网格员巡查', '12345热线', '群众随手拍', '视频监控', '部门转办'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export const PRIORITIES = ['一般', '紧急', '重大'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export type SlaState = 'ok' | 'amber' | 'red';
+
+/** Departments a case can be dispatched to instead of a grid branch. */
+export const DEPARTMENTS = ['区城管局', '区住建局', '区市场监管局', '区公安分局', '区应急管理局', '区生态环境分局', '区交通运输局', '区卫健局'] as const;
+
+/** Escalation levels: the case's owner moves up one level each time a stage clock runs out. */
+export const ESCALATION_LEVELS = ['branch', 'community', 'street', 'district'] as const;
+
+export interface Assignee {
+  kind: 'branch' | 'department';
+  /** Party organisation id (`P` + grid code) or the department's name. */
+  id: string;
+  name: string;
+}
+
+export interface Incident {
+  id: string;
+  class: IncidentClass;
+  priority: Priority;
+  source: Source;
+  stage: Stage;
+  description: string;
+  address: string;
+  lng: number | null;
+  lat: number | null;
+  gridCode: string | null;
+  communityCode: string | null;
+  streetCode: string | null;
+  /** Reported outside every grid (or without a usable place): a dispatcher must place it. */
+  needsManualLocation: boolean;
+  /** The branch suggested by the location, before dispatch. */
+  suggestedAssignee: Assignee | null;
+  assignee: Assignee | null;
+  reporterName: string;
+  reporterPhone: string;
+  photoUrl: string | null;
+  /** The open case this report was linked to as a duplicate. */
+  duplicateOf: string | null;
+  duplicateCount: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  stageEnteredAt: string;
+  /** Deadline of the current stage clock (ISO, UTC), null when no clock runs. */
+  deadline: string | null;
+  slaState: SlaState;
+  supervised: boolean;
+  escalationLevel: number;
+  extensionCount: number;
+  reworkCount: number;
+  returnCount: number;
+  /** How many stage clocks of this case ran out (red); a case closes on time only when this is 0. */
+  lateStages: number;
+  /** User ids who handled it (start/feedback): they may not verify or close it (监管分离). */
+  handlers: string[];
+  closedAt: string | null;
+  closedOnTime: boolean | null;
+  rating: number | null;
+}
+
+export interface TimelineEntry {
+  seq: number;
+  incidentId: string;
+  type: TimelineType;
+  actorId: string;
+  actorName: string;
+  at: string;
+  fromStage: Stage | null;
+  toStage: Stage | null;
+  note: string;
+}
+
+export interface IncidentDetail extends Incident {
+  timeline: TimelineEntry[];
+}
+
+const text = (max: number) => z.string().trim().max(max);
+const coordinate = z.number().finite();
+
+export const reportIncidentSchema = z
+  .object({
+    class: z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]),
+    priority: z.enum(PRIORITIES).default('一般'),
+    source: z.enum(SOURCES),
+    lng: coordinate.min(-180).max(180).optional(),
+    lat: coordinate.min(-90).max(90).optional(),
+    gridCode: z.string().regex(/^\d{15}$/, 'a 15-digit grid code').optional(),
+    address: text(200).default(''),
+    description: text(2000).min(1, 'describe the case'),
+    reporterName: text(50).default(''),
+    reporterPhone: z.string().trim().regex(/^$|^[0-9+\- ]{5,20}$/, 'a phone number').default(''),
+    photoUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+  })
+  .strict()
+  .refine((v) => (v.lng === undefined) === (v.lat === undefined), { message: 'give both lng and lat, or neither', path: ['lng'] });
+export type ReportIncidentInput = z.infer<typeof reportIncidentSchema>;
+
+const base = { version: z.number().int().min(1), note: text(1000).default('') };
+export const incidentActionSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('accept'), ...base }).strict(),
+  z.object({ action: z.literal('register'), ...base }).strict(),
+  z.object({ action: z.literal('reject'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
+  z.object({
+    action: z.literal('dispatch'), ...base,
+    to: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('branch'), gridCode: z.string().regex(/^\d{15}$/) }).strict(),
+      z.object({ kind: z.literal('department'), name: z.enum(DEPARTMENTS) }).strict(),
+    ]).optional(),
+  }).strict(),
+  z.object({ action: z.literal('return'), ...base, note: text(1000).min(1, 'say why it is not yours') }).strict(),
+  z.object({ action: z.literal('start'), ...base }).strict(),
+  z.object({ action: z.literal('feedback'), ...base, note: text(1000).min(1, 'describe what was done') }).strict(),
+  z.object({ action: z.literal('verify'), ...base, pass: z.boolean() }).strict(),
+  z.object({ action: z.literal('close'), ...base }).strict(),
+  z.object({ action: z.literal('evaluate'), ...base, rating: z.number().int().min(1).max(5) }).strict(),
+  z.object({ action: z.literal('extend'), ...base, hours: z.number().int().min(1).max(720), note: text(1000).min(1, 'give the reason') }).strict(),
+  z.object({ action: z.literal('shelve'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
+  z.object({ action: z.literal('supervise'), ...base }).strict(),
+]);
+export type IncidentActionInput = z.infer<typeof incidentActionSchema>;
+
+export const listIncidentsSchema = z
+  .object({
+    stage: z.enum(STAGES).optional(),
+    class: z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    source: z.enum(SOURCES).optional(),
+    scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'a street, community or grid code').optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    open: z.enum(['true', 'false']).optional(),
+    overdue: z.enum(['true', 'false']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+export type ListIncidentsQuery = z.infer<typeof listIncidentsSchema>;

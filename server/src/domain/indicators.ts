@@ -1,0 +1,156 @@
+/**
+ * Indicators for one scope, computed from the live working set (open cases and the last 30 days),
+ * the tasks and the organisation data. Pure: the clock and data are handed in.
+ */
+import type { UnitFeature } from '../contract/geo.ts';
+import { isOpenStage, type Incident, type IncidentClass, type Source, type Stage } from '../contract/incidents.ts';
+import type { Indicators, RankingRow, TrendPoint } from '../contract/indicators.ts';
+import type { Organisation } from '../contract/org.ts';
+import type { Task, TaskState, TaskType } from '../contract/tasks.ts';
+import { inScope } from './workflow.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const SHANGHAI_OFFSET = 8 * HOUR;
+
+/** UTC instant of local (Asia/Shanghai) midnight of the day containing t. */
+export function shanghaiMidnight(t: number): number {
+  return Math.floor((t + SHANGHAI_OFFSET) / DAY) * DAY - SHANGHAI_OFFSET;
+}
+
+export interface IndicatorInput {
+  scope: UnitFeature;
+  /** Child units to rank (empty for a grid). */
+  children: readonly UnitFeature[];
+  incidents: readonly Incident[];
+  tasks: readonly Task[];
+  organisation: Organisation;
+  now: Date;
+}
+
+export function computeIndicators({ scope, children, incidents, tasks, organisation, now }: IndicatorInput): Indicators {
+  const code = scope.properties.code;
+  const t = now.getTime();
+  const mine = incidents.filter((i) => inScope(code, i.gridCode));
+  const today = shanghaiMidnight(t);
+  const monthAgo = t - 30 * DAY;
+  const todays = mine.filter((i) => Date.parse(i.createdAt) >= today);
+  const recent = mine.filter((i) => Date.parse(i.createdAt) >= monthAgo);
+  const todayByStage: Partial<Record<Stage, number>> = {};
+  for (const i of todays) todayByStage[i.stage] = (todayByStage[i.stage] ?? 0) + 1;
+  const open = mine.filter((i) => isOpenStage(i.stage));
+  const classMix: Partial<Record<IncidentClass, number>> = {};
+  const sourceMix: Partial<Record<Source, number>> = {};
+  for (const i of recent) {
+    classMix[i.class] = (classMix[i.class] ?? 0) + 1;
+    sourceMix[i.source] = (sourceMix[i.source] ?? 0) + 1;
+  }
+  const rates = rateSet(recent);
+
+  const weekStart = today - ((new Date(today + SHANGHAI_OFFSET).getUTCDay() + 6) % 7) * DAY;
+  const myTasks = tasks.filter((k) => k.gridCode.startsWith(code));
+  const weekTasks = myTasks.filter((k) => Date.parse(k.endsAt) >= weekStart && Date.parse(k.startsAt) < weekStart + 7 * DAY);
+  const week: Partial<Record<TaskState, number>> = {};
+  const byType: Partial<Record<TaskType, number>> = {};
+  for (const k of weekTasks) {
+    week[k.state] = (week[k.state] ?? 0) + 1;
+    byType[k.type] = (byType[k.type] ?? 0) + 1;
+  }
+  const finished = (week.done ?? 0) + (week.missed ?? 0);
+  const monthTasks = myTasks.filter((k) => k.state === 'done' && Date.parse(k.endsAt) >= monthAgo);
+  const participations = monthTasks.reduce((n, k) => n + k.participants, 0);
+
+  // Community-level facts count for the scope's communities, and for a grid, its own community's.
+  const inCommunityScope = (communityCode: string): boolean => communityCode.startsWith(code) || code.startsWith(communityCode);
+  const teams = organisation.timeBank.teams.filter((tm) => inCommunityScope(tm.communityCode));
+  const teamIds = new Set(teams.map((tm) => tm.id));
+  const volunteers = organisation.timeBank.volunteers.filter((v) => teamIds.has(v.teamId));
+  const volunteerTasks = myTasks.filter((k) => k.type === '志愿服务' && k.state === 'done');
+
+  return {
+    scope: code,
+    scopeName: scope.properties.name,
+    computedAt: now.toISOString(),
+    todayByStage,
+    todayReported: todays.length,
+    todayClosed: mine.filter((i) => i.closedAt && Date.parse(i.closedAt) >= today && (i.stage === 'closed' || i.stage === 'evaluated')).length,
+    open: open.length,
+    overdue: open.filter((i) => i.slaState === 'red').length,
+    amber: open.filter((i) => i.slaState === 'amber').length,
+    supervised: open.filter((i) => i.supervised).length,
+    ...rates,
+    classMix,
+    sourceMix,
+    trend24h: trend(mine, Math.floor(t / HOUR) * HOUR - 23 * HOUR, HOUR, 24),
+    trend30d: trend(mine, today - 29 * DAY, DAY, 30),
+    ranking: children.map((child) => rankRow(child, mine)).sort((a, b) => b.score - a.score || a.code.localeCompare(b.code)),
+    tasks: {
+      week,
+      byType,
+      completionRate: finished ? (week.done ?? 0) / finished : null,
+      activeNow: myTasks.filter((k) => k.state === 'active').length,
+    },
+    party: {
+      partyMembers: scope.properties.partyMembers,
+      participationRate: scope.properties.partyMembers ? participations / scope.properties.partyMembers : null,
+      pairedUnits: organisation.pairedUnits.filter((u) => u.communityCodes.some(inCommunityScope)).length,
+      partTimeMembers: organisation.partTimeMembers.filter((m) => inCommunityScope(m.communityCode)).length,
+      socialOrganisations: organisation.socialOrganisations.filter((o) => inCommunityScope(o.communityCode)).length,
+    },
+    timeBank: {
+      volunteers: volunteers.length,
+      teams: teams.length,
+      hoursDeposited: volunteers.reduce((n, v) => n + v.hoursDeposited, 0) + volunteerTasks.reduce((n, k) => n + k.hours, 0),
+      hoursWithdrawn: volunteers.reduce((n, v) => n + v.hoursWithdrawn, 0),
+      services: volunteers.reduce((n, v) => n + v.services, 0) + volunteerTasks.length,
+    },
+  };
+}
+
+function rateSet(recent: readonly Incident[]): Pick<Indicators, 'closureRate' | 'onTimeRate' | 'reworkRate' | 'extensionRate' | 'meanHandlingHours'> {
+  const accepted = recent.filter((i) => i.stage !== 'rejected' && i.stage !== 'merged');
+  const closed = accepted.filter((i) => i.stage === 'closed' || i.stage === 'evaluated');
+  const verifiedOnce = accepted.filter((i) => i.reworkCount > 0 || ['verified', 'closed', 'evaluated'].includes(i.stage));
+  const dispatched = accepted.filter((i) => i.assignee !== null || ['handling', 'handled', 'verified', 'closed', 'evaluated', 'shelved'].includes(i.stage));
+  const ratio = (a: number, b: number): number | null => (b ? a / b : null);
+  return {
+    closureRate: ratio(closed.length, accepted.length),
+    onTimeRate: ratio(closed.filter((i) => i.closedOnTime).length, closed.length),
+    reworkRate: ratio(verifiedOnce.filter((i) => i.reworkCount > 0).length, verifiedOnce.length),
+    extensionRate: ratio(dispatched.filter((i) => i.extensionCount > 0).length, dispatched.length),
+    meanHandlingHours: closed.length ? closed.reduce((n, i) => n + (Date.parse(i.closedAt!) - Date.parse(i.createdAt)), 0) / closed.length / HOUR : null,
+  };
+}
+
+function trend(incidents: readonly Incident[], start: number, step: number, buckets: number): TrendPoint[] {
+  const points = Array.from({ length: buckets }, (_, k) => ({ at: new Date(start + k * step).toISOString(), reported: 0, closed: 0 }));
+  const bucket = (iso: string | null): TrendPoint | undefined => {
+    if (!iso) return undefined;
+    const k = Math.floor((Date.parse(iso) - start) / step);
+    return k >= 0 && k < buckets ? points[k] : undefined;
+  };
+  for (const i of incidents) {
+    const r = bucket(i.createdAt);
+    if (r) r.reported++;
+    if (i.stage === 'closed' || i.stage === 'evaluated') {
+      const c = bucket(i.closedAt);
+      if (c) c.closed++;
+    }
+  }
+  return points;
+}
+
+function rankRow(unit: UnitFeature, incidents: readonly Incident[]): RankingRow {
+  const code = unit.properties.code;
+  const mine = incidents.filter((i) => i.gridCode?.startsWith(code));
+  const open = mine.filter((i) => isOpenStage(i.stage));
+  const overdue = open.filter((i) => i.slaState === 'red').length;
+  const r = rateSet(mine);
+  const closureRate = r.closureRate ?? 1;
+  const onTimeRate = r.onTimeRate ?? 1;
+  const notOverdue = open.length ? 1 - overdue / open.length : 1;
+  return {
+    code, name: unit.properties.name, open: open.length, overdue, closureRate, onTimeRate,
+    score: Math.round(100 * (0.4 * onTimeRate + 0.3 * closureRate + 0.3 * notOverdue) * 10) / 10,
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * The closed loop as a state machine (DESIGN.md §2): which action moves a case from which stage to
+ * which, who may take it (role, scope, 监管分离), and what it changes. Pure: time, deadlines and
+ * place lookups are handed in.
+ */
+import type { Role, User } from '../contract/auth.ts';
+import { DomainError } from '../contract/errors.ts';
+import {
+  ACTION_LABELS, STAGE_LABELS, isOpenStage, type Action, type Assignee, type Incident, type IncidentActionInput, type Stage,
+} from '../contract/incidents.ts';
+import { DISTRICT_CODE } from '../contract/geo.ts';
+
+interface Rule {
+  from: readonly Stage[] | 'open';
+  roles: readonly Role[];
+  /** The assignee's own people act (gridworker within the assigned grid; dispatchers for departments). */
+  byAssignee?: boolean;
+  /** Whoever handled the case may not take this action. */
+  notByHandler?: boolean;
+}
+
+const RULES: Readonly<Record<Action, Rule>> = {
+  accept: { from: ['reported'], roles: ['dispatcher'] },
+  register: { from: ['accepted'], roles: ['dispatcher'] },
+  reject: { from: ['reported', 'accepted'], roles: ['dispatcher'] },
+  dispatch: { from: ['registered'], roles: ['dispatcher'] },
+  return: { from: ['dispatched'], roles: ['gridworker', 'dispatcher'], byAssignee: true },
+  start: { from: ['dispatched'], roles: ['gridworker', 'dispatcher'], byAssignee: true },
+  feedback: { from: ['handling'], roles: ['gridworker', 'dispatcher'], byAssignee: true },
+  verify: { from: ['handled'], roles: ['dispatcher'], notByHandler: true },
+  close: { from: ['verified'], roles: ['dispatcher'], notByHandler: true },
+  evaluate: { from: ['closed'], roles: ['dispatcher', 'leader'] },
+  extend: { from: ['dispatched', 'handling'], roles: ['dispatcher'] },
+  shelve: { from: ['registered', 'dispatched', 'handling'], roles: ['dispatcher'] },
+  supervise: { from: 'open', roles: ['leader', 'dispatcher'] },
+};
+
+/** Whether a unit code (null: not located) lies inside a user's scope. */
+export function inScope(scope: string, code: string | null): boolean {
+  return scope === DISTRICT_CODE || (code !== null && code.startsWith(scope));
+}
+
+/** Actions the user could take on the case now (for the console's buttons). */
+export function availableActions(incident: Incident, user: User): Action[] {
+  return (Object.keys(RULES) as Action[]).filter((action) => refusal(incident, action, user) === null);
+}
+
+function refusal(incident: Incident, action: Action, user: User): DomainError | null {
+  const rule = RULES[action];
+  if (!rule.roles.includes(user.role)) return new DomainError('forbidden', `${roleName(user)} may not ${ACTION_LABELS[action]}`);
+  if (!inScope(user.scope, incident.gridCode)) return new DomainError('forbidden', `case ${incident.id} is outside your scope`);
+  const from = rule.from === 'open' ? null : rule.from;
+  if (from ? !from.includes(incident.stage) : !isOpenStage(incident.stage)) {
+    return new DomainError('invalid-transition', `cannot ${ACTION_LABELS[action]} a case at stage ${STAGE_LABELS[incident.stage]}`);
+  }
+  if (rule.byAssignee) {
+    const a = incident.assignee;
+    const own = a?.kind === 'branch' ? user.role === 'gridworker' && inScope(user.scope, a.id.slice(1)) : user.role === 'dispatcher';
+    if (!own) return new DomainError('forbidden', `only the assignee (${a?.name ?? 'none'}) may ${ACTION_LABELS[action]}`);
+  }
+  if (rule.notByHandler && incident.handlers.includes(user.id)) {
+    return new DomainError('forbidden', `you handled case ${incident.id}, so you may not ${ACTION_LABELS[action]} it (监管分离)`);
+  }
+  return null;
+}
+
+export interface TransitionContext {
+  now: Date;
+  /** Deadline of the clock for a stage entered now (null when the stage has no clock). */
+  deadlineFor(incident: Incident, stage: Stage): string | null;
+  /** The grid branch of a grid code, for dispatching by code. */
+  branchOf(gridCode: string): Assignee | null;
+}
+
+export interface Transition {
+  next: Incident;
+  fromStage: Stage;
+  toStage: Stage;
+  note: string;
+}
+
+/**
+ * Applies an action after checking version, role, scope, stage and separation of duties.
+ * Throws DomainError (stale-version, forbidden, invalid-transition, bad-request); changes nothing then.
+ */
+export function applyAction(incident: Incident, input: IncidentActionInput, user: User, ctx: TransitionContext): Transition {
+  // Who you are is checked before what you saw: a stranger learns nothing from a version answer.
+  if (!RULES[input.action].roles.includes(user.role) || !inScope(user.scope, incident.gridCode)) throw refusal(incident, input.action, user)!;
+  if (input.version !== incident.version) {
+    throw new DomainError('stale-version', `case ${incident.id} has changed (version ${incident.version}, you sent ${input.version}): reload it`);
+  }
+  const denied = refusal(incident, input.action, user);
+  if (denied) throw denied;
+  const at = ctx.now.toISOString();
+  const next: Incident = { ...incident, version: incident.version + 1, updatedAt: at };
+  const enter = (stage: Stage): void => {
+    next.stage = stage;
+    next.stageEnteredAt = at;
+    next.deadline = ctx.deadlineFor(next, stage);
+    next.slaState = 'ok';
+  };
+  switch (input.action) {
+    case 'accept': enter('accepted'); break;
+    case 'register': enter('registered'); break;
+    case 'reject': enter('rejected'); next.closedAt = at; break;
+    case 'dispatch': {
+      const to = input.to;
+      let assignee: Assignee | null;
+      if (!to) assignee = incident.suggestedAssignee;
+      else if (to.kind === 'department') assignee = { kind: 'department', id: to.name, name: to.name };
+      else {
+        if (!inScope(user.scope, to.gridCode)) throw new DomainError('forbidden', `grid ${to.gridCode} is outside your scope`);
+        assignee = ctx.branchOf(to.gridCode);
+        if (!assignee) throw new DomainError('bad-request', `no grid branch for grid ${to.gridCode}`, { 'to.gridCode': 'unknown grid' });
+      }
+      if (!assignee) throw new DomainError('bad-request', `case ${incident.id} has no location: choose a grid or a department`, { to: 'required' });
+      next.assignee = assignee;
+      next.escalationLevel = 0;
+      enter('dispatched');
+      break;
+    }
+    case 'return': next.assignee = null; next.returnCount++; enter('registered'); break;
+    case 'start': next.handlers = addHandler(incident.handlers, user.id); enter('handling'); break;
+    case 'feedback': next.handlers = addHandler(incident.handlers, user.id); enter('handled'); break;
+    case 'verify':
+      if (input.pass) enter('verified');
+      else {
+        next.reworkCount++;
+        enter('handling'); // 返工
+      }
+      break;
+    case 'close':
+      enter('closed');
+      next.closedAt = at;
+      next.closedOnTime = incident.lateStages === 0;
+      break;
+    case 'evaluate': enter('evaluated'); next.rating = input.rating; break;
+    case 'extend': {
+      const base = Math.max(Date.parse(incident.deadline ?? at), ctx.now.getTime());
+      next.deadline = new Date(base + input.hours * 3_600_000).toISOString();
+      next.slaState = 'ok';
+      next.extensionCount++;
+      break;
+    }
+    case 'shelve': enter('shelved'); next.closedAt = at; break;
+    case 'supervise': next.supervised = true; break;
+  }
+  return { next, fromStage: incident.stage, toStage: next.stage, note: noteOf(input) };
+}
+
+function noteOf(input: IncidentActionInput): string {
+  switch (input.action) {
+    case 'dispatch': return input.note || (input.to?.kind === 'department' ? `派遣至${input.to.name}` : '');
+    case 'verify': return input.note || (input.pass ? '核查通过' : '核查不通过，返工');
+    case 'evaluate': return input.note || `评价 ${input.rating} 星`;
+    case 'extend': return `延期 ${input.hours} 小时：${input.note}`;
+    default: return input.note;
+  }
+}
+
+function addHandler(handlers: readonly string[], id: string): string[] {
+  return handlers.includes(id) ? [...handlers] : [...handlers, id];
+}
+
+function roleName(user: User): string {
+  return `role ${user.role}`;
+}

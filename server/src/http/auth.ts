@@ -1,0 +1,35 @@
+/** POST /api/auth/login and GET /api/me. Login attempts are limited per username and address. */
+import { Router } from 'express';
+import { loginSchema, type LoginResult } from '../contract/auth.ts';
+import { DomainError } from '../contract/errors.ts';
+import { verifyPassword, type TokenService } from '../security.ts';
+import type { Clock } from '../services/incidents.ts';
+import { parseInput } from '../services/validation.ts';
+import type { UserRepository } from '../store/users-repo.ts';
+import { route, user } from './common.ts';
+
+const WINDOW_MS = 5 * 60_000;
+const MAX_FAILURES = 10;
+
+export function authRouter(deps: { users: UserRepository; tokens: TokenService; clock: Clock }, requireUser: import('express').RequestHandler): Router {
+  const router = Router();
+  const failures = new Map<string, number[]>();
+  router.post('/auth/login', route((req, res) => {
+    const { username, password } = parseInput(loginSchema, req.body);
+    const now = deps.clock.now().getTime();
+    const key = `${req.ip}|${username}`;
+    const recent = (failures.get(key) ?? []).filter((t) => now - t < WINDOW_MS);
+    if (recent.length >= MAX_FAILURES) throw new DomainError('rate-limited', 'too many failed logins: wait a few minutes');
+    const record = deps.users.byUsername(username);
+    if (!record || !verifyPassword(password, record.passwordHash)) {
+      failures.set(key, [...recent, now]);
+      throw new DomainError('unauthenticated', 'wrong username or password');
+    }
+    failures.delete(key);
+    const { passwordHash: _, ...plain } = record;
+    const { token, expiresAt } = deps.tokens.issue(plain, deps.clock.now());
+    res.json({ token, user: plain, expiresAt: expiresAt.toISOString() } satisfies LoginResult);
+  }));
+  router.get('/me', requireUser, route((req, res) => res.json({ user: user(req) })));
+  return router;
+}

@@ -1,0 +1,73 @@
+/** Express plumbing shared by the routers: bearer-token auth, role checks, async handlers, error mapping. */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type { Role, User } from '../contract/auth.ts';
+import { DomainError, ERROR_STATUS, type ApiError } from '../contract/errors.ts';
+import type { TokenService } from '../security.ts';
+import type { Clock } from '../services/incidents.ts';
+import type { UserRepository } from '../store/users-repo.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    user?: User;
+  }
+}
+
+export function authenticate(tokens: TokenService, users: UserRepository, clock: Clock): RequestHandler {
+  return (req, _res, next) => {
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const claims = token ? tokens.verify(token, clock.now()) : null;
+    const record = claims ? users.byId(claims.sub) : undefined;
+    if (!record) return next(new DomainError('unauthenticated', token ? 'invalid or expired token: log in again' : 'log in first (Authorization: Bearer <token>)'));
+    const { passwordHash: _, ...user } = record;
+    req.user = user;
+    next();
+  };
+}
+
+/** Only these roles may use the route. */
+export function allow(...roles: Role[]): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.user || !roles.includes(req.user.role)) return next(new DomainError('forbidden', `role ${req.user?.role ?? 'none'} may not do this`));
+    next();
+  };
+}
+
+/** Passes a rejected promise to the error handler (Express 5 does this too; explicit for clarity). */
+export function route(handler: (req: Request, res: Response) => unknown): RequestHandler {
+  return (req, res, next) => {
+    Promise.resolve(handler(req, res)).catch(next);
+  };
+}
+
+export function user(req: Request): User {
+  return req.user!;
+}
+
+/** Maps every error to a status and `{ error: ApiError }`; unexpected ones are logged, not leaked. */
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let status: number;
+    let body: ApiError;
+    if (error instanceof DomainError) {
+      status = ERROR_STATUS[error.code];
+      body = error.toApiError();
+    } else if (isHttpError(error) && error.status === 413) {
+      status = 413;
+      body = { code: 'too-large', message: 'request body too large' };
+    } else if (isHttpError(error) && error.status >= 400 && error.status < 500) {
+      status = 400;
+      body = { code: 'bad-request', message: error.type === 'entity.parse.failed' ? 'body is not valid JSON' : error.message };
+    } else {
+      logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
+      status = 500;
+      body = { code: 'internal', message: 'internal error' };
+    }
+    res.status(status).json({ error: body });
+  };
+}
+
+function isHttpError(e: unknown): e is { status: number; type?: string; message: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { status?: unknown }).status === 'number';
+}

@@ -1,0 +1,61 @@
+/**
+ * /api/geography/:layer (GeoJSON layers for the map) and /api/units/:code (one unit with both
+ * hierarchies: who leads it, its parents and children) and /api/indicators?scope=CODE.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../contract/errors.ts';
+import type { Organisation } from '../contract/org.ts';
+import type { Geography } from '../domain/geography.ts';
+import { inScope } from '../domain/workflow.ts';
+import type { IndicatorService } from '../services/indicators.ts';
+import { parseInput } from '../services/validation.ts';
+import { route, user } from './common.ts';
+
+const LAYERS = ['district', 'streets', 'communities', 'grids', 'compounds', 'buildings', 'labels'] as const;
+
+export function geographyRouter(geography: Geography, organisation: Organisation, indicators: IndicatorService): Router {
+  const router = Router();
+  // Serialised once: the layers are static for the life of the process.
+  const bodies = new Map<string, string>(LAYERS.map((l) => [l, JSON.stringify(l === 'district' ? geography.data.district : geography.data[l])]));
+
+  router.get('/geography/:layer', route((req, res) => {
+    const body = bodies.get(String(req.params.layer));
+    if (!body) throw new DomainError('not-found', `no layer ${req.params.layer}; layers: ${LAYERS.join(', ')}`);
+    res.type('application/geo+json').set('Cache-Control', 'private, max-age=3600').send(body);
+  }));
+
+  router.get('/units/:code', route((req, res) => {
+    const code = String(req.params.code);
+    const unit = geography.unit(code);
+    if (!unit) throw new DomainError('not-found', `no unit ${code}`);
+    const lineage = geography.lineage(code);
+    // A unit is visible to users whose scope contains it or lies inside it (a leader sees the way down).
+    if (!inScope(user(req).scope, code) && !user(req).scope.startsWith(code)) {
+      throw new DomainError('forbidden', `unit ${code} is outside your scope`);
+    }
+    const partyChain = lineage.map((u) => geography.partyOrgOf(u.properties.code)).filter((o) => o !== undefined);
+    res.json({
+      unit: unit.properties,
+      lineage: lineage.map((u) => ({ code: u.properties.code, name: u.properties.name, level: u.properties.level })),
+      children: geography.children(code).map((c) => c.properties),
+      partyOrg: geography.partyOrgOf(code) ?? null,
+      partyChain,
+      serviceCenter: organisation.serviceCenters.find((c) => c.unitCode === code) ?? null,
+      demonstration: organisation.demonstrationSites.filter((d) => d.unitCode === code),
+    });
+  }));
+
+  router.get('/organisation', route((_req, res) => {
+    const { partyOrgs: _, ...rest } = organisation;
+    res.json(rest);
+  }));
+
+  const indicatorQuery = z.object({ scope: z.string().regex(/^431103(\d{3}){0,3}$/).optional() }).strict();
+  router.get('/indicators', route((req, res) => {
+    const { scope = user(req).scope } = parseInput(indicatorQuery, req.query);
+    if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope`);
+    res.json(indicators.forScope(scope));
+  }));
+  return router;
+}

@@ -1,0 +1,127 @@
+/**
+ * Coalescing broadcaster: changes are collected per scope and sent once per tick as one delta per
+ * room, with that scope's next sequence number. Each scope has two rooms, unmasked (`u:CODE`) and
+ * masked (`m:CODE`, the wall), fed the same deltas. Recent deltas are kept for resync.
+ */
+import type { Server } from 'socket.io';
+import { DISTRICT_CODE } from '../contract/geo.ts';
+import type { Incident } from '../contract/incidents.ts';
+import type { Indicators } from '../contract/indicators.ts';
+import type { ClientToServerEvents, Delta, ServerToClientEvents, SocketData } from '../contract/realtime.ts';
+import type { Task } from '../contract/tasks.ts';
+import { maskIncident } from '../domain/masking.ts';
+import type { Clock } from '../services/incidents.ts';
+
+export type TypedServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const roomOf = (scope: string, masked: boolean): string => `${masked ? 'm' : 'u'}:${scope}`;
+
+/** The scopes a change in this grid is visible in: district, street, community, grid. */
+export function scopesOf(gridCode: string | null): string[] {
+  if (!gridCode) return [DISTRICT_CODE];
+  return [DISTRICT_CODE, gridCode.slice(0, 9), gridCode.slice(0, 12), gridCode];
+}
+
+interface ScopeState {
+  seq: number;
+  incidents: Map<string, Incident>;
+  tasks: Map<string, Task>;
+  dirty: boolean;
+  lastIndicatorsAt: number;
+  recent: { delta: Delta; masked: Delta }[];
+}
+
+export interface BroadcasterOptions {
+  io: TypedServer;
+  clock: Clock;
+  tickMs: number;
+  indicatorsEveryMs: number;
+  historySize: number;
+  indicatorsFor(scope: string): Indicators;
+  invalidateIndicators(scope: string): void;
+  onDelivered?(deltas: number, items: number): void;
+}
+
+export type Broadcaster = ReturnType<typeof createBroadcaster>;
+
+export function createBroadcaster(options: BroadcasterOptions) {
+  const { io } = options;
+  const scopes = new Map<string, ScopeState>();
+  const state = (scope: string): ScopeState => {
+    let s = scopes.get(scope);
+    if (!s) scopes.set(scope, (s = { seq: 0, incidents: new Map(), tasks: new Map(), dirty: false, lastIndicatorsAt: 0, recent: [] }));
+    return s;
+  };
+  const watched = (scope: string): boolean => {
+    const rooms = io.sockets.adapter.rooms;
+    return (rooms.get(roomOf(scope, false))?.size ?? 0) + (rooms.get(roomOf(scope, true))?.size ?? 0) > 0;
+  };
+
+  const tick = (): void => {
+    const now = options.clock.now();
+    for (const [scope, s] of scopes) {
+      if (!watched(scope)) {
+        s.incidents.clear();
+        s.tasks.clear();
+        continue;
+      }
+      const indicatorsDue = s.dirty && now.getTime() - s.lastIndicatorsAt >= options.indicatorsEveryMs;
+      if (s.incidents.size === 0 && s.tasks.size === 0 && !indicatorsDue) continue;
+      let indicators: Indicators | null = null;
+      if (indicatorsDue) {
+        options.invalidateIndicators(scope);
+        indicators = options.indicatorsFor(scope);
+        s.dirty = false;
+        s.lastIndicatorsAt = now.getTime();
+      }
+      s.seq++;
+      const incidents = [...s.incidents.values()];
+      const delta: Delta = { scope, seq: s.seq, incidents, tasks: [...s.tasks.values()], indicators, serverTime: now.toISOString() };
+      const masked: Delta = { ...delta, incidents: incidents.map(maskIncident) };
+      s.incidents.clear();
+      s.tasks.clear();
+      s.recent.push({ delta, masked });
+      if (s.recent.length > options.historySize) s.recent.shift();
+      io.to(roomOf(scope, false)).emit('feed:changed', delta);
+      io.to(roomOf(scope, true)).emit('feed:changed', masked);
+      options.onDelivered?.(1, delta.incidents.length + delta.tasks.length);
+    }
+  };
+  const timer = setInterval(tick, options.tickMs);
+  timer.unref();
+
+  return {
+    incidentChanged(incident: Incident): void {
+      for (const scope of scopesOf(incident.gridCode)) {
+        const s = state(scope);
+        s.incidents.set(incident.id, incident);
+        s.dirty = true;
+      }
+    },
+    taskChanged(task: Task): void {
+      for (const scope of scopesOf(task.gridCode)) {
+        const s = state(scope);
+        s.tasks.set(task.id, task);
+        s.dirty = true;
+      }
+    },
+    /** The scope's current sequence number (a snapshot carries it). */
+    seqOf(scope: string): number {
+      return state(scope).seq;
+    },
+    /** Deltas after `fromSeq`, or null when they are no longer kept (the client needs a snapshot). */
+    since(scope: string, fromSeq: number, masked: boolean): Delta[] | null {
+      const s = state(scope);
+      if (fromSeq > s.seq || fromSeq < 0) return null;
+      if (fromSeq === s.seq) return [];
+      const first = s.recent[0];
+      if (!first || first.delta.seq > fromSeq + 1) return null;
+      return s.recent.filter((r) => r.delta.seq > fromSeq).map((r) => (masked ? r.masked : r.delta));
+    },
+    /** Sends everything pending now (tests, shutdown). */
+    flush: tick,
+    close(): void {
+      clearInterval(timer);
+    },
+  };
+}

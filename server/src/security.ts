@@ -1,0 +1,60 @@
+/** Password hashing (scrypt) and signed, expiring bearer tokens (HMAC-SHA256). */
+import { createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { Role, User } from './contract/auth.ts';
+import { ROLES } from './contract/auth.ts';
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+export function verifyPassword(password: string, stored: string): boolean {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = scryptSync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  return timingSafeEqual(actual, expected);
+}
+
+export interface TokenClaims {
+  sub: string;
+  role: Role;
+  scope: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+export interface TokenService {
+  issue(user: User, now: Date): { token: string; expiresAt: Date };
+  /** The claims of a genuine, unexpired token; null for anything else. */
+  verify(token: string, now: Date): TokenClaims | null;
+}
+
+export function createTokenService(secret: Buffer, ttlSeconds: number): TokenService {
+  const sign = (body: string): string => createHmac('sha256', secret).update(body).digest('base64url');
+  return {
+    issue(user, now) {
+      const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
+      const body = Buffer.from(JSON.stringify({ sub: user.id, role: user.role, scope: user.scope, exp } satisfies TokenClaims)).toString('base64url');
+      return { token: `${body}.${sign(body)}`, expiresAt: new Date(exp * 1000) };
+    },
+    verify(token, now) {
+      if (typeof token !== 'string' || token.length > 2048) return null;
+      const [body, mac] = token.split('.');
+      if (!body || !mac) return null;
+      const expected = Buffer.from(sign(body));
+      const given = Buffer.from(mac);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      try {
+        const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as TokenClaims;
+        if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role) || typeof claims.exp !== 'number') return null;
+        return claims.exp * 1000 > now.getTime() ? claims : null;
+      } catch {
+        return null;
+      }
+    },
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * Incident use cases: report (validate → locate → persist → publish), act on a case, read, and
+ * the SLA sweep. Keeps the live working set (open cases and the last 30 days) in memory for
+ * snapshots, duplicates and indicators; the database stays the record.
+ */
+import { createHash } from 'node:crypto';
+import type { User } from '../contract/auth.ts';
+import { DomainError } from '../contract/errors.ts';
+import {
+  incidentActionSchema, isOpenStage, listIncidentsSchema, reportIncidentSchema,
+  type Assignee, type Incident, type IncidentDetail, type ListIncidentsQuery, type Stage,
+} from '../contract/incidents.ts';
+import type { Geography } from '../domain/geography.ts';
+import { slaUpdate, type SlaClock } from '../domain/sla.ts';
+import { applyAction, inScope } from '../domain/workflow.ts';
+import type { IncidentPage, IncidentRepository } from '../store/incidents-repo.ts';
+import type { Writer } from '../store/sqlite.ts';
+import { parseInput } from './validation.ts';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IncidentPublisher {
+  incidentChanged(incident: Incident): void;
+}
+
+export interface IncidentServiceDeps {
+  repo: IncidentRepository;
+  writer: Writer;
+  geography: Geography;
+  sla: SlaClock;
+  amberAt: number;
+  clock: Clock;
+  publisher: IncidentPublisher;
+  duplicate: { radiusM: number; windowMinutes: number };
+  onSlaBreach?: () => void;
+}
+
+const WORKING_SET_DAYS = 30;
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+const REPORTER_ROLES = new Set(['gridworker', 'dispatcher']);
+
+export type IncidentService = ReturnType<typeof createIncidentService>;
+
+export function createIncidentService(deps: IncidentServiceDeps) {
+  const { repo, writer, geography, clock, publisher } = deps;
+  const live = new Map<string, Incident>();
+  const since = (): string => new Date(clock.now().getTime() - WORKING_SET_DAYS * 86_400_000).toISOString();
+  for (const i of repo.workingSet(since())) live.set(i.id, i);
+
+  const remember = (i: Incident): void => {
+    live.set(i.id, i);
+    publisher.incidentChanged(i);
+  };
+  const branchOf = (gridCode: string): Assignee | null => {
+    const org = geography.partyOrgOf(gridCode);
+    return org && org.kind === 'grid-branch' ? { kind: 'branch', id: org.id, name: org.name } : null;
+  };
+  const deadlineFor = (i: Incident, stage: Stage): string | null => deps.sla.deadline(i, stage, clock.now())?.toISOString() ?? null;
+
+  /** An open case of the same class reported nearby within the window, if any (the oldest wins). */
+  const findPrimary = (cls: Incident['class'], lng: number | null, lat: number | null, now: Date): Incident | undefined => {
+    if (lng === null || lat === null) return undefined;
+    const windowStart = now.getTime() - deps.duplicate.windowMinutes * 60_000;
+    let best: Incident | undefined;
+    for (const i of live.values()) {
+      if (i.class !== cls || !isOpenStage(i.stage) || i.duplicateOf || i.lng === null || i.lat === null) continue;
+      if (Date.parse(i.createdAt) < windowStart) continue;
+      if (metres(lng, lat, i.lng, i.lat!) > deps.duplicate.radiusM) continue;
+      if (!best || i.createdAt < best.createdAt) best = i;
+    }
+    return best;
+  };
+
+  return {
+    /** Reports a case; a retry with the same idempotency key returns the same case (created: false). */
+    async report(body: unknown, user: User, idempotencyKey: string | undefined): Promise<{ incident: Incident; created: boolean }> {
+      if (!REPORTER_ROLES.has(user.role)) throw new DomainError('forbidden', `role ${user.role} may not report cases`);
+      if (!idempotencyKey || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new DomainError('bad-request', 'an Idempotency-Key of 8–128 letters, digits, or _.:- is required', { 'Idempotency-Key': 'missing or malformed' });
+      }
+      const input = parseInput(reportIncidentSchema, body);
+      const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+      const replay = (): { incident: Incident; created: boolean } | undefined => {
+        const seen = repo.idempotent(user.id, idempotencyKey);
+        if (!seen) return undefined;
+        if (seen.requestHash !== requestHash) throw new DomainError('idempotency-mismatch', 'this Idempotency-Key was used for a different report');
+        return { incident: repo.get(seen.incidentId)!, created: false };
+      };
+      const earlier = replay();
+      if (earlier) return earlier;
+
+      let grid = null;
+      if (input.lng !== undefined && input.lat !== undefined) grid = geography.gridAt(input.lng, input.lat);
+      else if (input.gridCode) {
+        grid = geography.unit(input.gridCode) ?? null;
+        if (!grid || grid.properties.level !== 'grid') throw new DomainError('bad-request', `unknown grid ${input.gridCode}`, { gridCode: 'unknown grid' });
+      }
+      const gridCode = grid?.properties.code ?? null;
+      if (user.scope.length > 6 && !inScope(user.scope, gridCode)) throw new DomainError('forbidden', 'you may report only inside your own scope');
+
+      const now = clock.now();
+      const at = now.toISOString();
+      const lng = input.lng ?? null;
+      const lat = input.lat ?? null;
+      const primary = findPrimary(input.class, lng, lat, now);
+      const draft: Incident = {
+        id: '', class: input.class, priority: input.priority, source: input.source, stage: primary ? 'merged' : 'reported',
+        description: input.description, address: input.address || grid?.properties.name || '', lng, lat, gridCode,
+        communityCode: gridCode?.slice(0, 12) ?? null, streetCode: gridCode?.slice(0, 9) ?? null,
+        needsManualLocation: gridCode === null, suggestedAssignee: gridCode ? branchOf(gridCode) : null, assignee: null,
+        reporterName: input.reporterName, reporterPhone: input.reporterPhone, photoUrl: input.photoUrl ?? null,
+        duplicateOf: primary?.id ?? null, duplicateCount: 0, version: 1, createdAt: at, updatedAt: at, stageEnteredAt: at,
+        deadline: null, slaState: 'ok', supervised: false, escalationLevel: 0, extensionCount: 0, reworkCount: 0, returnCount: 0,
+        lateStages: 0, handlers: [], closedAt: primary ? at : null, closedOnTime: null, rating: null,
+      };
+      if (!primary) draft.deadline = deps.sla.deadline(draft, 'reported', now)?.toISOString() ?? null;
+      const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
+
+      const outcome = await writer.write(() => {
+        const raced = replay(); // the same key may have committed earlier in this very batch
+        if (raced) return { ...raced, primary: undefined };
+        const incident = { ...draft, id: repo.nextId(day) };
+        repo.insert(incident, {
+          type: 'report', actorId: user.id, actorName: user.name, at, fromStage: null, toStage: incident.stage,
+          note: primary ? `重复上报，并入案件 ${primary.id}` : gridCode ? '' : '不在任何网格内，待人工定位',
+        });
+        repo.rememberIdempotent(user.id, idempotencyKey, requestHash, incident.id, at);
+        let updatedPrimary: Incident | undefined;
+        if (primary) {
+          const current = repo.get(primary.id)!;
+          updatedPrimary = { ...current, duplicateCount: current.duplicateCount + 1, version: current.version + 1, updatedAt: at };
+          repo.update(updatedPrimary, current.version, [{
+            type: 'duplicate', actorId: user.id, actorName: user.name, at, fromStage: current.stage, toStage: current.stage, note: `关联重复上报 ${incident.id}`,
+          }]);
+        }
+        return { incident, created: true, primary: updatedPrimary };
+      });
+      if (outcome.created) {
+        remember(outcome.incident);
+        if (outcome.primary) remember(outcome.primary);
+      }
+      return { incident: outcome.incident, created: outcome.created };
+    },
+
+    /** Takes a workflow action; the stored version must still be the one the caller saw. */
+    async act(id: string, body: unknown, user: User): Promise<Incident> {
+      const input = parseInput(incidentActionSchema, body);
+      const next = await writer.write(() => {
+        const current = repo.get(id);
+        if (!current || (!inScope(user.scope, current.gridCode) && user.role !== 'admin')) throw new DomainError('not-found', `no case ${id}`);
+        const t = applyAction(current, input, user, { now: clock.now(), deadlineFor, branchOf });
+        repo.update(t.next, current.version, [{
+          type: input.action, actorId: user.id, actorName: user.name, at: t.next.updatedAt, fromStage: t.fromStage, toStage: t.toStage, note: t.note,
+        }]);
+        return t.next;
+      });
+      remember(next);
+      return next;
+    },
+
+    get(id: string, user: User): IncidentDetail {
+      const incident = repo.get(id);
+      if (!incident || !inScope(user.scope, incident.gridCode)) throw new DomainError('not-found', `no case ${id}`);
+      return { ...incident, timeline: repo.timeline(id) };
+    },
+
+    list(query: unknown, user: User): IncidentPage {
+      const q: ListIncidentsQuery = parseInput(listIncidentsSchema, query);
+      if (q.scope && !inScope(user.scope, q.scope)) throw new DomainError('forbidden', `scope ${q.scope} is outside your scope ${user.scope}`);
+      const prefix = q.scope ?? (user.scope.length > 6 ? user.scope : null);
+      return repo.list(q, { prefix });
+    },
+
+    /** Open cases in scope, most urgent first (red, amber, priority, deadline), and their total. */
+    openIn(scope: string, limit: number): { items: Incident[]; total: number } {
+      const open = [...live.values()].filter((i) => isOpenStage(i.stage) && inScope(scope, i.gridCode)).sort(byUrgency);
+      return { items: open.slice(0, limit), total: open.length };
+    },
+
+    /** The working set (for indicators). */
+    workingSet(): Incident[] {
+      return [...live.values()];
+    },
+
+    /** Moves SLA states on (amber, red + 督办, escalation) and drops stale cases from memory. */
+    async sweep(): Promise<number> {
+      const now = clock.now();
+      const cutoff = since();
+      for (const i of live.values()) {
+        if (!isOpenStage(i.stage) && i.updatedAt < cutoff) live.delete(i.id);
+      }
+      const candidates = [...live.values()].filter((i) => isOpenStage(i.stage) && i.deadline);
+      if (candidates.length === 0) return 0;
+      const updated = await writer.write(() => {
+        const out: Incident[] = [];
+        for (const cached of candidates) {
+          const current = repo.get(cached.id);
+          if (!current || !isOpenStage(current.stage)) continue;
+          const u = slaUpdate(current, now, deps.sla, deps.amberAt);
+          if (!u) continue;
+          repo.update(u.next, current.version, u.events.map((e) => ({
+            type: e.type, actorId: 'system', actorName: '系统', at: now.toISOString(), fromStage: current.stage, toStage: current.stage, note: e.note,
+          })));
+          out.push(u.next);
+          if (u.events.some((e) => e.type === 'sla-red')) deps.onSlaBreach?.();
+        }
+        return out;
+      });
+      for (const i of updated) remember(i);
+      return updated.length;
+    },
+  };
+}
+
+const PRIORITY_RANK = { 重大: 0, 紧急: 1, 一般: 2 } as const;
+const SLA_RANK = { red: 0, amber: 1, ok: 2 } as const;
+
+/** Most urgent first: SLA state, priority, then the nearest deadline. */
+export function byUrgency(a: Incident, b: Incident): number {
+  return SLA_RANK[a.slaState] - SLA_RANK[b.slaState]
+    || PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority]
+    || (a.deadline ?? '9999').localeCompare(b.deadline ?? '9999')
+    || a.id.localeCompare(b.id);
+}
+
+function metres(lng1: number, lat1: number, lng2: number, lat2: number): number {
+  const rad = Math.PI / 180;
+  const x = (lng2 - lng1) * rad * Math.cos(((lat1 + lat2) / 2) * rad);
+  const y = (lat2 - lat1) * rad;
+  return Math.hypot(x, y) * 6_371_000;
+}

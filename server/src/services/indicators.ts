@@ -1,0 +1,40 @@
+/** Indicators per scope, cached briefly so that many viewers of one scope cost one computation. */
+import { DomainError } from '../contract/errors.ts';
+import type { Indicators } from '../contract/indicators.ts';
+import type { Organisation } from '../contract/org.ts';
+import type { Geography } from '../domain/geography.ts';
+import { computeIndicators } from '../domain/indicators.ts';
+import type { Clock } from './incidents.ts';
+import type { IncidentService } from './incidents.ts';
+import type { TaskService } from './tasks.ts';
+
+export type IndicatorService = ReturnType<typeof createIndicatorService>;
+
+export function createIndicatorService(deps: { geography: Geography; organisation: Organisation; incidents: IncidentService; tasks: TaskService; clock: Clock; maxAgeMs: number }) {
+  const cache = new Map<string, { at: number; value: Indicators }>();
+  return {
+    /** Indicators of a district, street, community or grid; recomputed when older than maxAgeMs or invalidated. */
+    forScope(code: string): Indicators {
+      const unit = deps.geography.unit(code);
+      if (!unit || !['district', 'street', 'community', 'grid'].includes(unit.properties.level)) {
+        throw new DomainError('not-found', `no district, street, community or grid ${code}`);
+      }
+      const now = deps.clock.now();
+      const hit = cache.get(code);
+      if (hit && now.getTime() - hit.at < deps.maxAgeMs) return hit.value;
+      const value = computeIndicators({
+        scope: unit,
+        children: unit.properties.level === 'grid' ? [] : deps.geography.children(code),
+        incidents: deps.incidents.workingSet(),
+        tasks: deps.tasks.workingSet(),
+        organisation: deps.organisation,
+        now,
+      });
+      cache.set(code, { at: now.getTime(), value });
+      return value;
+    },
+    invalidate(code: string): void {
+      cache.delete(code);
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/** Input validation at the edge: a zod schema or a bad-request DomainError with field-level messages. */
+import { z } from 'zod';
+import { DomainError } from '../contract/errors.ts';
+
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String).join('.') || '(body)';
+    fields[path] ??= issue.message;
+  }
+  throw new DomainError('bad-request', z.prettifyError(result.error), fields);
+}

@@ -1,0 +1,159 @@
+/**
+ * Runs the demo simulator against the server's own HTTP API, as users would: it logs in with its
+ * accounts, reports cases (POST /api/incidents with idempotency keys), moves them through the loop
+ * (POST /api/incidents/:id/actions) and plans, starts and completes tasks. No back door.
+ */
+import type { Logger } from 'pino';
+import type { Incident } from '../contract/incidents.ts';
+import type { Task } from '../contract/tasks.ts';
+import type { Geography } from '../domain/geography.ts';
+import { caseScript, createReportPlanner, nextStep, planTasks, type SimActor } from '../domain/simulator.ts';
+
+export interface SimulatorOptions {
+  baseUrl: string;
+  geography: Geography;
+  seed: number;
+  speed: number;
+  ratePerHour: number;
+  /** The server's SLA time scale: simulated minutes pass as fast as its clocks do. */
+  timeScale: number;
+  password: string;
+  logger: Logger;
+}
+
+export interface Simulator {
+  stop(): Promise<void>;
+  readonly stats: { reported: number; actions: number; conflicts: number; errors: number; tasks: number };
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export function startSimulator(o: SimulatorOptions): Simulator {
+  const controller = new AbortController();
+  const stats = { reported: 0, actions: 0, conflicts: 0, errors: 0, tasks: 0 };
+  const tokens = new Map<string, string>();
+  const pending = new Set<Promise<unknown>>();
+  const simMs = (ms: number): number => ms / (o.timeScale * o.speed);
+
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
+    if (controller.signal.aborted) return resolve();
+    const t = setTimeout(resolve, Math.max(0, ms));
+    controller.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+  const login = async (username: string): Promise<string> => {
+    const cached = tokens.get(username);
+    if (cached) return cached;
+    const res = await fetch(`${o.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: o.password }), signal: controller.signal });
+    if (!res.ok) throw new HttpError(res.status, `simulator login ${username} failed: ${res.status}`);
+    const { token } = (await res.json()) as { token: string };
+    tokens.set(username, token);
+    return token;
+  };
+  const call = async <T>(username: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
+    const token = await login(username);
+    const res = await fetch(`${o.baseUrl}${path}`, {
+      method, signal: controller.signal,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (res.status === 401) tokens.delete(username);
+    if (!res.ok) throw new HttpError(res.status, `${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const track = (p: Promise<unknown>): void => {
+    pending.add(p);
+    p.catch((err: unknown) => {
+      if (controller.signal.aborted) return;
+      stats.errors++;
+      o.logger.warn({ err: String(err) }, 'simulator step failed');
+    }).finally(() => pending.delete(p));
+  };
+  const usernameOf = (actor: SimActor, incident: Incident): string =>
+    actor === 'gridworker' ? `sim-gw-${(incident.assignee?.id.slice(1) ?? incident.gridCode ?? '').slice(0, 12)}` : actor === 'leader' ? 'sim-leader' : `sim-${actor}`;
+
+  /** Follows one case through the loop, re-reading it before every move (others may act too). */
+  const drive = async (id: string): Promise<void> => {
+    const script = caseScript(o.seed, id);
+    for (let guard = 0; guard < 40 && !controller.signal.aborted; guard++) {
+      const { incident } = await call<{ incident: Incident }>('sim-dispatcher-a', 'GET', `/api/incidents/${id}`);
+      const dispatcherA = await userId('sim-dispatcher-a');
+      const step = nextStep(incident, script, incident.handlers.includes(dispatcherA));
+      if (!step) return;
+      await sleep(step.realDelay ? step.delayMs / o.speed : simMs(step.delayMs));
+      if (controller.signal.aborted) return;
+      try {
+        await call(usernameOf(step.actor, incident), 'POST', `/api/incidents/${id}/actions`, { ...step.body, version: incident.version });
+        stats.actions++;
+      } catch (err) {
+        if (err instanceof HttpError && err.status === 409) stats.conflicts++; // someone else acted first: look again
+        else throw err;
+      }
+    }
+  };
+  const ids = new Map<string, string>();
+  const userId = async (username: string): Promise<string> => {
+    if (!ids.has(username)) ids.set(username, (await call<{ user: { id: string } }>(username, 'GET', '/api/me')).user.id);
+    return ids.get(username)!;
+  };
+
+  const reportLoop = async (): Promise<void> => {
+    const planner = createReportPlanner(o.seed, o.geography, o.ratePerHour);
+    // The time of day that shapes the rate runs on the simulated clock, so a compressed demo day
+    // shows its morning peak and quiet night within minutes.
+    const t0 = Date.now();
+    for (let n = 1; !controller.signal.aborted; n++) {
+      const plan = planner.next(t0 + (Date.now() - t0) * o.timeScale * o.speed);
+      await sleep(plan.gapMs / o.speed);
+      if (controller.signal.aborted) return;
+      const reporter = plan.source === '网格员巡查' ? `sim-gw-${plan.gridCode.slice(0, 12)}` : 'sim-dispatcher-a';
+      const body = { class: plan.class, priority: plan.priority, source: plan.source, lng: plan.lng, lat: plan.lat, description: plan.description, reporterName: plan.reporterName, reporterPhone: plan.reporterPhone };
+      track((async () => {
+        const { incident } = await call<{ incident: Incident }>(reporter, 'POST', '/api/incidents', body, { 'idempotency-key': `sim-${o.seed}-${Date.now()}-${n}` });
+        stats.reported++;
+        if (incident.stage === 'reported') await drive(incident.id);
+      })());
+    }
+  };
+
+  const taskLoop = async (): Promise<void> => {
+    const simDay = 24 * 3_600_000;
+    for (let d = 0; !controller.signal.aborted; d++) {
+      const dayStart = Date.now();
+      const label = new Date(dayStart + 8 * 3_600_000).toISOString().slice(0, 10) + `#${d}`;
+      for (const community of o.geography.units('community')) {
+        const grids = o.geography.children(community.properties.code);
+        for (const t of planTasks(o.seed, label, community, grids)) {
+          const startsAt = new Date(dayStart + simMs(t.startHour * 3_600_000));
+          const endsAt = new Date(startsAt.getTime() + simMs(t.hours * 3_600_000));
+          const user = `sim-gw-${community.properties.code}`;
+          track((async () => {
+            const { task } = await call<{ task: Task }>(user, 'POST', '/api/tasks', {
+              type: t.type, title: t.title, gridCode: t.gridCode, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), participants: t.participants,
+            });
+            stats.tasks++;
+            await sleep(startsAt.getTime() - Date.now());
+            const started = await call<{ task: Task }>(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'start', version: task.version });
+            await sleep(endsAt.getTime() - Date.now() - simMs(10 * 60_000));
+            if (t.participants % 10 !== 0) await call(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'complete', version: started.task.version });
+          })());
+        }
+      }
+      await sleep(simMs(simDay));
+    }
+  };
+
+  track(reportLoop());
+  track(taskLoop());
+  o.logger.info({ seed: o.seed, speed: o.speed, ratePerHour: o.ratePerHour }, 'simulator started');
+  return {
+    stats,
+    async stop() {
+      controller.abort();
+      await Promise.allSettled([...pending]);
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Incident repository: the event log (incident_events) and its projection (incidents rows), plus
+ * idempotency keys. The interface is what services use; SQLite is the implementation here, and a
+ * PostgreSQL one can stand beside it. Methods are synchronous and meant to run inside Writer.write.
+ */
+import { DomainError } from '../contract/errors.ts';
+import { isOpenStage, type Incident, type ListIncidentsQuery, type TimelineEntry, type TimelineType } from '../contract/incidents.ts';
+import type { Db } from './sqlite.ts';
+
+export interface NewTimelineEntry {
+  type: TimelineType;
+  actorId: string;
+  actorName: string;
+  at: string;
+  fromStage: Incident['stage'] | null;
+  toStage: Incident['stage'] | null;
+  note: string;
+}
+
+export interface IncidentPage {
+  items: Incident[];
+  nextCursor: string | null;
+}
+
+export interface IncidentRepository {
+  get(id: string): Incident | undefined;
+  /** Allocates the next case number of a local day (yyyymmdd + 5 digits). */
+  nextId(day: string): string;
+  insert(incident: Incident, entry: NewTimelineEntry): TimelineEntry;
+  /** Stores `next` if the stored version is still `expectedVersion`; otherwise throws stale-version. */
+  update(next: Incident, expectedVersion: number, entries: readonly NewTimelineEntry[]): TimelineEntry[];
+  timeline(id: string): TimelineEntry[];
+  /** Open cases plus everything created or updated since `since` (the live working set). */
+  workingSet(since: string): Incident[];
+  list(query: ListIncidentsQuery, scope: { prefix: string | null; overdueBefore?: string }): IncidentPage;
+  idempotent(userId: string, key: string): { requestHash: string; incidentId: string } | undefined;
+  rememberIdempotent(userId: string, key: string, requestHash: string, incidentId: string, at: string): void;
+  count(): number;
+}
+
+export function createSqliteIncidentRepository(db: Db): IncidentRepository {
+  const s = {
+    get: db.prepare<[string], { data: string }>('SELECT data FROM incidents WHERE id = ?'),
+    insert: db.prepare(`INSERT INTO incidents (id, stage, open, class, priority, source, grid_code, created_at, updated_at, deadline, sla_state, version, data)
+      VALUES (@id, @stage, @open, @class, @priority, @source, @grid_code, @created_at, @updated_at, @deadline, @sla_state, @version, @data)`),
+    update: db.prepare(`UPDATE incidents SET stage = @stage, open = @open, grid_code = @grid_code, updated_at = @updated_at, deadline = @deadline,
+      sla_state = @sla_state, version = @version, data = @data WHERE id = @id AND version = @expected`),
+    event: db.prepare(`INSERT INTO incident_events (incident_id, type, actor_id, actor_name, at, from_stage, to_stage, note, patch)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    timeline: db.prepare<[string], EventRow>('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY seq'),
+    working: db.prepare<[string], { data: string }>('SELECT data FROM incidents WHERE open = 1 OR updated_at >= ? ORDER BY created_at'),
+    counter: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+    setCounter: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+    idem: db.prepare<[string, string], { request_hash: string; incident_id: string }>('SELECT request_hash, incident_id FROM idempotency WHERE user_id = ? AND key = ?'),
+    remember: db.prepare('INSERT INTO idempotency (user_id, key, request_hash, incident_id, created_at) VALUES (?, ?, ?, ?, ?)'),
+    count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM incidents'),
+  };
+  const row = (i: Incident): Record<string, unknown> => ({
+    id: i.id, stage: i.stage, open: isOpenStage(i.stage) ? 1 : 0, class: i.class, priority: i.priority, source: i.source,
+    grid_code: i.gridCode, created_at: i.createdAt, updated_at: i.updatedAt, deadline: i.deadline, sla_state: i.slaState,
+    version: i.version, data: JSON.stringify(i),
+  });
+  const append = (id: string, e: NewTimelineEntry, patch: Partial<Incident>): TimelineEntry => {
+    const info = s.event.run(id, e.type, e.actorId, e.actorName, e.at, e.fromStage, e.toStage, e.note, JSON.stringify(patch));
+    return { seq: Number(info.lastInsertRowid), incidentId: id, ...e };
+  };
+  return {
+    get: (id) => parse(s.get.get(id)?.data),
+    nextId(day) {
+      const key = `incident-seq:${day}`;
+      const n = Number(s.counter.get(key)?.value ?? '0') + 1;
+      s.setCounter.run(key, String(n));
+      return `${day}${String(n).padStart(5, '0')}`;
+    },
+    insert(incident, entry) {
+      s.insert.run(row(incident));
+      return append(incident.id, entry, incident);
+    },
+    update(next, expectedVersion, entries) {
+      const prev = parse(s.get.get(next.id)?.data);
+      const info = s.update.run({ ...row(next), expected: expectedVersion });
+      if (info.changes !== 1 || !prev) throw new DomainError('stale-version', `case ${next.id} has changed: reload it`);
+      const patch = diff(prev, next);
+      return entries.map((e, i) => append(next.id, e, i === entries.length - 1 ? patch : {}));
+    },
+    timeline: (id) => s.timeline.all(id).map(toEntry),
+    workingSet: (since) => s.working.all(since).map((r) => JSON.parse(r.data) as Incident),
+    list(query, scope) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = {};
+      if (query.stage) (where.push('stage = @stage'), (params.stage = query.stage));
+      if (query.class) (where.push('class = @class'), (params.class = query.class));
+      if (query.priority) (where.push('priority = @priority'), (params.priority = query.priority));
+      if (query.source) (where.push('source = @source'), (params.source = query.source));
+      if (query.open) (where.push('open = @open'), (params.open = query.open === 'true' ? 1 : 0));
+      if (query.from) (where.push('created_at >= @from'), (params.from = new Date(query.from).toISOString()));
+      if (query.to) (where.push('created_at < @to'), (params.to = new Date(query.to).toISOString()));
+      if (query.overdue === 'true') where.push("open = 1 AND sla_state = 'red'");
+      if (query.overdue === 'false') where.push("NOT (open = 1 AND sla_state = 'red')");
+      if (scope.prefix) (where.push("grid_code LIKE @prefix || '%'"), (params.prefix = scope.prefix));
+      if (query.cursor) {
+        const [createdAt, id] = decodeCursor(query.cursor);
+        where.push('(created_at < @cAt OR (created_at = @cAt AND id < @cId))');
+        Object.assign(params, { cAt: createdAt, cId: id });
+      }
+      const sql = `SELECT data FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`;
+      const rows = db.prepare<Record<string, unknown>, { data: string }>(sql).all({ ...params, limit: query.limit + 1 });
+      const items = rows.slice(0, query.limit).map((r) => JSON.parse(r.data) as Incident);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+    },
+    idempotent(userId, key) {
+      const r = s.idem.get(userId, key);
+      return r ? { requestHash: r.request_hash, incidentId: r.incident_id } : undefined;
+    },
+    rememberIdempotent: (userId, key, hash, id, at) => void s.remember.run(userId, key, hash, id, at),
+    count: () => s.count.get()!.n,
+  };
+}
+
+interface EventRow {
+  seq: number; incident_id: string; type: TimelineType; actor_id: string; actor_name: string; at: string;
+  from_stage: Incident['stage'] | null; to_stage: Incident['stage'] | null; note: string;
+}
+
+function toEntry(r: EventRow): TimelineEntry {
+  return { seq: r.seq, incidentId: r.incident_id, type: r.type, actorId: r.actor_id, actorName: r.actor_name, at: r.at, fromStage: r.from_stage, toStage: r.to_stage, note: r.note };
+}
+
+function parse(data: string | undefined): Incident | undefined {
+  return data === undefined ? undefined : (JSON.parse(data) as Incident);
+}
+
+/** The fields of `next` that differ from `prev`: the event's patch, so folding patches replays the row. */
+export function diff(prev: Incident, next: Incident): Partial<Incident> {
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(next) as (keyof Incident)[]) {
+    if (JSON.stringify(prev[key]) !== JSON.stringify(next[key])) patch[key] = next[key];
+  }
+  return patch as Partial<Incident>;
+}
+
+/** Rebuilds an incident from its events' patches (audit and replay). */
+export function replayIncident(db: Db, id: string): Incident | undefined {
+  const rows = db.prepare<[string], { patch: string }>('SELECT patch FROM incident_events WHERE incident_id = ? ORDER BY seq').all(id);
+  if (rows.length === 0) return undefined;
+  return rows.reduce((acc, r) => ({ ...acc, ...(JSON.parse(r.patch) as Partial<Incident>) }), {} as Incident);
+}
+
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) throw new DomainError('bad-request', 'invalid cursor', { cursor: 'not a cursor from this API' });
+  return [createdAt, id];
+}

@@ -1,0 +1,49 @@
+/** Users and the token secret, in SQLite. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Role, User } from '../contract/auth.ts';
+import type { Db } from './sqlite.ts';
+
+export interface UserRecord extends User {
+  passwordHash: string;
+}
+
+export interface UserRepository {
+  byUsername(username: string): UserRecord | undefined;
+  byId(id: string): UserRecord | undefined;
+  all(): User[];
+  create(user: { username: string; name: string; role: Role; scope: string; passwordHash: string }, at: string): User;
+  setPassword(username: string, passwordHash: string): void;
+  /** A secret kept across restarts, so tokens survive a restart; made on first use. */
+  tokenSecret(): Buffer;
+}
+
+interface Row { id: string; username: string; name: string; role: Role; scope: string; password_hash: string }
+
+export function createSqliteUserRepository(db: Db): UserRepository {
+  const toUser = (r: Row | undefined): UserRecord | undefined =>
+    r && { id: r.id, username: r.username, name: r.name, role: r.role, scope: r.scope, passwordHash: r.password_hash };
+  const byUsername = db.prepare<[string], Row>('SELECT * FROM users WHERE username = ?');
+  const byId = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?');
+  return {
+    byUsername: (u) => toUser(byUsername.get(u)),
+    byId: (id) => toUser(byId.get(id)),
+    all: () => db.prepare<[], Row>('SELECT * FROM users ORDER BY username').all().map((r) => {
+      const { passwordHash: _, ...user } = toUser(r)!;
+      return user;
+    }),
+    create(u, at) {
+      const id = randomUUID();
+      db.prepare('INSERT INTO users (id, username, name, role, scope, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(id, u.username, u.name, u.role, u.scope, u.passwordHash, at);
+      return { id, username: u.username, name: u.name, role: u.role, scope: u.scope };
+    },
+    setPassword: (username, hash) => void db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(hash, username),
+    tokenSecret() {
+      const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'token-secret'").get();
+      if (row) return Buffer.from(row.value, 'base64');
+      const secret = randomBytes(32);
+      db.prepare("INSERT INTO meta (key, value) VALUES ('token-secret', ?)").run(secret.toString('base64'));
+      return secret;
+    },
+  };
+}
