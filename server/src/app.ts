@@ -102,7 +102,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   });
   const indicators = createIndicatorService({ geography, organisation, incidents, tasks, clock, maxAgeMs: config.indicatorsEveryMs });
   broadcaster = createBroadcaster({
-    io, clock, tickMs: config.broadcastTickMs, indicatorsEveryMs: config.indicatorsEveryMs, historySize: 500,
+    io, clock, tickMs: config.broadcastTickMs, indicatorsEveryMs: config.indicatorsEveryMs, historySize: config.feedHistory,
     indicatorsFor: (scope) => indicators.forScope(scope),
     invalidateIndicators: (scope) => indicators.invalidate(scope),
     onDelivered: (n) => metrics.deltas.inc(n),

@@ -33,6 +33,7 @@ const envSchema = z.object({
   BROADCAST_TICK_MS: int(100, 10, 5000),
   INDICATORS_EVERY_MS: int(2000, 100, 60_000),
   SWEEP_MS: int(5000, 100, 600_000),
+  FEED_HISTORY: int(500, 1, 100_000),
   DUPLICATE_RADIUS_M: z.coerce.number().min(0).max(1000).default(50),
   DUPLICATE_WINDOW_MIN: z.coerce.number().min(0).max(7 * 24 * 60).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,6 +57,8 @@ export interface Config {
   broadcastTickMs: number;
   indicatorsEveryMs: number;
   sweepMs: number;
+  /** Deltas kept per scope for resync; older gaps get a fresh snapshot. */
+  feedHistory: number;
   duplicate: { radiusM: number; windowMinutes: number };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
@@ -103,6 +106,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     broadcastTickMs: e.BROADCAST_TICK_MS,
     indicatorsEveryMs: e.INDICATORS_EVERY_MS,
     sweepMs: e.SWEEP_MS,
+    feedHistory: e.FEED_HISTORY,
     duplicate: { radiusM: e.DUPLICATE_RADIUS_M, windowMinutes: e.DUPLICATE_WINDOW_MIN },
     logLevel: e.LOG_LEVEL,
   });

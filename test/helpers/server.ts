@@ -7,7 +7,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../server/src/app.ts';
 import { loadConfig } from '../../server/src/config.ts';
 import type { User } from '../../server/src/contract/auth.ts';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../server/src/contract/realtime.ts';
+import type { ClientToServerEvents, ServerToClientEvents, Snapshot } from '../../server/src/contract/realtime.ts';
 
 export const PASSWORD = 'test-password';
 /** Monday 2026-11-30 09:00 in Shanghai: inside working hours. */
@@ -31,7 +31,8 @@ export interface Harness {
   dataDir: string;
   login(username: string, password?: string): Promise<{ token: string; user: User }>;
   api<T = unknown>(token: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
-  socket(token: string): Promise<ClientSocket>;
+  /** A connected socket and the snapshot it received on connect (listened for before connecting). */
+  socket(token: string): Promise<{ socket: ClientSocket; snapshot: Snapshot }>;
   close(): Promise<void>;
 }
 
@@ -72,13 +73,16 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
       return res.body;
     },
     async socket(token) {
-      const s: ClientSocket = connect(base, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+      const s: ClientSocket = connect(base, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false });
       sockets.push(s);
+      const snapshot = nextEvent(s, 'feed:reset');
+      snapshot.catch(() => undefined);
+      s.connect();
       await new Promise<void>((resolve, reject) => {
         s.once('connect', () => resolve());
         s.once('connect_error', reject);
       });
-      return s;
+      return { socket: s, snapshot: await snapshot };
     },
     async close() {
       for (const s of sockets) s.disconnect();
@@ -114,7 +118,7 @@ export function pointIn(app: App, code: string): { lng: number; lat: number } {
 
 const latticeCursor = new Map<string, number>();
 /**
- * A fresh point inside the grid on each call, ≈ 30 m from every earlier one, so that reports in
+ * A fresh point inside the grid on each call, ≈ 30 m from every earlier one (harnesses set DUPLICATE_RADIUS_M=5), so that reports in
  * tests are not linked as duplicates unless a test means them to be.
  */
 export function freshPointIn(app: App, gridCode: string): { lng: number; lat: number } {
