@@ -9,7 +9,7 @@ export default defineConfig({
     alias: { '@contract': contract },
   },
   test: {
-    include: ['{server,data,client,test,scratch}/**/*.test.ts'],
+    include: ['{server,data,client,test}/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

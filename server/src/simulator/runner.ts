@@ -35,22 +35,34 @@ class HttpError extends Error {
 export function startSimulator(o: SimulatorOptions): Simulator {
   const controller = new AbortController();
   const stats = { reported: 0, actions: 0, conflicts: 0, errors: 0, tasks: 0 };
-  const tokens = new Map<string, string>();
+  const tokens = new Map<string, Promise<string>>();
   const pending = new Set<Promise<unknown>>();
   const simMs = (ms: number): number => ms / (o.timeScale * o.speed);
 
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
     if (controller.signal.aborted) return resolve();
-    const t = setTimeout(resolve, Math.max(0, ms));
-    controller.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const onAbort = (): void => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      controller.signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    controller.signal.addEventListener('abort', onAbort, { once: true });
   });
-  const login = async (username: string): Promise<string> => {
-    const cached = tokens.get(username);
-    if (cached) return cached;
-    const res = await fetch(`${o.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: o.password }), signal: controller.signal });
-    if (!res.ok) throw new HttpError(res.status, `simulator login ${username} failed: ${res.status}`);
-    const { token } = (await res.json()) as { token: string };
-    tokens.set(username, token);
+  // One login per account, shared by every concurrent caller (scrypt is deliberately slow).
+  const login = (username: string): Promise<string> => {
+    let token = tokens.get(username);
+    if (!token) {
+      token = (async () => {
+        const res = await fetch(`${o.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: o.password }), signal: controller.signal });
+        if (!res.ok) throw new HttpError(res.status, `simulator login ${username} failed: ${res.status}`);
+        return ((await res.json()) as { token: string }).token;
+      })();
+      token.catch(() => tokens.delete(username));
+      tokens.set(username, token);
+    }
     return token;
   };
   const call = async <T>(username: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
