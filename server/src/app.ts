@@ -139,7 +139,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   app.use(express.json({ limit: '64kb' }));
   const api = express.Router();
   const requireUser = authenticate(tokens, users, clock);
-  api.use(authRouter({ users, tokens, clock }, requireUser));
+  api.use(authRouter({ users, tokens, clock, kioskKey: config.kioskKey }, requireUser));
   api.use(requireUser);
   api.use(incidentsRouter(incidents, (ms) => metrics.ingestSeconds.observe(ms / 1000)));
   api.use(tasksRouter(tasks));

@@ -23,6 +23,7 @@ const envSchema = z.object({
   CLIENT_DIR: z.string().default(join(ROOT, 'dist/client')),
   DEMO: flag(true),
   DEMO_PASSWORD: z.string().min(6).max(128).default('lst-demo-2026'),
+  KIOSK_KEY: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
   SIMULATOR: z.enum(['0', '1', 'true', 'false']).optional(),
   SIMULATOR_SEED: int(431103, 0, 2 ** 31 - 1),
@@ -49,6 +50,8 @@ export interface Config {
   demo: boolean;
   demoPassword: string;
   adminPassword: string | null;
+  /** Opens the wall without typing a password: /wall?kiosk=KEY (the wall account only). */
+  kioskKey: string | null;
   simulator: { enabled: boolean; seed: number; speed: number; ratePerHour: number };
   sla: SlaConfig;
   calendar: WorkCalendar;
@@ -98,6 +101,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     demo: e.DEMO,
     demoPassword: e.DEMO_PASSWORD,
     adminPassword: e.ADMIN_PASSWORD ?? null,
+    kioskKey: e.KIOSK_KEY ?? (e.DEMO ? 'lst-wall-kiosk-demo' : null),
     simulator: { enabled: simulatorOn, seed: e.SIMULATOR_SEED, speed: e.SIMULATOR_SPEED, ratePerHour: e.SIMULATOR_RATE },
     sla: readJson(slaConfigSchema, 'sla.json'),
     calendar: readJson(calendarSchema, 'calendar.json'),

@@ -26,7 +26,7 @@ app.httpServer.listen(config.port, config.host, () => {
   const lines = [
     '',
     '冷水滩区党建引领网格化治理指挥中心 — Lengshuitan grid command center',
-    `  wall display (大屏)   ${base}/wall`,
+    `  wall display (大屏)   ${base}/wall${config.kioskKey ? `?kiosk=${encodeURIComponent(config.kioskKey)}` : ''}`,
     `  leader map (领导)     ${base}/`,
     `  dispatch console     ${base}/dispatch`,
     `  API                  ${base}/api   health ${base}/healthz   metrics ${base}/metrics`,

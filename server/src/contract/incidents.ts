@@ -180,6 +180,17 @@ export const incidentActionSchema = z.discriminatedUnion('action', [
 ]);
 export type IncidentActionInput = z.infer<typeof incidentActionSchema>;
 
+const PRIORITY_RANK: Readonly<Record<Priority, number>> = { 重大: 0, 紧急: 1, 一般: 2 };
+const SLA_RANK: Readonly<Record<SlaState, number>> = { red: 0, amber: 1, ok: 2 };
+
+/** Most urgent first: SLA state, priority, then the nearest deadline (queues, snapshots, the wall). */
+export function byUrgency(a: Incident, b: Incident): number {
+  return SLA_RANK[a.slaState] - SLA_RANK[b.slaState]
+    || PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority]
+    || (a.deadline ?? '9999').localeCompare(b.deadline ?? '9999')
+    || a.id.localeCompare(b.id);
+}
+
 export const listIncidentsSchema = z
   .object({
     stage: z.enum(STAGES).optional(),

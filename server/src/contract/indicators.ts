@@ -44,6 +44,8 @@ export interface Indicators {
   trend30d: TrendPoint[];
   /** The scope's child units ranked (communities under a street, grids under a community, …). */
   ranking: RankingRow[];
+  /** Communities inside the scope ranked the same way (the wall's 社区排名 at district level). */
+  communityRanking: RankingRow[];
   tasks: {
     week: Partial<Record<TaskState, number>>;
     byType: Partial<Record<TaskType, number>>;

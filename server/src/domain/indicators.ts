@@ -22,13 +22,15 @@ export interface IndicatorInput {
   scope: UnitFeature;
   /** Child units to rank (empty for a grid). */
   children: readonly UnitFeature[];
+  /** Communities inside the scope, ranked too. */
+  communities: readonly UnitFeature[];
   incidents: readonly Incident[];
   tasks: readonly Task[];
   organisation: Organisation;
   now: Date;
 }
 
-export function computeIndicators({ scope, children, incidents, tasks, organisation, now }: IndicatorInput): Indicators {
+export function computeIndicators({ scope, children, communities, incidents, tasks, organisation, now }: IndicatorInput): Indicators {
   const code = scope.properties.code;
   const t = now.getTime();
   const mine = incidents.filter((i) => inScope(code, i.gridCode));
@@ -83,7 +85,8 @@ export function computeIndicators({ scope, children, incidents, tasks, organisat
     sourceMix,
     trend24h: trend(mine, Math.floor(t / HOUR) * HOUR - 23 * HOUR, HOUR, 24),
     trend30d: trend(mine, today - 29 * DAY, DAY, 30),
-    ranking: children.map((child) => rankRow(child, mine)).sort((a, b) => b.score - a.score || a.code.localeCompare(b.code)),
+    ranking: ranked(children, mine),
+    communityRanking: ranked(communities, mine),
     tasks: {
       week,
       byType,
@@ -138,6 +141,10 @@ function trend(incidents: readonly Incident[], start: number, step: number, buck
     }
   }
   return points;
+}
+
+function ranked(units: readonly UnitFeature[], incidents: readonly Incident[]): RankingRow[] {
+  return units.map((u) => rankRow(u, incidents)).sort((a, b) => b.score - a.score || a.code.localeCompare(b.code));
 }
 
 function rankRow(unit: UnitFeature, incidents: readonly Incident[]): RankingRow {

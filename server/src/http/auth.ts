@@ -1,5 +1,7 @@
 /** POST /api/auth/login and GET /api/me. Login attempts are limited per username and address. */
+import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
+import { z } from 'zod';
 import { loginSchema, type LoginResult } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import { verifyPassword, type TokenService } from '../security.ts';
@@ -11,7 +13,7 @@ import { route, user } from './common.ts';
 const WINDOW_MS = 5 * 60_000;
 const MAX_FAILURES = 10;
 
-export function authRouter(deps: { users: UserRepository; tokens: TokenService; clock: Clock }, requireUser: import('express').RequestHandler): Router {
+export function authRouter(deps: { users: UserRepository; tokens: TokenService; clock: Clock; kioskKey: string | null }, requireUser: import('express').RequestHandler): Router {
   const router = Router();
   const failures = new Map<string, number[]>();
   router.post('/auth/login', route((req, res) => {
@@ -27,6 +29,24 @@ export function authRouter(deps: { users: UserRepository; tokens: TokenService; 
     }
     failures.delete(key);
     const { passwordHash: _, ...plain } = record;
+    const { token, expiresAt } = deps.tokens.issue(plain, deps.clock.now());
+    res.json({ token, user: plain, expiresAt: expiresAt.toISOString() } satisfies LoginResult);
+  }));
+  // The wall display signs in unattended with the kiosk key (configuration), as the wall account only.
+  const kioskSchema = z.object({ key: z.string().min(1).max(256) }).strict();
+  router.post('/auth/kiosk', route((req, res) => {
+    const { key } = parseInput(kioskSchema, req.body);
+    const now = deps.clock.now().getTime();
+    const recent = (failures.get(`${req.ip}|kiosk`) ?? []).filter((t) => now - t < WINDOW_MS);
+    if (recent.length >= MAX_FAILURES) throw new DomainError('rate-limited', 'too many failed attempts: wait a few minutes');
+    const expected = deps.kioskKey ? Buffer.from(deps.kioskKey) : null;
+    const given = Buffer.from(key);
+    const wall = deps.users.byUsername('wall');
+    if (!expected || !wall || wall.role !== 'wall' || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      failures.set(`${req.ip}|kiosk`, [...recent, now]);
+      throw new DomainError('unauthenticated', 'invalid kiosk key');
+    }
+    const { passwordHash: _, ...plain } = wall;
     const { token, expiresAt } = deps.tokens.issue(plain, deps.clock.now());
     res.json({ token, user: plain, expiresAt: expiresAt.toISOString() } satisfies LoginResult);
   }));

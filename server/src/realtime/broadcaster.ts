@@ -65,7 +65,10 @@ export function createBroadcaster(options: BroadcasterOptions) {
         s.tasks.clear();
         continue;
       }
-      const indicatorsDue = s.dirty && now.getTime() - s.lastIndicatorsAt >= options.indicatorsEveryMs;
+      // Indicators go out when something changed, and at least every 5 periods as a heartbeat
+      // (time-based figures move on; clients show a panel as stale when this stops).
+      const since = now.getTime() - s.lastIndicatorsAt;
+      const indicatorsDue = (s.dirty && since >= options.indicatorsEveryMs) || since >= 5 * options.indicatorsEveryMs;
       if (s.incidents.size === 0 && s.tasks.size === 0 && !indicatorsDue) continue;
       let indicators: Indicators | null = null;
       if (indicatorsDue) {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import {
-  incidentActionSchema, isOpenStage, listIncidentsSchema, reportIncidentSchema,
+  byUrgency, incidentActionSchema, isOpenStage, listIncidentsSchema, reportIncidentSchema,
   type Assignee, type Incident, type IncidentDetail, type ListIncidentsQuery, type Stage,
 } from '../contract/incidents.ts';
 import type { Geography } from '../domain/geography.ts';
@@ -212,17 +212,6 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       return updated.length;
     },
   };
-}
-
-const PRIORITY_RANK = { 重大: 0, 紧急: 1, 一般: 2 } as const;
-const SLA_RANK = { red: 0, amber: 1, ok: 2 } as const;
-
-/** Most urgent first: SLA state, priority, then the nearest deadline. */
-export function byUrgency(a: Incident, b: Incident): number {
-  return SLA_RANK[a.slaState] - SLA_RANK[b.slaState]
-    || PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority]
-    || (a.deadline ?? '9999').localeCompare(b.deadline ?? '9999')
-    || a.id.localeCompare(b.id);
 }
 
 function metres(lng1: number, lat1: number, lng2: number, lat2: number): number {

@@ -25,6 +25,7 @@ export function createIndicatorService(deps: { geography: Geography; organisatio
       const value = computeIndicators({
         scope: unit,
         children: unit.properties.level === 'grid' ? [] : deps.geography.children(code),
+        communities: deps.geography.units('community').filter((c) => c.properties.code.startsWith(code)),
         incidents: deps.incidents.workingSet(),
         tasks: deps.tasks.workingSet(),
         organisation: deps.organisation,

@@ -1,0 +1,84 @@
+/**
+ * The offline map style: no tiles, no glyph server — the district's own layers from the API, and
+ * text drawn locally with the bundled Noto Sans SC (maplibre-gl renders text locally when the style
+ * has no `glyphs`). Labels come from a point layer, never from polygons (which repeat per tile).
+ */
+import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from 'maplibre-gl';
+import type { GeoJSON } from 'geojson';
+import { ACCENT, OKABE_ITO, STAGE_COLORS } from '../theme.ts';
+
+export type MapTheme = 'dark' | 'light';
+export const FONT = ['Noto Sans SC'];
+
+const PALETTE = {
+  dark: { ground: '#06142b', district: '#0b2346', districtLine: '#3FA9F5', street: '#0e2c55', streetLine: '#5fb8ff', community: '#7fc4ff', grid: '#2f5f94', label: '#e8f1ff', halo: '#06142b', building: '#31557f' },
+  light: { ground: '#eef2f6', district: '#ffffff', districtLine: '#0072B2', street: '#f4f8fc', streetLine: '#0072B2', community: '#2b6cb0', grid: '#9bb3cc', label: '#1a2a3a', halo: '#ffffff', building: '#b9c6d3' },
+} as const;
+
+const empty: GeoJSON = { type: 'FeatureCollection', features: [] };
+
+/** Fill colour of a community or grid from its feature-state `value` (0…1 of the chosen indicator). */
+const choropleth = (base: string): ExpressionSpecification => [
+  'case', ['==', ['feature-state', 'value'], null], base,
+  ['interpolate', ['linear'], ['feature-state', 'value'], 0, base, 0.5, OKABE_ITO.orange, 1, OKABE_ITO.vermillion],
+];
+
+const stageColor: ExpressionSpecification = ['match', ['get', 'stage'], ...Object.entries(STAGE_COLORS).flat(), OKABE_ITO.grey] as unknown as ExpressionSpecification;
+
+export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>): StyleSpecification {
+  const c = PALETTE[theme];
+  const labelLayer = (id: string, level: string, minzoom: number, maxzoom: number, size: number | ExpressionSpecification, extra: Partial<LayerSpecification> = {}): LayerSpecification => ({
+    id, type: 'symbol', source: 'labels', minzoom, maxzoom, filter: ['==', ['get', 'level'], level],
+    layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': size, 'text-allow-overlap': false, 'text-padding': 2 },
+    paint: { 'text-color': c.label, 'text-halo-color': c.halo, 'text-halo-width': 1.5 },
+    ...extra,
+  } as LayerSpecification);
+  return {
+    version: 8,
+    sources: {
+      district: { type: 'geojson', data: data.district },
+      streets: { type: 'geojson', data: data.streets, promoteId: 'code' },
+      communities: { type: 'geojson', data: data.communities, promoteId: 'code' },
+      grids: { type: 'geojson', data: data.grids, promoteId: 'code' },
+      labels: { type: 'geojson', data: data.labels },
+      compounds: { type: 'geojson', data: empty },
+      buildings: { type: 'geojson', data: empty },
+      party: { type: 'geojson', data: empty },
+      incidents: { type: 'geojson', data: empty, cluster: true, clusterMaxZoom: 13, clusterRadius: 40 },
+      selection: { type: 'geojson', data: empty },
+    },
+    layers: [
+      { id: 'ground', type: 'background', paint: { 'background-color': c.ground } },
+      { id: 'district-fill', type: 'fill', source: 'district', paint: { 'fill-color': c.district, 'fill-opacity': 0.9 } },
+      { id: 'street-fill', type: 'fill', source: 'streets', paint: { 'fill-color': choropleth(c.street), 'fill-opacity': 0.6 } },
+      { id: 'community-fill', type: 'fill', source: 'communities', minzoom: 12, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0, 12.5, 0.6] } },
+      { id: 'grid-fill', type: 'fill', source: 'grids', minzoom: 14, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0, 14.5, 0.8] } },
+      { id: 'compound-fill', type: 'fill', source: 'compounds', minzoom: 15, paint: { 'fill-color': c.building, 'fill-opacity': 0.25 } },
+      { id: 'building-fill', type: 'fill', source: 'buildings', minzoom: 15.5, paint: { 'fill-color': c.building, 'fill-opacity': 0.9 } },
+      { id: 'grid-line', type: 'line', source: 'grids', minzoom: 12.5, paint: { 'line-color': c.grid, 'line-width': 0.8 } },
+      { id: 'community-line', type: 'line', source: 'communities', paint: { 'line-color': c.community, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.6, 15, 2], 'line-opacity': 0.8 } },
+      { id: 'street-line', type: 'line', source: 'streets', paint: { 'line-color': c.streetLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 1.2, 15, 3.5] } },
+      { id: 'district-line', type: 'line', source: 'district', paint: { 'line-color': c.districtLine, 'line-width': 2.5 } },
+      { id: 'selection-line', type: 'line', source: 'selection', paint: { 'line-color': ACCENT, 'line-width': 4 } },
+      labelLayer('label-street', 'street', 9, 12.5, 15, { layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 16, 'text-letter-spacing': 0.1 } }),
+      labelLayer('label-community', 'community', 12, 14.5, 13),
+      labelLayer('label-grid', 'grid', 14.5, 16.5, 12),
+      labelLayer('label-compound', 'compound', 16, 24, 11),
+      { id: 'party-points', type: 'circle', source: 'party', paint: { 'circle-radius': 7, 'circle-color': '#D7263D', 'circle-stroke-color': '#FFD166', 'circle-stroke-width': 2 } },
+      { id: 'party-labels', type: 'symbol', source: 'party', minzoom: 12.5, layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 11, 'text-offset': [0, 1.2], 'text-anchor': 'top' }, paint: { 'text-color': '#FFD166', 'text-halo-color': c.halo, 'text-halo-width': 1.2 } },
+      { id: 'incident-heat', type: 'heatmap', source: 'incidents', layout: { visibility: 'none' }, paint: { 'heatmap-radius': 25, 'heatmap-intensity': 0.8, 'heatmap-opacity': 0.75 } },
+      { id: 'incident-clusters', type: 'circle', source: 'incidents', filter: ['has', 'point_count'], paint: {
+        'circle-color': ACCENT, 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5,
+        'circle-radius': ['step', ['get', 'point_count'], 12, 10, 16, 50, 22] } },
+      { id: 'incident-cluster-count', type: 'symbol', source: 'incidents', filter: ['has', 'point_count'], layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': FONT, 'text-size': 12, 'text-allow-overlap': true }, paint: { 'text-color': '#ffffff' } },
+      { id: 'incident-pulse', type: 'circle', source: 'incidents', filter: ['all', ['!', ['has', 'point_count']], ['==', ['get', 'alert'], 1]], paint: {
+        'circle-radius': 10, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': OKABE_ITO.vermillion, 'circle-stroke-width': 2, 'circle-stroke-opacity': 0.8 } },
+      { id: 'incident-points', type: 'circle', source: 'incidents', filter: ['!', ['has', 'point_count']], paint: {
+        'circle-color': stageColor,
+        'circle-radius': ['match', ['get', 'priority'], '重大', 8, '紧急', 7, 5.5],
+        // SLA shown twice: by the ring's colour and by its width (a second cue for colour-blind eyes).
+        'circle-stroke-color': ['match', ['get', 'sla'], 'red', OKABE_ITO.vermillion, 'amber', OKABE_ITO.orange, '#ffffff'],
+        'circle-stroke-width': ['match', ['get', 'sla'], 'red', 3, 'amber', 2, 1] } },
+    ],
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The map composable: creates the MapLibre map on mount (kept out of Vue's reactivity), feeds it
+ * the geography and the live cases, and disposes it on unmount. Points go in with setData,
+ * coalesced to one update per animation frame; polygon colours go through feature-state.
+ */
+import * as maplibregl from 'maplibre-gl';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { bbox } from '@turf/turf';
+import type { Feature, FeatureCollection, GeoJSON, Point } from 'geojson';
+import { onBeforeUnmount, onMounted, shallowRef, type Ref } from 'vue';
+import type { UnitCollection, UnitLevel } from '@contract/geo.ts';
+import type { Incident } from '@contract/incidents.ts';
+import { useGeographyStore } from '../stores/geography.ts';
+import { buildStyle, type MapTheme } from './style.ts';
+
+maplibregl.setWorkerUrl(workerUrl);
+
+export interface MapOptions {
+  theme: MapTheme;
+  interactive: boolean;
+  /** Pulse urgent and overdue cases (the wall). */
+  animate?: boolean;
+  onSelect?: (code: string, level: UnitLevel) => void;
+  /** Any click, as a place (picking a report's location). */
+  onPick?: (lng: number, lat: number) => void;
+}
+
+const LEVEL_LAYERS = ['building-fill', 'grid-fill', 'community-fill', 'street-fill'] as const;
+const LAYER_SOURCE = { streets: 'street', communities: 'community', grids: 'grid' } as const;
+
+export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) {
+  const geography = useGeographyStore();
+  const ready = shallowRef(false);
+  let map: maplibregl.Map | null = null;
+  let pendingIncidents: Incident[] | null = null;
+  let frame = 0;
+  let pulse = 0;
+  let detailLoaded = false;
+  const painted = new Map<string, Set<string>>();
+
+  const flushIncidents = (): void => {
+    frame = 0;
+    if (!map || !pendingIncidents) return;
+    const features: Feature<Point>[] = [];
+    for (const i of pendingIncidents) {
+      if (i.lng === null || i.lat === null) continue;
+      features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [i.lng, i.lat] }, properties: {
+        id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: i.slaState === 'red' || i.priority !== '一般' ? 1 : 0 } });
+    }
+    void (map.getSource('incidents') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
+    pendingIncidents = null;
+  };
+
+  onMounted(async () => {
+    await geography.loadBase();
+    if (!container.value) return;
+    const data = geography.layers as Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>;
+    const [minX, minY, maxX, maxY] = bbox(geography.layers.streets as UnitCollection);
+    map = new maplibregl.Map({
+      container: container.value,
+      style: buildStyle(options.theme, data),
+      bounds: [[minX, minY], [maxX, maxY]],
+      fitBoundsOptions: { padding: 24 },
+      attributionControl: false,
+      interactive: options.interactive,
+      localIdeographFontFamily: "'Noto Sans SC', sans-serif",
+      maxZoom: 18,
+      minZoom: 8,
+    });
+    // Exposed for end-to-end tests and debugging in the console (read-only use).
+    (window as unknown as { __lstMap?: maplibregl.Map }).__lstMap = map;
+    map.on('load', () => {
+      ready.value = true;
+      if (pendingIncidents) flushIncidents();
+    });
+    map.on('idle', () => {
+      (window as unknown as { __mapIdle?: number }).__mapIdle = Date.now();
+    });
+    map.on('zoomend', () => {
+      if (!map || detailLoaded || map.getZoom() < 15) return;
+      detailLoaded = true;
+      void Promise.all([geography.load('compounds'), geography.load('buildings')]).then(() => {
+        (map?.getSource('compounds') as maplibregl.GeoJSONSource | undefined)?.setData(geography.layers.compounds as FeatureCollection);
+        (map?.getSource('buildings') as maplibregl.GeoJSONSource | undefined)?.setData(geography.layers.buildings as FeatureCollection);
+      });
+    });
+    if (options.onPick) map.on('click', (e) => options.onPick!(round6(e.lngLat.lng), round6(e.lngLat.lat)));
+    if (options.onSelect) {
+      map.on('click', (e) => {
+        const hit = map!.queryRenderedFeatures(e.point, { layers: [...LEVEL_LAYERS] })[0];
+        const props = hit?.properties as { code?: string; level?: UnitLevel } | undefined;
+        if (props?.code && props.level) options.onSelect!(props.code, props.level);
+      });
+      for (const layer of LEVEL_LAYERS) {
+        map.on('mouseenter', layer, () => (map!.getCanvas().style.cursor = 'pointer'));
+        map.on('mouseleave', layer, () => (map!.getCanvas().style.cursor = ''));
+      }
+    }
+    if (options.animate) {
+      // The pulse starts after the first idle: restyling every frame before that would keep the
+      // map from ever reporting itself loaded.
+      map.once('idle', () => {
+        const start = performance.now();
+        const tick = (): void => {
+          if (!map) return;
+          const t = ((performance.now() - start) % 1600) / 1600;
+          map.setPaintProperty('incident-pulse', 'circle-radius', 8 + 14 * t);
+          map.setPaintProperty('incident-pulse', 'circle-stroke-opacity', 0.9 * (1 - t));
+          pulse = requestAnimationFrame(tick);
+        };
+        pulse = requestAnimationFrame(tick);
+      });
+    }
+  });
+
+  onBeforeUnmount(() => {
+    cancelAnimationFrame(frame);
+    cancelAnimationFrame(pulse);
+    map?.remove();
+    map = null;
+  });
+
+  return {
+    ready,
+    /** The raw map, for tests and one-off needs; do not store it in reactive state. */
+    raw: (): maplibregl.Map | null => map,
+    setIncidents(incidents: Incident[]): void {
+      pendingIncidents = incidents;
+      if (ready.value && !frame) frame = requestAnimationFrame(flushIncidents);
+    },
+    /** Colours streets, communities or grids by a 0–1 value per code (feature-state, no redraw of data). */
+    setChoropleth(source: keyof typeof LAYER_SOURCE, values: ReadonlyMap<string, number>): void {
+      if (!map || !ready.value) return;
+      const before = painted.get(source) ?? new Set();
+      for (const code of before) if (!values.has(code)) map.removeFeatureState({ source, id: code }, 'value');
+      for (const [code, value] of values) map.setFeatureState({ source, id: code }, { value });
+      painted.set(source, new Set(values.keys()));
+    },
+    /** Frames a unit and outlines it. */
+    focus(code: string, animate = true): void {
+      if (!map) return;
+      const feature = findUnit(code);
+      if (!feature) return;
+      const [minX, minY, maxX, maxY] = bbox(feature);
+      map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 60, duration: animate ? 1200 : 0, maxZoom: 17 });
+      void (map.getSource('selection') as maplibregl.GeoJSONSource).setData(feature);
+    },
+    resetView(animate = true): void {
+      if (!map) return;
+      const [minX, minY, maxX, maxY] = bbox(geography.layers.streets as UnitCollection);
+      map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 24, duration: animate ? 1200 : 0 });
+      void (map.getSource('selection') as maplibregl.GeoJSONSource).setData({ type: 'FeatureCollection', features: [] });
+    },
+    setHeat(on: boolean): void {
+      map?.setLayoutProperty('incident-heat', 'visibility', on ? 'visible' : 'none');
+    },
+    setPartyPoints(points: FeatureCollection<Point>): void {
+      void (map?.getSource('party') as maplibregl.GeoJSONSource | undefined)?.setData(points);
+    },
+    /** Administrative view or party chain view: the latter shows party points and dims the choropleth. */
+    setMode(mode: 'admin' | 'party'): void {
+      if (!map) return;
+      map.setLayoutProperty('party-points', 'visibility', mode === 'party' ? 'visible' : 'none');
+      map.setLayoutProperty('party-labels', 'visibility', mode === 'party' ? 'visible' : 'none');
+    },
+  };
+
+  function findUnit(code: string): Feature | undefined {
+    const level = code.length === 9 ? 'streets' : code.length === 12 ? 'communities' : code.length === 15 ? 'grids' : code.length === 6 ? 'district' : code.length === 18 ? 'compounds' : 'buildings';
+    return (geography.layers[level] as FeatureCollection | undefined)?.features.find((f) => f.properties?.code === code);
+  }
+}
+
+export type MapHandle = ReturnType<typeof useMap>;
+
+const round6 = (v: number): number => Math.round(v * 1e6) / 1e6;

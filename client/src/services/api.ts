@@ -1,0 +1,39 @@
+/** HTTP calls to /api with the session token; errors come back as ApiRequestError with the server's code. */
+import type { ApiError } from '@contract/errors.ts';
+
+export class ApiRequestError extends Error {
+  constructor(readonly status: number, readonly error: ApiError) {
+    super(error.message);
+  }
+}
+
+let token: string | null = null;
+let onUnauthorized: (() => void) | null = null;
+
+export function setToken(value: string | null): void {
+  token = value;
+}
+
+export function onSessionExpired(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(`/api${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  const data = text ? (JSON.parse(text) as unknown) : null;
+  if (!res.ok) {
+    if (res.status === 401 && path !== '/auth/login' && path !== '/auth/kiosk') onUnauthorized?.();
+    throw new ApiRequestError(res.status, (data as { error?: ApiError } | null)?.error ?? { code: 'internal', message: res.statusText });
+  }
+  return data as T;
+}
+
+/** A fresh idempotency key for one report (retries of it reuse the key). */
+export function newIdempotencyKey(): string {
+  return `web-${crypto.randomUUID()}`;
+}

@@ -1,0 +1,15 @@
+/** Connection state of the live feed, for the header badge and per-panel staleness. */
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+
+export type LinkStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+export const useConnectionStore = defineStore('connection', () => {
+  const status = ref<LinkStatus>('connecting');
+  const scope = ref<string | null>(null);
+  const seq = ref(0);
+  const lastMessageAt = ref(0);
+  const resyncs = ref(0);
+  const serverOffsetMs = ref(0);
+  return { status, scope, seq, lastMessageAt, resyncs, serverOffsetMs };
+});

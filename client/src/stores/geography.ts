@@ -1,0 +1,54 @@
+/** Geography layers for the map and unit details, fetched once from /api/geography and /api/units. */
+import { defineStore } from 'pinia';
+import { shallowRef } from 'vue';
+import type { LabelCollection, UnitCollection, UnitProperties } from '@contract/geo.ts';
+import type { PartyOrg } from '@contract/geo.ts';
+import type { ServiceCenter, DemonstrationSite } from '@contract/org.ts';
+import { api } from '../services/api.ts';
+
+export interface UnitDetail {
+  unit: UnitProperties;
+  lineage: { code: string; name: string; level: UnitProperties['level'] }[];
+  children: UnitProperties[];
+  partyOrg: PartyOrg | null;
+  partyChain: PartyOrg[];
+  serviceCenter: ServiceCenter | null;
+  demonstration: DemonstrationSite[];
+}
+
+export type BaseLayer = 'district' | 'streets' | 'communities' | 'grids' | 'labels';
+
+export const useGeographyStore = defineStore('geography', () => {
+  const layers = shallowRef<Partial<Record<BaseLayer | 'compounds' | 'buildings', UnitCollection | LabelCollection>>>({});
+  const loading = new Map<string, Promise<void>>();
+  const details = new Map<string, Promise<UnitDetail>>();
+  function load(name: BaseLayer | 'compounds' | 'buildings'): Promise<void> {
+    let p = loading.get(name);
+    if (!p) {
+      p = api<UnitCollection | LabelCollection>('GET', `/geography/${name}`).then((data) => {
+        layers.value = { ...layers.value, [name]: data };
+      });
+      p.catch(() => loading.delete(name));
+      loading.set(name, p);
+    }
+    return p;
+  }
+  function loadBase(): Promise<void[]> {
+    return Promise.all((['district', 'streets', 'communities', 'grids', 'labels'] as const).map(load));
+  }
+  function unit(code: string): Promise<UnitDetail> {
+    let p = details.get(code);
+    if (!p) {
+      p = api<UnitDetail>('GET', `/units/${code}`);
+      p.catch(() => details.delete(code));
+      details.set(code, p);
+    }
+    return p;
+  }
+  /** Name of a unit by code, from the loaded label layer. */
+  function nameOf(code: string): string {
+    const labels = layers.value.labels as LabelCollection | undefined;
+    return labels?.features.find((f) => f.properties.code === code)?.properties.name ?? code;
+  }
+  return { layers, load, loadBase, unit, nameOf };
+});

@@ -1,0 +1,29 @@
+/** Open cases in the current scope (a bounded Map, replaced per batch), most urgent first. */
+import { defineStore } from 'pinia';
+import { computed, shallowRef } from 'vue';
+import { byUrgency, type Incident } from '@contract/incidents.ts';
+
+export const useIncidentsStore = defineStore('incidents', () => {
+  const byId = shallowRef(new Map<string, Incident>());
+  const total = shallowRef(0);
+  const recentlyFinished = shallowRef<Incident[]>([]);
+  /** The latest batch of changes (new, urgent and overdue ones pulse on the map). */
+  const lastChanged = shallowRef<Incident[]>([]);
+  const open = computed(() => [...byId.value.values()].sort(byUrgency));
+  const urgent = computed(() => open.value.filter((i) => i.priority !== '一般' || i.slaState === 'red'));
+  function replace(map: Map<string, Incident>, count: number, finished: Incident[], changed: Incident[]): void {
+    byId.value = map;
+    total.value = count;
+    recentlyFinished.value = finished;
+    lastChanged.value = changed;
+  }
+  /** Puts one case in place right away (after this user's own action), ahead of the feed. */
+  function upsert(incident: Incident): void {
+    const current = byId.value.get(incident.id);
+    if (current && current.version >= incident.version) return;
+    const next = new Map(byId.value);
+    next.set(incident.id, incident);
+    byId.value = next;
+  }
+  return { byId, total, recentlyFinished, lastChanged, open, urgent, replace, upsert };
+});

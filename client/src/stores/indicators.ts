@@ -1,0 +1,15 @@
+/** Indicators of the current scope, with when they last arrived (for staleness). */
+import { defineStore } from 'pinia';
+import { shallowRef } from 'vue';
+import type { Indicators } from '@contract/indicators.ts';
+
+export const useIndicatorsStore = defineStore('indicators', () => {
+  const current = shallowRef<Indicators | null>(null);
+  const receivedAt = shallowRef(0);
+  function set(value: Indicators | null): void {
+    if (!value || value === current.value) return;
+    current.value = value;
+    receivedAt.value = Date.now();
+  }
+  return { current, receivedAt, set };
+});

@@ -1,0 +1,51 @@
+/**
+ * The wall's scene rotation, pure: district overview → hot-spot community → SLA board → party
+ * building, each with its duration and map extent; an urgent case interrupts for a while, then
+ * the rotation resumes where it left off.
+ */
+export type SceneId = 'overview' | 'hotspot' | 'sla' | 'party';
+
+export interface Scene {
+  id: SceneId;
+  title: string;
+  durationMs: number;
+}
+
+export const SCENES: readonly Scene[] = [
+  { id: 'overview', title: '全区总览', durationMs: 30_000 },
+  { id: 'hotspot', title: '热点社区', durationMs: 20_000 },
+  { id: 'sla', title: '时限督办', durationMs: 20_000 },
+  { id: 'party', title: '党建引领', durationMs: 20_000 },
+];
+
+export const INTERRUPT_MS = 15_000;
+
+export interface RotationState {
+  index: number;
+  /** When the current scene started (ms). */
+  since: number;
+  /** An urgent case being shown, until `until`. */
+  interrupt: { caseId: string; until: number } | null;
+}
+
+export const startRotation = (now: number): RotationState => ({ index: 0, since: now, interrupt: null });
+
+/** Advances the rotation to `now`: ends an expired interrupt, moves past finished scenes. */
+export function advance(state: RotationState, now: number, scenes: readonly Scene[] = SCENES): RotationState {
+  if (state.interrupt) {
+    if (now < state.interrupt.until) return state;
+    // Resume the interrupted scene from the start, so it gets its full time on screen.
+    return { index: state.index, since: now, interrupt: null };
+  }
+  let { index, since } = state;
+  while (now - since >= scenes[index]!.durationMs) {
+    since += scenes[index]!.durationMs;
+    index = (index + 1) % scenes.length;
+  }
+  return index === state.index && since === state.since ? state : { index, since, interrupt: null };
+}
+
+/** An urgent case takes the screen (a newer one replaces the one shown). */
+export function interrupt(state: RotationState, caseId: string, now: number): RotationState {
+  return { ...state, interrupt: { caseId, until: now + INTERRUPT_MS } };
+}
