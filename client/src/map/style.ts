@@ -52,7 +52,7 @@ export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' 
       { id: 'district-fill', type: 'fill', source: 'district', paint: { 'fill-color': c.district, 'fill-opacity': 0.9 } },
       { id: 'street-fill', type: 'fill', source: 'streets', paint: { 'fill-color': choropleth(c.street), 'fill-opacity': 0.6 } },
       { id: 'community-fill', type: 'fill', source: 'communities', minzoom: 12, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0, 12.5, 0.6] } },
-      { id: 'grid-fill', type: 'fill', source: 'grids', minzoom: 14, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0, 14.5, 0.8] } },
+      { id: 'grid-fill', type: 'fill', source: 'grids', minzoom: 14, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0, 14.5, 0.45] } },
       { id: 'compound-fill', type: 'fill', source: 'compounds', minzoom: 15, paint: { 'fill-color': c.building, 'fill-opacity': 0.25 } },
       { id: 'building-fill', type: 'fill', source: 'buildings', minzoom: 15.5, paint: { 'fill-color': c.building, 'fill-opacity': 0.9 } },
       { id: 'grid-line', type: 'line', source: 'grids', minzoom: 12.5, paint: { 'line-color': c.grid, 'line-width': 0.8 } },

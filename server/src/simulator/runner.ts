@@ -98,7 +98,9 @@ export function startSimulator(o: SimulatorOptions): Simulator {
       const dispatcherA = await userId('sim-dispatcher-a');
       const step = nextStep(incident, script, incident.handlers.includes(dispatcherA));
       if (!step) return;
-      await sleep(step.realDelay ? step.delayMs / o.speed : simMs(step.delayMs));
+      // Urgent cases get quicker hands, as they would on a real shift.
+      const haste = incident.priority === '重大' ? 0.25 : incident.priority === '紧急' ? 0.5 : 1;
+      await sleep(step.realDelay ? step.delayMs / o.speed : simMs(step.delayMs * haste));
       if (controller.signal.aborted) return;
       try {
         await call(usernameOf(step.actor, incident), 'POST', `/api/incidents/${id}/actions`, { ...step.body, version: incident.version });

@@ -1,0 +1,211 @@
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../server/src/contract/incidents.ts';
+import { launchBrowser, mapIdle, openPage, SCREENS_DIR, signIn } from '../helpers/browser.ts';
+import { freshPointIn, idemKey, PASSWORD, startHarness, TONGHUA_GRID, type Harness } from '../helpers/server.ts';
+
+const KIOSK = 'e2e-kiosk-key-0123';
+let h: Harness;
+let browser: Browser;
+let dispatcher: string;
+let gridworker: string;
+
+beforeAll(async () => {
+  h = await startHarness({ KIOSK_KEY: KIOSK, DUPLICATE_RADIUS_M: '5' });
+  dispatcher = (await h.login('dispatcher')).token;
+  gridworker = (await h.login('gridworker')).token;
+  // Some open cases so that every panel has something to show.
+  for (const cls of ['市容环境', '街面秩序', '公用设施', '民生服务']) await report({ class: cls });
+  browser = await launchBrowser();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+async function report(extra: Record<string, unknown> = {}): Promise<Incident> {
+  const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', {
+    class: '市容环境', priority: '一般', source: '12345热线', ...freshPointIn(h.app, TONGHUA_GRID), description: '端到端测试案件', reporterName: '测试', reporterPhone: '13800009999', ...extra,
+  }, { 'idempotency-key': idemKey() });
+  expect(res.status).toBe(201);
+  return res.body.incident;
+}
+
+/** Unique codes of a map source's features (tiles repeat features). Functions, not strings: the CSP forbids eval. */
+const sourceCodes = (source: string): number => new Set(window.__lstMap.querySourceFeatures(source).map((f) => f.properties.code)).size;
+/** Whether the map's incident data holds the case at that stage (clusters hide single points, so ask the source). */
+const hasStage = async ([id, stage]: [string, string]): Promise<boolean> => {
+  const data = (await (window.__lstMap.getSource('incidents') as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.FeatureCollection;
+  return data.features.some((x) => x.properties?.id === id && x.properties?.stage === stage);
+};
+
+describe('wall display', () => {
+  it('renders the map with 20 communities and 304 grids and every panel with data, touching nothing off-origin', async () => {
+    const { page, problems } = await openPage(browser, h.base);
+    await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
+    await mapIdle(page);
+    await page.waitForFunction(() => document.querySelectorAll('[data-panel] canvas').length >= 5);
+    expect(await page.evaluate(sourceCodes, 'communities')).toBe(20);
+    expect(await page.evaluate(sourceCodes, 'grids')).toBe(304);
+    expect(new URL(page.url()).search).toBe(''); // the kiosk key left the address bar
+    for (const title of ['事件类别', '24小时趋势', '今日闭环流程', '社区排名', '时限督办', '党建引领']) {
+      const panel = page.locator(`[data-panel="${title}"]`);
+      await expect.poll(async () => (await panel.locator('canvas').count()) + (await panel.locator('li, b').count())).toBeGreaterThan(0);
+    }
+    await expect.poll(() => page.locator('[data-testid=kpis] .kpi-value').first().innerText()).toMatch(/\d/);
+    await expect.poll(() => page.locator('[data-testid=connection]').innerText()).toContain('实时');
+    await page.screenshot({ path: join(SCREENS_DIR, 'wall-1920x1080.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  for (const [width, height] of [[1366, 768], [1920, 1080], [3840, 2160]] as const) {
+    it(`keeps its layout legible without overflow at ${width}×${height}`, async () => {
+      const { page, problems } = await openPage(browser, h.base, { width, height });
+      await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
+      await mapIdle(page);
+      await page.waitForFunction(() => document.querySelectorAll('[data-panel] canvas').length >= 5);
+      const layout = await page.evaluate(() => {
+        const px = (sel: string) => parseFloat(getComputedStyle(document.querySelector(sel)!).fontSize);
+        const clipped = [...document.querySelectorAll('.wall h1, .wall h2, .kpi-label, .kpi-value, .scene, .party-figures div')]
+          .filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.textContent);
+        return {
+          pageOverflow: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
+          body: px('.wall'), heading: px('.wall h2'), kpi: px('.kpi-value'), clipped,
+        };
+      });
+      expect(layout.pageOverflow).toBe(false);
+      expect(layout.clipped).toEqual([]);
+      const scale = width / 1920; // sizes follow the screen width
+      expect(layout.body).toBeGreaterThanOrEqual(16 * scale - 0.5);
+      expect(layout.heading).toBeGreaterThanOrEqual(20 * scale - 0.5);
+      expect(layout.kpi).toBeGreaterThanOrEqual(40 * scale - 0.5);
+      await page.screenshot({ path: join(SCREENS_DIR, `wall-${width}x${height}.png`) });
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+  }
+});
+
+describe('live updates across views', () => {
+  it('shows a case POSTed through the API on the wall and in the dispatch queue, and a dispatcher action changes the wall', async () => {
+    const wall = await openPage(browser, h.base);
+    await wall.page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
+    await mapIdle(wall.page);
+    const console = await openPage(browser, h.base);
+    await signIn(console.page, h.base, 'dispatcher', PASSWORD);
+    await console.page.waitForSelector('[data-testid=queue]');
+
+    const c = await report({ class: '交通设施', description: '信号灯故障（端到端）' });
+    await wall.page.waitForFunction(hasStage, [c.id, 'reported'] as [string, string], { timeout: 15_000 });
+    await console.page.waitForSelector(`[data-testid=queue] li[data-id="${c.id}"]`, { timeout: 15_000 });
+
+    await console.page.click(`[data-testid=queue] li[data-id="${c.id}"]`);
+    await console.page.waitForSelector('[data-testid=incident-detail] [data-action=accept]');
+    await console.page.click('[data-action=accept]');
+    await wall.page.waitForFunction(hasStage, [c.id, 'accepted'] as [string, string], { timeout: 15_000 });
+    expect(wall.problems).toEqual([]);
+    expect(console.problems).toEqual([]);
+    await wall.page.close();
+    await console.page.close();
+  });
+});
+
+describe('leader drill-down', () => {
+  it('opens a grid by URL and shows its party branch, secretary and grid worker', async () => {
+    const { page, problems } = await openPage(browser, h.base);
+    await signIn(page, h.base, 'leader', PASSWORD);
+    await page.goto(`${h.base}/?unit=${TONGHUA_GRID}`);
+    await mapIdle(page);
+    const org = h.app.geography.partyOrgOf(TONGHUA_GRID)!;
+    await expect.poll(() => page.locator('[data-testid=party-org]').innerText()).toBe('通化街社区第一网格党支部');
+    const people = await page.locator('[data-testid=responsible]').innerText();
+    expect(people).toContain(org.secretary.name);
+    expect(people).toContain(org.members.find((m) => m.post === '网格员')!.name);
+    await page.screenshot({ path: join(SCREENS_DIR, 'leader-grid.png') });
+    // Drill up through the breadcrumb, and the back button returns.
+    await page.click('nav.crumbs >> text=通化街社区');
+    await expect.poll(() => new URL(page.url()).searchParams.get('unit')).toBe('431103003004');
+    await expect.poll(() => page.locator('[data-testid=unit-detail] h2').innerText()).toContain('通化街社区');
+    await page.goBack();
+    await expect.poll(() => page.locator('[data-testid=party-org]').innerText()).toBe('通化街社区第一网格党支部');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('dispatch console', () => {
+  it('takes a case from a report with a map pick to closed', async () => {
+    const { page, problems } = await openPage(browser, h.base);
+    await signIn(page, h.base, 'dispatcher', PASSWORD);
+    await page.waitForSelector('[data-testid=queue]');
+    await mapIdle(page);
+    await page.click('[data-testid=new-report]');
+    await page.selectOption('[data-testid=report-form] select[name=class]', '园林绿化设施');
+    await page.fill('[data-testid=report-form] textarea[name=description]', '行道树倒伏（端到端）');
+    // Pick the place on the map: the projected label point of the demo grid.
+    const p = freshPointIn(h.app, TONGHUA_GRID);
+    await page.evaluate((at) => window.__lstMap.jumpTo({ center: [at.lng, at.lat], zoom: 16 }), p);
+    const box = (await page.locator('[data-testid=map]').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.click('[data-testid=report-form] button[type=submit]');
+    await expect.poll(() => page.locator('[data-testid=message]').innerText()).toMatch(/已上报，案件编号 \d{13}/);
+    await expect.poll(() => page.locator('[data-testid=suggested]').innerText()).toBe('通化街社区第一网格党支部');
+    const id = (await page.locator('[data-testid=message]').innerText()).match(/\d{13}/)![0];
+
+    const step = async (action: string): Promise<void> => {
+      await page.click(`[data-action=${action}]`);
+      await expect.poll(() => page.locator('[data-testid=message]').innerText()).toMatch(/^已/);
+    };
+    await step('accept');
+    await step('register');
+    await step('dispatch');
+    // The grid worker handles it (through the API, as their own app would).
+    let c = (await h.api<{ incident: Incident }>(gridworker, 'GET', `/api/incidents/${id}`)).body.incident;
+    c = (await h.api<{ incident: Incident }>(gridworker, 'POST', `/api/incidents/${id}/actions`, { action: 'start', version: c.version })).body.incident;
+    await h.api(gridworker, 'POST', `/api/incidents/${id}/actions`, { action: 'feedback', note: '已扶正并加固', version: c.version });
+    await page.waitForSelector('[data-action=verify-pass]', { timeout: 15_000 });
+    await expect.poll(() => page.locator('[data-testid=message]').innerText()).toContain('他人更新');
+    await page.keyboard.press('v'); // shortcut: 核查通过
+    await expect.poll(() => page.locator('[data-testid=message]').innerText()).toBe('已核查');
+    await step('close');
+    await expect.poll(() => page.locator('[data-testid=incident-detail] .meta b').innerText()).toBe('结案');
+    await expect.poll(() => page.locator('[data-testid=timeline] li').count()).toBe(8);
+    await page.screenshot({ path: join(SCREENS_DIR, 'dispatch-closed.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('says clearly when someone else acted first', async () => {
+    const c = await report({ class: '宣传广告' });
+    const { page, problems } = await openPage(browser, h.base);
+    await signIn(page, h.base, 'dispatcher', PASSWORD);
+    await page.waitForSelector(`[data-testid=queue] li[data-id="${c.id}"]`);
+    await page.click(`[data-testid=queue] li[data-id="${c.id}"]`);
+    await page.waitForSelector('[data-action=accept]');
+    // Another dispatcher accepts it just as this console's request leaves: its version is stale.
+    const other = (await h.login('sim-dispatcher-b')).token;
+    let raced = false;
+    await page.route('**/api/incidents/*/actions', async (route) => {
+      if (!raced) {
+        raced = true;
+        await h.api(other, 'POST', `/api/incidents/${c.id}/actions`, { action: 'accept', version: c.version });
+      }
+      await route.continue();
+    });
+    const answer = page.waitForResponse((r) => r.url().endsWith('/actions'));
+    await page.click('[data-action=accept]');
+    expect((await answer).status()).toBe(409);
+    await expect.poll(() => page.locator('[data-testid=message]').innerText()).toMatch(/他人已先处理/);
+    await expect.poll(() => page.locator('[data-testid=incident-detail] .meta b').innerText()).toBe('受理');
+    expect(problems.filter((p) => !p.includes('409'))).toEqual([]);
+    await page.close();
+  });
+});
+
+declare global {
+  interface Window {
+    __lstMap: import('maplibre-gl').Map;
+  }
+}
