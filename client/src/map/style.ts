@@ -25,12 +25,14 @@ const choropleth = (base: string): ExpressionSpecification => [
 
 const stageColor: ExpressionSpecification = ['match', ['get', 'stage'], ...Object.entries(STAGE_COLORS).flat(), OKABE_ITO.grey] as unknown as ExpressionSpecification;
 
-export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>): StyleSpecification {
+/** `scale` multiplies text, symbol and line sizes: the wall passes rem/16 so a 4K wall reads like 1080p. */
+export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>, scale = 1): StyleSpecification {
   const c = PALETTE[theme];
+  const z = (n: number): number => Math.round(n * scale * 10) / 10;
   const labelLayer = (id: string, level: string, minzoom: number, maxzoom: number, size: number | ExpressionSpecification, extra: Partial<LayerSpecification> = {}): LayerSpecification => ({
     id, type: 'symbol', source: 'labels', minzoom, maxzoom, filter: ['==', ['get', 'level'], level],
     layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': size, 'text-allow-overlap': false, 'text-padding': 2 },
-    paint: { 'text-color': c.label, 'text-halo-color': c.halo, 'text-halo-width': 1.5 },
+    paint: { 'text-color': c.label, 'text-halo-color': c.halo, 'text-halo-width': z(1.5) },
     ...extra,
   } as LayerSpecification);
   return {
@@ -55,30 +57,30 @@ export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' 
       { id: 'grid-fill', type: 'fill', source: 'grids', minzoom: 14, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0, 14.5, 0.45] } },
       { id: 'compound-fill', type: 'fill', source: 'compounds', minzoom: 15, paint: { 'fill-color': c.building, 'fill-opacity': 0.25 } },
       { id: 'building-fill', type: 'fill', source: 'buildings', minzoom: 15.5, paint: { 'fill-color': c.building, 'fill-opacity': 0.9 } },
-      { id: 'grid-line', type: 'line', source: 'grids', minzoom: 12.5, paint: { 'line-color': c.grid, 'line-width': 0.8 } },
-      { id: 'community-line', type: 'line', source: 'communities', paint: { 'line-color': c.community, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.6, 15, 2], 'line-opacity': 0.8 } },
-      { id: 'street-line', type: 'line', source: 'streets', paint: { 'line-color': c.streetLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 1.2, 15, 3.5] } },
-      { id: 'district-line', type: 'line', source: 'district', paint: { 'line-color': c.districtLine, 'line-width': 2.5 } },
-      { id: 'selection-line', type: 'line', source: 'selection', paint: { 'line-color': ACCENT, 'line-width': 4 } },
-      labelLayer('label-street', 'street', 9, 12.5, 15, { layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 16, 'text-letter-spacing': 0.1 } }),
-      labelLayer('label-community', 'community', 12, 14.5, 13),
-      labelLayer('label-grid', 'grid', 14.5, 16.5, 12),
-      labelLayer('label-compound', 'compound', 16, 24, 11),
-      { id: 'party-points', type: 'circle', source: 'party', paint: { 'circle-radius': 7, 'circle-color': '#D7263D', 'circle-stroke-color': '#FFD166', 'circle-stroke-width': 2 } },
-      { id: 'party-labels', type: 'symbol', source: 'party', minzoom: 12.5, layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 11, 'text-offset': [0, 1.2], 'text-anchor': 'top' }, paint: { 'text-color': '#FFD166', 'text-halo-color': c.halo, 'text-halo-width': 1.2 } },
-      { id: 'incident-heat', type: 'heatmap', source: 'incidents', layout: { visibility: 'none' }, paint: { 'heatmap-radius': 25, 'heatmap-intensity': 0.8, 'heatmap-opacity': 0.75 } },
+      { id: 'grid-line', type: 'line', source: 'grids', minzoom: 12.5, paint: { 'line-color': c.grid, 'line-width': z(0.8) } },
+      { id: 'community-line', type: 'line', source: 'communities', paint: { 'line-color': c.community, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, z(0.6), 15, z(2)], 'line-opacity': 0.8 } },
+      { id: 'street-line', type: 'line', source: 'streets', paint: { 'line-color': c.streetLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, z(1.2), 15, z(3.5)] } },
+      { id: 'district-line', type: 'line', source: 'district', paint: { 'line-color': c.districtLine, 'line-width': z(2.5) } },
+      { id: 'selection-line', type: 'line', source: 'selection', paint: { 'line-color': ACCENT, 'line-width': z(4) } },
+      labelLayer('label-street', 'street', 9, 12.5, z(15), { layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': z(16), 'text-letter-spacing': 0.1 } }),
+      labelLayer('label-community', 'community', 12, 14.5, z(13)),
+      labelLayer('label-grid', 'grid', 14.5, 16.5, z(12)),
+      labelLayer('label-compound', 'compound', 16, 24, z(11)),
+      { id: 'party-points', type: 'circle', source: 'party', paint: { 'circle-radius': z(7), 'circle-color': '#D7263D', 'circle-stroke-color': '#FFD166', 'circle-stroke-width': z(2) } },
+      { id: 'party-labels', type: 'symbol', source: 'party', minzoom: 12.5, layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': z(11), 'text-offset': [0, 1.2], 'text-anchor': 'top' }, paint: { 'text-color': '#FFD166', 'text-halo-color': c.halo, 'text-halo-width': 1.2 } },
+      { id: 'incident-heat', type: 'heatmap', source: 'incidents', layout: { visibility: 'none' }, paint: { 'heatmap-radius': z(25), 'heatmap-intensity': 0.8, 'heatmap-opacity': 0.75 } },
       { id: 'incident-clusters', type: 'circle', source: 'incidents', filter: ['has', 'point_count'], paint: {
-        'circle-color': ACCENT, 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5,
-        'circle-radius': ['step', ['get', 'point_count'], 12, 10, 16, 50, 22] } },
-      { id: 'incident-cluster-count', type: 'symbol', source: 'incidents', filter: ['has', 'point_count'], layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': FONT, 'text-size': 12, 'text-allow-overlap': true }, paint: { 'text-color': '#ffffff' } },
+        'circle-color': ACCENT, 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': z(1.5),
+        'circle-radius': ['step', ['get', 'point_count'], z(12), 10, z(16), 50, z(22)] } },
+      { id: 'incident-cluster-count', type: 'symbol', source: 'incidents', filter: ['has', 'point_count'], layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': FONT, 'text-size': z(12), 'text-allow-overlap': true }, paint: { 'text-color': '#ffffff' } },
       { id: 'incident-pulse', type: 'circle', source: 'incidents', filter: ['all', ['!', ['has', 'point_count']], ['==', ['get', 'alert'], 1]], paint: {
-        'circle-radius': 10, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': OKABE_ITO.vermillion, 'circle-stroke-width': 2, 'circle-stroke-opacity': 0.8 } },
+        'circle-radius': z(10), 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': OKABE_ITO.vermillion, 'circle-stroke-width': z(2), 'circle-stroke-opacity': 0.8 } },
       { id: 'incident-points', type: 'circle', source: 'incidents', filter: ['!', ['has', 'point_count']], paint: {
         'circle-color': stageColor,
-        'circle-radius': ['match', ['get', 'priority'], '重大', 8, '紧急', 7, 5.5],
+        'circle-radius': ['match', ['get', 'priority'], '重大', z(8), '紧急', z(7), z(5.5)],
         // SLA shown twice: by the ring's colour and by its width (a second cue for colour-blind eyes).
         'circle-stroke-color': ['match', ['get', 'sla'], 'red', OKABE_ITO.vermillion, 'amber', OKABE_ITO.orange, '#ffffff'],
-        'circle-stroke-width': ['match', ['get', 'sla'], 'red', 3, 'amber', 2, 1] } },
+        'circle-stroke-width': ['match', ['get', 'sla'], 'red', z(3), 'amber', z(2), z(1)] } },
     ],
   };
 }

@@ -21,6 +21,8 @@ export interface MapOptions {
   interactive: boolean;
   /** Pulse urgent and overdue cases (the wall). */
   animate?: boolean;
+  /** Size factor for text and symbols (the wall: rem / 16). */
+  scale?: number;
   onSelect?: (code: string, level: UnitLevel) => void;
   /** Any click, as a place (picking a report's location). */
   onPick?: (lng: number, lat: number) => void;
@@ -59,7 +61,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     const [minX, minY, maxX, maxY] = bbox(geography.layers.streets as UnitCollection);
     map = new maplibregl.Map({
       container: container.value,
-      style: buildStyle(options.theme, data),
+      style: buildStyle(options.theme, data, options.scale ?? 1),
       bounds: [[minX, minY], [maxX, maxY]],
       fitBoundsOptions: { padding: 24 },
       attributionControl: false,
@@ -105,7 +107,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
         const tick = (): void => {
           if (!map) return;
           const t = ((performance.now() - start) % 1600) / 1600;
-          map.setPaintProperty('incident-pulse', 'circle-radius', 8 + 14 * t);
+          map.setPaintProperty('incident-pulse', 'circle-radius', (8 + 14 * t) * (options.scale ?? 1));
           map.setPaintProperty('incident-pulse', 'circle-stroke-opacity', 0.9 * (1 - t));
           pulse = requestAnimationFrame(tick);
         };

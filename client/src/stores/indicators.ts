@@ -1,6 +1,7 @@
-/** Indicators of the current scope, with when they last arrived (for staleness). */
+/** Indicators of the current scope, with when they last arrived in server time (for staleness). */
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
+import { useConnectionStore } from './connection.ts';
 import type { Indicators } from '@contract/indicators.ts';
 
 export const useIndicatorsStore = defineStore('indicators', () => {
@@ -9,7 +10,7 @@ export const useIndicatorsStore = defineStore('indicators', () => {
   function set(value: Indicators | null): void {
     if (!value || value === current.value) return;
     current.value = value;
-    receivedAt.value = Date.now();
+    receivedAt.value = Date.now() + useConnectionStore().serverOffsetMs;
   }
   return { current, receivedAt, set };
 });

@@ -1,0 +1,32 @@
+// @vitest-environment happy-dom
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Incident } from '@contract/incidents.ts';
+import { useIncidentsStore } from './incidents.ts';
+
+const incident = (id: string, extra: Partial<Incident>): Incident => ({ id, version: 1, slaState: 'ok', priority: '一般', deadline: null, ...extra } as Incident);
+
+describe('incidents store', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('lists open cases most urgent first', () => {
+    const store = useIncidentsStore();
+    store.replace(new Map([
+      ['a', incident('a', { deadline: '2026-11-30T05:00:00Z' })],
+      ['b', incident('b', { slaState: 'red' })],
+      ['c', incident('c', { priority: '重大' })],
+      ['d', incident('d', { deadline: '2026-11-30T02:00:00Z' })],
+    ]), 4, [], []);
+    expect(store.open.map((i) => i.id)).toEqual(['b', 'c', 'd', 'a']);
+    expect(store.urgent.map((i) => i.id)).toEqual(['b', 'c']);
+  });
+
+  it('takes a newer version from the user’s own action but never an older one', () => {
+    const store = useIncidentsStore();
+    store.replace(new Map([['a', incident('a', { version: 3 })]]), 1, [], []);
+    store.upsert(incident('a', { version: 2, priority: '重大' }));
+    expect(store.byId.get('a')!.version).toBe(3);
+    store.upsert(incident('a', { version: 4 }));
+    expect(store.byId.get('a')!.version).toBe(4);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { advance, interrupt, INTERRUPT_MS, SCENES, startRotation } from './scenes.ts';
+
+describe('wall scene rotation', () => {
+  it('moves through the scenes by their durations and wraps around', () => {
+    let s = startRotation(0);
+    s = advance(s, SCENES[0]!.durationMs - 1);
+    expect(s.index).toBe(0);
+    s = advance(s, SCENES[0]!.durationMs);
+    expect(s.index).toBe(1);
+    const cycle = SCENES.reduce((n, x) => n + x.durationMs, 0);
+    expect(advance(startRotation(0), cycle + 1).index).toBe(0);
+    expect(advance(startRotation(0), cycle * 3 + SCENES[0]!.durationMs + 5).index).toBe(1);
+  });
+
+  it('holds the screen for an urgent case, then resumes the interrupted scene', () => {
+    let s = advance(startRotation(0), SCENES[0]!.durationMs + 1000); // in scene 1
+    s = interrupt(s, 'CASE1', 40_000);
+    expect(advance(s, 40_000 + INTERRUPT_MS - 1).interrupt?.caseId).toBe('CASE1');
+    const resumed = advance(s, 40_000 + INTERRUPT_MS);
+    expect(resumed.interrupt).toBeNull();
+    expect(resumed.index).toBe(1);
+    expect(resumed.since).toBe(40_000 + INTERRUPT_MS);
+  });
+
+  it('returns the same object when nothing changes (no needless re-render)', () => {
+    const s = startRotation(0);
+    expect(advance(s, 10)).toBe(s);
+  });
+});
