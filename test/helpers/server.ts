@@ -7,7 +7,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../server/src/app.ts';
 import { loadConfig } from '../../server/src/config.ts';
 import type { User } from '../../server/src/contract/auth.ts';
-import type { ClientToServerEvents, ServerToClientEvents, Snapshot } from '../../server/src/contract/realtime.ts';
+import type { ClientToServerEvents, Delta, ServerToClientEvents, Snapshot } from '../../server/src/contract/realtime.ts';
 
 export const PASSWORD = 'test-password';
 /** Monday 2026-11-30 09:00 in Shanghai: inside working hours. */
@@ -31,8 +31,8 @@ export interface Harness {
   dataDir: string;
   login(username: string, password?: string): Promise<{ token: string; user: User }>;
   api<T = unknown>(token: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
-  /** A connected socket and the snapshot it received on connect (listened for before connecting). */
-  socket(token: string): Promise<{ socket: ClientSocket; snapshot: Snapshot }>;
+  /** A connected socket, its first snapshot and every delta since (listened for before connecting). */
+  socket(token: string): Promise<{ socket: ClientSocket; snapshot: Snapshot; deltas: Delta[] }>;
   close(): Promise<void>;
 }
 
@@ -77,12 +77,14 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
       sockets.push(s);
       const snapshot = nextEvent(s, 'feed:reset');
       snapshot.catch(() => undefined);
+      const deltas: Delta[] = [];
+      s.on('feed:changed', (d) => deltas.push(d));
       s.connect();
       await new Promise<void>((resolve, reject) => {
         s.once('connect', () => resolve());
         s.once('connect_error', reject);
       });
-      return { socket: s, snapshot: await snapshot };
+      return { socket: s, snapshot: await snapshot, deltas };
     },
     async close() {
       for (const s of sockets) s.disconnect();
