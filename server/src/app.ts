@@ -10,6 +10,7 @@ import helmet from 'helmet';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
 import type { Config } from './config.ts';
+import type { ClientConfig } from './contract/client-config.ts';
 import { DEMO_ACCOUNTS, ensureAccounts, simulatorAccounts } from './demo-users.ts';
 import { createGeography, type Geography } from './domain/geography.ts';
 import { createSlaClock } from './domain/sla.ts';
@@ -117,14 +118,16 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   });
 
   const app = express();
+  // A configured base map is the one place the page may load from outside its own origin.
+  const basemapOrigin = config.basemap ? [new URL(config.basemap.url.replaceAll(/[{}]/g, '')).origin] : [];
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
-        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:', 'blob:'],
-        fontSrc: ["'self'", 'data:'], connectSrc: ["'self'"], workerSrc: ["'self'", 'blob:'], objectSrc: ["'none'"],
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:', 'blob:', ...basemapOrigin],
+        fontSrc: ["'self'", 'data:'], connectSrc: ["'self'", ...basemapOrigin], workerSrc: ["'self'", 'blob:'], objectSrc: ["'none'"],
         baseUri: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"],
       },
     },
@@ -141,6 +144,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const requireUser = authenticate(tokens, users, clock);
   api.use(authRouter({ users, tokens, clock, kioskKey: config.kioskKey }, requireUser));
   api.use(requireUser);
+  api.get('/client-config', (_req, res) => res.json({ basemap: config.basemap } satisfies ClientConfig));
   api.use(incidentsRouter(incidents, (ms) => metrics.ingestSeconds.observe(ms / 1000)));
   api.use(tasksRouter(tasks));
   api.use(geographyRouter(geography, organisation, indicators));

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { BaseMap } from './contract/client-config.ts';
 import { calendarSchema, slaConfigSchema, type SlaConfig, type WorkCalendar } from './domain/sla.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,6 +38,10 @@ const envSchema = z.object({
   FEED_HISTORY: int(500, 1, 100_000),
   DUPLICATE_RADIUS_M: z.coerce.number().min(0).max(1000).default(50),
   DUPLICATE_WINDOW_MIN: z.coerce.number().min(0).max(7 * 24 * 60).default(120),
+  BASEMAP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  BASEMAP_TYPE: z.enum(['raster', 'style']).default('raster'),
+  BASEMAP_DATUM: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84'),
+  BASEMAP_ATTRIBUTION: z.string().max(200).default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,7 +69,11 @@ export interface Config {
   feedHistory: number;
   duplicate: { radiusM: number; windowMinutes: number };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Optional base map under the district layers; none by default (fully offline). */
+  basemap: BaseMap | null;
 }
+
+export type { BaseMap };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -113,5 +122,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     feedHistory: e.FEED_HISTORY,
     duplicate: { radiusM: e.DUPLICATE_RADIUS_M, windowMinutes: e.DUPLICATE_WINDOW_MIN },
     logLevel: e.LOG_LEVEL,
+    basemap: e.BASEMAP_URL ? { url: e.BASEMAP_URL, type: e.BASEMAP_TYPE, datum: e.BASEMAP_DATUM, attribution: e.BASEMAP_ATTRIBUTION } : null,
   });
 }

@@ -184,6 +184,23 @@ describe('configuration', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('takes an optional base map with its datum, and lets only its origin through the CSP', async () => {
+    expect(loadConfig({}).basemap).toBeNull();
+    expect(() => loadConfig({ BASEMAP_URL: 'ftp://tiles' })).toThrow(/BASEMAP_URL/);
+    const withMap = await startHarness({ BASEMAP_URL: 'https://tiles.example.test/{z}/{x}/{y}.png', BASEMAP_DATUM: 'gcj02', BASEMAP_ATTRIBUTION: '示例底图' });
+    try {
+      const { token } = await withMap.login('leader');
+      const cfg = await withMap.api<{ basemap: { datum: string; type: string } }>(token, 'GET', '/api/client-config');
+      expect(cfg.body.basemap).toMatchObject({ datum: 'gcj02', type: 'raster' });
+      const csp = (await fetch(`${withMap.base}/healthz`)).headers.get('content-security-policy')!;
+      expect(csp).toContain('img-src \'self\' data: blob: https://tiles.example.test');
+    } finally {
+      await withMap.close();
+    }
+    const plain = (await fetch(`${h.base}/healthz`)).headers.get('content-security-policy')!;
+    expect(plain).not.toContain('https://');
+  });
+
   it('validates the SLA and calendar files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lst-config-'));
     cpSync(new URL('../../data/config', import.meta.url), dir, { recursive: true });

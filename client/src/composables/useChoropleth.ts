@@ -1,11 +1,24 @@
-/** Open cases per community and per grid, scaled 0–1, for colouring the map (feature-state). */
+/**
+ * Area colours for the map (feature-state, 0 calm … 1 alarming): open or overdue cases counted from
+ * the live cases, or the shortfall in on-time closure from the scope's indicator rankings.
+ */
 import { computed, type Ref } from 'vue';
 import type { Incident } from '@contract/incidents.ts';
+import type { Indicators } from '@contract/indicators.ts';
 
-export type AreaMetric = 'open' | 'overdue';
+export type AreaMetric = 'open' | 'overdue' | 'ontime';
 
-export function useChoropleth(incidents: Ref<readonly Incident[]>, metric: Ref<AreaMetric>) {
+export function useChoropleth(incidents: Ref<readonly Incident[]>, metric: Ref<AreaMetric>, indicators?: Ref<Indicators | null>) {
   return computed(() => {
+    if (metric.value === 'ontime') {
+      const rows = [...(indicators?.value?.communityRanking ?? []), ...(indicators?.value?.ranking ?? [])];
+      const shortfall = (len: number): Map<string, number> => new Map(rows.filter((r) => r.code.length === len).map((r) => [r.code, 1 - r.onTimeRate]));
+      return [
+        { source: 'streets' as const, values: shortfall(9) },
+        { source: 'communities' as const, values: shortfall(12) },
+        { source: 'grids' as const, values: shortfall(15) },
+      ];
+    }
     const count = (len: number): Map<string, number> => {
       const counts = new Map<string, number>();
       for (const i of incidents.value) {

@@ -5,6 +5,7 @@
  */
 import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from 'maplibre-gl';
 import type { GeoJSON } from 'geojson';
+import type { BaseMap } from '@contract/client-config.ts';
 import { ACCENT, OKABE_ITO, STAGE_COLORS } from '../theme.ts';
 
 export type MapTheme = 'dark' | 'light';
@@ -26,8 +27,14 @@ const choropleth = (base: string): ExpressionSpecification => [
 const stageColor: ExpressionSpecification = ['match', ['get', 'stage'], ...Object.entries(STAGE_COLORS).flat(), OKABE_ITO.grey] as unknown as ExpressionSpecification;
 
 /** `scale` multiplies text, symbol and line sizes: the wall passes rem/16 so a 4K wall reads like 1080p. */
-export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>, scale = 1): StyleSpecification {
+/** Label text of each unit in the party-chain view: the organisation that leads it. */
+export const PARTY_LABEL: ExpressionSpecification = ['concat', ['get', 'name'],
+  ['match', ['get', 'level'], 'street', '党工委', 'community', '党工委', 'grid', '党支部', 'compound', '党小组', '']];
+
+export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>, scale = 1, basemap: BaseMap | null = null): StyleSpecification {
   const c = PALETTE[theme];
+  // Over a raster base map the district's own fills turn translucent so the map shows through.
+  const under = basemap?.type === 'raster' ? 0.35 : 1;
   const z = (n: number): number => Math.round(n * scale * 10) / 10;
   const labelLayer = (id: string, level: string, minzoom: number, maxzoom: number, size: number | ExpressionSpecification, extra: Partial<LayerSpecification> = {}): LayerSpecification => ({
     id, type: 'symbol', source: 'labels', minzoom, maxzoom, filter: ['==', ['get', 'level'], level],
@@ -38,6 +45,7 @@ export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' 
   return {
     version: 8,
     sources: {
+      ...(basemap?.type === 'raster' ? { basemap: { type: 'raster' as const, tiles: [basemap.url], tileSize: 256, attribution: basemap.attribution } } : {}),
       district: { type: 'geojson', data: data.district },
       streets: { type: 'geojson', data: data.streets, promoteId: 'code' },
       communities: { type: 'geojson', data: data.communities, promoteId: 'code' },
@@ -48,11 +56,13 @@ export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' 
       party: { type: 'geojson', data: empty },
       incidents: { type: 'geojson', data: empty, cluster: true, clusterMaxZoom: 13, clusterRadius: 40 },
       selection: { type: 'geojson', data: empty },
+      tasks: { type: 'geojson', data: empty },
     },
     layers: [
       { id: 'ground', type: 'background', paint: { 'background-color': c.ground } },
-      { id: 'district-fill', type: 'fill', source: 'district', paint: { 'fill-color': c.district, 'fill-opacity': 0.9 } },
-      { id: 'street-fill', type: 'fill', source: 'streets', paint: { 'fill-color': choropleth(c.street), 'fill-opacity': 0.6 } },
+      ...(basemap?.type === 'raster' ? [{ id: 'basemap', type: 'raster', source: 'basemap' } as LayerSpecification] : []),
+      { id: 'district-fill', type: 'fill', source: 'district', paint: { 'fill-color': c.district, 'fill-opacity': 0.9 * under } },
+      { id: 'street-fill', type: 'fill', source: 'streets', paint: { 'fill-color': choropleth(c.street), 'fill-opacity': 0.6 * under } },
       { id: 'community-fill', type: 'fill', source: 'communities', minzoom: 12, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0, 12.5, 0.6] } },
       { id: 'grid-fill', type: 'fill', source: 'grids', minzoom: 14, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0, 14.5, 0.45] } },
       { id: 'compound-fill', type: 'fill', source: 'compounds', minzoom: 15, paint: { 'fill-color': c.building, 'fill-opacity': 0.25 } },
@@ -68,6 +78,8 @@ export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' 
       labelLayer('label-compound', 'compound', 16, 24, z(11)),
       { id: 'party-points', type: 'circle', source: 'party', paint: { 'circle-radius': z(7), 'circle-color': '#D7263D', 'circle-stroke-color': '#FFD166', 'circle-stroke-width': z(2) } },
       { id: 'party-labels', type: 'symbol', source: 'party', minzoom: 12.5, layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': z(11), 'text-offset': [0, 1.2], 'text-anchor': 'top' }, paint: { 'text-color': '#FFD166', 'text-halo-color': c.halo, 'text-halo-width': 1.2 } },
+      { id: 'task-points', type: 'circle', source: 'tasks', paint: { 'circle-radius': z(6), 'circle-color': OKABE_ITO.green, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': z(1.5), 'circle-opacity': 0.9 } },
+      { id: 'task-labels', type: 'symbol', source: 'tasks', minzoom: 13.5, layout: { 'text-field': ['get', 'type'], 'text-font': FONT, 'text-size': z(11), 'text-offset': [0, 1.1], 'text-anchor': 'top' }, paint: { 'text-color': OKABE_ITO.green, 'text-halo-color': c.halo, 'text-halo-width': z(1.2) } },
       { id: 'incident-heat', type: 'heatmap', source: 'incidents', layout: { visibility: 'none' }, paint: { 'heatmap-radius': z(25), 'heatmap-intensity': 0.8, 'heatmap-opacity': 0.75 } },
       { id: 'incident-clusters', type: 'circle', source: 'incidents', filter: ['has', 'point_count'], paint: {
         'circle-color': ACCENT, 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': z(1.5),

@@ -9,10 +9,14 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import { bbox } from '@turf/turf';
 import type { Feature, FeatureCollection, GeoJSON, Point } from 'geojson';
 import { onBeforeUnmount, onMounted, shallowRef, type Ref } from 'vue';
-import type { UnitCollection, UnitLevel } from '@contract/geo.ts';
+import type { LabelCollection, UnitCollection, UnitLevel } from '@contract/geo.ts';
+import type { Task } from '@contract/tasks.ts';
 import type { Incident } from '@contract/incidents.ts';
 import { useGeographyStore } from '../stores/geography.ts';
-import { buildStyle, type MapTheme } from './style.ts';
+import type { BaseMap, ClientConfig } from '@contract/client-config.ts';
+import { api } from '../services/api.ts';
+import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
+import { buildStyle, PARTY_LABEL, type MapTheme } from './style.ts';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -39,6 +43,9 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   let frame = 0;
   let pulse = 0;
   let detailLoaded = false;
+  let basemap: BaseMap | null = null;
+  let datum: Datum = 'wgs84';
+  const shown: Partial<Record<string, GeoJSON>> = {};
   const painted = new Map<string, Set<string>>();
 
   const flushIncidents = (): void => {
@@ -47,7 +54,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     const features: Feature<Point>[] = [];
     for (const i of pendingIncidents) {
       if (i.lng === null || i.lat === null) continue;
-      features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: [i.lng, i.lat] }, properties: {
+      features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: pointToDisplay(i.lng, i.lat, datum) }, properties: {
         id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: i.slaState === 'red' || i.priority !== '一般' ? 1 : 0 } });
     }
     void (map.getSource('incidents') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
@@ -55,13 +62,16 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   };
 
   onMounted(async () => {
-    await geography.loadBase();
+    const [, config] = await Promise.all([geography.loadBase(), api<ClientConfig>('GET', '/client-config')]);
     if (!container.value) return;
-    const data = geography.layers as Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>;
-    const [minX, minY, maxX, maxY] = bbox(geography.layers.streets as UnitCollection);
+    basemap = config.basemap;
+    datum = basemap?.datum ?? 'wgs84';
+    for (const name of ['district', 'streets', 'communities', 'grids', 'labels'] as const) shown[name] = toDisplay(geography.layers[name] as GeoJSON, datum);
+    const style = buildStyle(options.theme, shown as Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>, options.scale ?? 1, basemap);
+    const [minX, minY, maxX, maxY] = bbox(shown.streets as UnitCollection);
     map = new maplibregl.Map({
       container: container.value,
-      style: buildStyle(options.theme, data, options.scale ?? 1),
+      style,
       bounds: [[minX, minY], [maxX, maxY]],
       fitBoundsOptions: { padding: 24 },
       attributionControl: false,
@@ -70,6 +80,12 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
       maxZoom: 18,
       minZoom: 8,
     });
+    if (basemap?.type === 'style') {
+      // Our layers go on top of the configured style; its own background stays underneath.
+      map.setStyle(basemap.url, { transformStyle: (_prev, next) => ({
+        ...next!, sources: { ...next!.sources, ...style.sources }, layers: [...next!.layers, ...style.layers.filter((l) => l.id !== 'ground')],
+      }) });
+    }
     // Exposed for end-to-end tests and debugging in the console (read-only use).
     (window as unknown as { __lstMap?: maplibregl.Map }).__lstMap = map;
     map.on('load', () => {
@@ -83,11 +99,16 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
       if (!map || detailLoaded || map.getZoom() < 15) return;
       detailLoaded = true;
       void Promise.all([geography.load('compounds'), geography.load('buildings')]).then(() => {
-        (map?.getSource('compounds') as maplibregl.GeoJSONSource | undefined)?.setData(geography.layers.compounds as FeatureCollection);
-        (map?.getSource('buildings') as maplibregl.GeoJSONSource | undefined)?.setData(geography.layers.buildings as FeatureCollection);
+        (map?.getSource('compounds') as maplibregl.GeoJSONSource | undefined)?.setData(toDisplay(geography.layers.compounds as FeatureCollection, datum));
+        (map?.getSource('buildings') as maplibregl.GeoJSONSource | undefined)?.setData(toDisplay(geography.layers.buildings as FeatureCollection, datum));
       });
     });
-    if (options.onPick) map.on('click', (e) => options.onPick!(round6(e.lngLat.lng), round6(e.lngLat.lat)));
+    if (options.onPick) {
+      map.on('click', (e) => {
+        const [lng, lat] = pointFromDisplay(e.lngLat.lng, e.lngLat.lat, datum);
+        options.onPick!(round6(lng), round6(lat));
+      });
+    }
     if (options.onSelect) {
       map.on('click', (e) => {
         const hit = map!.queryRenderedFeatures(e.point, { layers: [...LEVEL_LAYERS] })[0];
@@ -127,6 +148,8 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     ready,
     /** The raw map, for tests and one-off needs; do not store it in reactive state. */
     raw: (): maplibregl.Map | null => map,
+    /** The configured base map (null: none, fully offline), for its attribution and datum note. */
+    basemap: (): BaseMap | null => basemap,
     setIncidents(incidents: Incident[]): void {
       pendingIncidents = incidents;
       if (ready.value && !frame) frame = requestAnimationFrame(flushIncidents);
@@ -150,7 +173,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     },
     resetView(animate = true): void {
       if (!map) return;
-      const [minX, minY, maxX, maxY] = bbox(geography.layers.streets as UnitCollection);
+      const [minX, minY, maxX, maxY] = bbox(shown.streets as UnitCollection);
       map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 24, duration: animate ? 1200 : 0 });
       void (map.getSource('selection') as maplibregl.GeoJSONSource).setData({ type: 'FeatureCollection', features: [] });
     },
@@ -160,17 +183,32 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     setPartyPoints(points: FeatureCollection<Point>): void {
       void (map?.getSource('party') as maplibregl.GeoJSONSource | undefined)?.setData(points);
     },
-    /** Administrative view or party chain view: the latter shows party points and dims the choropleth. */
+    /** Administrative view, or the party chain: labels name the leading organisation, service centres show. */
     setMode(mode: 'admin' | 'party'): void {
       if (!map) return;
       map.setLayoutProperty('party-points', 'visibility', mode === 'party' ? 'visible' : 'none');
       map.setLayoutProperty('party-labels', 'visibility', mode === 'party' ? 'visible' : 'none');
+      for (const id of ['label-street', 'label-community', 'label-grid', 'label-compound']) {
+        map.setLayoutProperty(id, 'text-field', mode === 'party' ? PARTY_LABEL : ['get', 'name']);
+      }
+    },
+    /** Active tasks and patrols, at the label point of their grid. */
+    setTasks(tasks: readonly Task[]): void {
+      const labels = geography.layers.labels as LabelCollection | undefined;
+      if (!map || !labels) return;
+      const at = new Map(labels.features.filter((f) => f.properties.level === 'grid').map((f) => [f.properties.code, f.geometry.coordinates]));
+      const features: Feature<Point>[] = tasks.flatMap((t) => {
+        const p = at.get(t.gridCode);
+        return p ? [{ type: 'Feature' as const, geometry: { type: 'Point' as const, coordinates: pointToDisplay(p[0]!, p[1]!, datum) }, properties: { id: t.id, type: t.type, state: t.state } }] : [];
+      });
+      void (map.getSource('tasks') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
     },
   };
 
   function findUnit(code: string): Feature | undefined {
     const level = code.length === 9 ? 'streets' : code.length === 12 ? 'communities' : code.length === 15 ? 'grids' : code.length === 6 ? 'district' : code.length === 18 ? 'compounds' : 'buildings';
-    return (geography.layers[level] as FeatureCollection | undefined)?.features.find((f) => f.properties?.code === code);
+    const feature = (geography.layers[level] as FeatureCollection | undefined)?.features.find((f) => f.properties?.code === code);
+    return feature && toDisplay(feature, datum);
   }
 }
 
