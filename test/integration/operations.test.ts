@@ -233,7 +233,10 @@ describe('simulator', () => {
       baseUrl: h.base, geography: h.app.geography, seed: 3, speed: 100, ratePerHour: 20_000, timeScale: 3600, password: PASSWORD,
       logger: pino({ level: 'silent' }),
     });
-    await new Promise((r) => setTimeout(r, 3000));
+    // Run until it has done enough of each (bounded), however busy the machine is.
+    for (let waited = 0; waited < 40_000 && (sim.stats.reported < 10 || sim.stats.actions < 10 || sim.stats.tasks < 10); waited += 250) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
     await sim.stop();
     expect(sim.stats.reported).toBeGreaterThan(10);
     expect(sim.stats.actions).toBeGreaterThan(10);
