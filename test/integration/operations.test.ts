@@ -135,6 +135,14 @@ describe('indicators, units and operations endpoints', () => {
     expect((await h.api(dispatcher, 'GET', '/api/geography/secrets')).status).toBe(404);
   });
 
+  it('masks volunteers\' names for the wall', async () => {
+    type Org = { timeBank: { volunteers: { name: string }[] } };
+    const wall = (await h.login('wall')).token;
+    const plain = (await h.api<Org>(dispatcher, 'GET', '/api/organisation')).body.timeBank.volunteers[0]!.name;
+    const masked = (await h.api<Org>(wall, 'GET', '/api/organisation')).body.timeBank.volunteers[0]!.name;
+    expect(masked).toBe(`${plain[0]}**`);
+  });
+
   it('serves /healthz and Prometheus /metrics', async () => {
     expect((await h.api<{ status: string }>(null, 'GET', '/healthz')).body.status).toBe('ok');
     const metrics = (await h.api<string>(null, 'GET', '/metrics')).body;

@@ -57,6 +57,21 @@ export function trendOption(points: readonly TrendPoint[], t: ChartTheme, daily 
   };
 }
 
+/** Labelled horizontal bars, one per category, each with its own colour: the shape of three panels. */
+function labelledBars(t: ChartTheme, bars: readonly { label: string; value: number; color: string }[], labelRem: number, max?: number): EChartsOption {
+  return {
+    ...common(t),
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    grid: { left: t.base * labelRem, right: t.base * 2.6, top: t.base * 0.3, bottom: t.base * 0.3 },
+    xAxis: { type: 'value', show: false, ...(max === undefined ? {} : { max }) },
+    yAxis: { type: 'category', inverse: true, data: bars.map((b) => b.label), axisLine: { show: false }, axisTick: { show: false }, axisLabel: { color: t.text, fontSize: t.small } },
+    series: [{
+      type: 'bar', barWidth: '58%', label: { show: true, position: 'right', color: t.text, fontSize: t.small },
+      data: bars.map((b) => ({ value: b.value, itemStyle: { color: b.color } })),
+    }],
+  };
+}
+
 const FUNNEL_STAGES: Stage[] = ['reported', 'accepted', 'registered', 'dispatched', 'handling', 'handled', 'verified', 'closed'];
 
 /** Today's cases by the furthest stage reached, as a closed-loop funnel (受理 → 结案). */
@@ -65,46 +80,19 @@ export function stageFunnelOption(ind: Indicators, t: ChartTheme): EChartsOption
   counts[counts.length - 1]! += ind.todayByStage.evaluated ?? 0;
   // A case at stage k has passed every stage before it: cumulative from the end.
   const reached = counts.map((_, i) => counts.slice(i).reduce((a, b) => a + b, 0));
-  return {
-    ...common(t),
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    grid: { left: t.base * 3.2, right: t.base * 2.2, top: t.base * 0.5, bottom: t.base * 0.5 },
-    xAxis: { type: 'value', show: false },
-    yAxis: { type: 'category', inverse: true, data: FUNNEL_STAGES.map((s) => STAGE_LABELS[s]), axisLine: { show: false }, axisTick: { show: false }, axisLabel: { color: t.text, fontSize: t.small } },
-    series: [{
-      type: 'bar', barWidth: '62%', label: { show: true, position: 'right', color: t.text, fontSize: t.small },
-      data: reached.map((value, i) => ({ value, itemStyle: { color: STAGE_COLORS[FUNNEL_STAGES[i]!] } })),
-    }],
-  };
+  return labelledBars(t, FUNNEL_STAGES.map((s, i) => ({ label: STAGE_LABELS[s], value: reached[i]!, color: STAGE_COLORS[s] })), 3.2);
 }
 
-/** Child units ranked by the composite score. */
+/** Units ranked by the composite score; amber where a unit has overdue cases. */
 export function rankingOption(rows: readonly RankingRow[], t: ChartTheme, top = 10): EChartsOption {
-  const shown = rows.slice(0, top);
-  return {
-    ...common(t),
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    grid: { left: t.base * 6.5, right: t.base * 2.6, top: t.base * 0.3, bottom: t.base * 0.3 },
-    xAxis: { type: 'value', max: 100, show: false },
-    yAxis: { type: 'category', inverse: true, data: shown.map((r) => r.name.replace(/社区$|街道$/, '')), axisLine: { show: false }, axisTick: { show: false }, axisLabel: { color: t.text, fontSize: t.small } },
-    series: [{
-      type: 'bar', barWidth: '58%', label: { show: true, position: 'right', color: t.text, fontSize: t.small, formatter: '{c}' },
-      data: shown.map((r) => ({ value: r.score, itemStyle: { color: r.overdue > 0 ? OKABE_ITO.orange : OKABE_ITO.green } })),
-    }],
-  };
+  return labelledBars(t, rows.slice(0, top).map((r) => ({
+    label: r.name.replace(/社区$|街道$/, ''), value: r.score, color: r.overdue > 0 ? OKABE_ITO.orange : OKABE_ITO.green,
+  })), 6.5, 100);
 }
+
+const TASK_COLORS = { planned: OKABE_ITO.skyBlue, active: OKABE_ITO.orange, done: OKABE_ITO.green, missed: OKABE_ITO.vermillion } as const;
 
 /** This week's tasks by state. */
 export function tasksOption(ind: Indicators, t: ChartTheme): EChartsOption {
-  const states = ['planned', 'active', 'done', 'missed'] as const;
-  const colors = [OKABE_ITO.skyBlue, OKABE_ITO.orange, OKABE_ITO.green, OKABE_ITO.vermillion];
-  return {
-    ...common(t),
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    grid: { left: t.base * 4, right: t.base * 2.4, top: t.base * 0.3, bottom: t.base * 0.3 },
-    xAxis: { type: 'value', show: false },
-    yAxis: { type: 'category', inverse: true, data: states.map((s) => TASK_STATE_LABELS[s]), axisLine: { show: false }, axisTick: { show: false }, axisLabel: { color: t.text, fontSize: t.small } },
-    series: [{ type: 'bar', barWidth: '55%', label: { show: true, position: 'right', color: t.text, fontSize: t.small },
-      data: states.map((s, i) => ({ value: ind.tasks.week[s] ?? 0, itemStyle: { color: colors[i] } })) }],
-  };
+  return labelledBars(t, (['planned', 'active', 'done', 'missed'] as const).map((s) => ({ label: TASK_STATE_LABELS[s], value: ind.tasks.week[s] ?? 0, color: TASK_COLORS[s] })), 4);
 }

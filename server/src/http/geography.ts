@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { Geography } from '../domain/geography.ts';
+import { maskName } from '../domain/masking.ts';
 import { inScope } from '../domain/workflow.ts';
 import type { IndicatorService } from '../services/indicators.ts';
 import { parseInput } from '../services/validation.ts';
@@ -46,9 +47,12 @@ export function geographyRouter(geography: Geography, organisation: Organisation
     });
   }));
 
-  router.get('/organisation', route((_req, res) => {
+  router.get('/organisation', route((req, res) => {
     const { partyOrgs: _, ...rest } = organisation;
-    res.json(rest);
+    // Volunteers are private persons: the wall gets their names masked, like reporters'.
+    if (user(req).role === 'wall') {
+      res.json({ ...rest, timeBank: { ...rest.timeBank, volunteers: rest.timeBank.volunteers.map((v) => ({ ...v, name: maskName(v.name) })) } });
+    } else res.json(rest);
   }));
 
   const indicatorQuery = z.object({ scope: z.string().regex(/^431103(\d{3}){0,3}$/).optional() }).strict();
