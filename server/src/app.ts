@@ -139,6 +139,16 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // Access log: writes at info, reads at debug; never bodies, tokens or passwords.
+  app.use('/api', (req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const entry = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started), user: req.user?.username };
+      if (req.method === 'GET') logger.debug(entry, 'api');
+      else logger.info(entry, 'api');
+    });
+    next();
+  });
   app.use(express.json({ limit: '64kb' }));
   const api = express.Router();
   const requireUser = authenticate(tokens, users, clock);
