@@ -139,13 +139,13 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  // Access log: writes at info, reads at debug; never bodies, tokens or passwords.
+  // Access log: refusals at info, the rest at debug (LOG_LEVEL=debug); never bodies, tokens or passwords.
   app.use('/api', (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
       const entry = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started), user: req.user?.username };
-      if (req.method === 'GET') logger.debug(entry, 'api');
-      else logger.info(entry, 'api');
+      if (res.statusCode >= 400) logger.info(entry, 'api');
+      else logger.debug(entry, 'api');
     });
     next();
   });
