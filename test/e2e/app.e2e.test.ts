@@ -112,6 +112,22 @@ describe('live updates across views', () => {
   });
 });
 
+describe('network blips', () => {
+  it('reconnects by itself when the server drops it, and shows what happened meanwhile', async () => {
+    const wall = await openPage(browser, h.base);
+    await wall.page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
+    await mapIdle(wall.page);
+    await expect.poll(() => wall.page.locator('[data-testid=connection]').innerText()).toContain('实时');
+    h.app.io.disconnectSockets(true);
+    await expect.poll(() => wall.page.locator('[data-testid=connection]').innerText()).toContain('重连');
+    const c = await report({ class: '安全隐患', description: '断线期间上报' });
+    await expect.poll(() => wall.page.locator('[data-testid=connection]').innerText(), { timeout: 15_000 }).toContain('实时');
+    await wall.page.waitForFunction(hasStage, [c.id, 'reported'] as [string, string], { timeout: 15_000 });
+    expect(wall.problems).toEqual([]);
+    await wall.page.close();
+  });
+});
+
 describe('leader drill-down', () => {
   it('opens a grid by URL and shows its party branch, secretary and grid worker', async () => {
     const { page, problems } = await openPage(browser, h.base);

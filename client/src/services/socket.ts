@@ -88,8 +88,11 @@ export function connectFeed(token: string, scope: string | null = null): void {
     if (wantedScope && wantedScope !== snapshot.scope) void subscribeFeed(wantedScope);
   });
   socket.on('feed:changed', (delta) => onDelta(delta));
-  socket.on('disconnect', () => {
+  socket.on('disconnect', (reason) => {
     conn.status = 'reconnecting';
+    // Socket.IO does not retry by itself when the server closed the connection (a restart's
+    // shutdown, an overloaded node shedding clients): the wall must, so it retries after a pause.
+    if (reason === 'io server disconnect') setTimeout(() => socket?.connect(), 1000 + Math.random() * 2000);
   });
   socket.io.on('reconnect_failed', () => {
     conn.status = 'offline';
