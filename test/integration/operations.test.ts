@@ -246,9 +246,9 @@ describe('simulator', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     await sim.stop();
-    expect(sim.stats.reported).toBeGreaterThan(10);
-    expect(sim.stats.actions).toBeGreaterThan(10);
-    expect(sim.stats.tasks).toBeGreaterThan(10);
+    expect(sim.stats.reported).toBeGreaterThanOrEqual(10);
+    expect(sim.stats.actions).toBeGreaterThanOrEqual(10);
+    expect(sim.stats.tasks).toBeGreaterThanOrEqual(10);
     // Every event the simulator caused carries one of its own accounts as actor.
     const simUsers = new Set(h.app.users.all().filter((u) => u.username.startsWith('sim-')).map((u) => u.id));
     const actors = h.app.db.prepare("SELECT DISTINCT actor_id FROM incident_events WHERE at >= ? AND actor_id != 'system'").all(h.clock.now().toISOString()) as { actor_id: string }[];
