@@ -26,7 +26,7 @@ afterAll(async () => {
 
 async function report(extra: Record<string, unknown> = {}): Promise<Incident> {
   const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', {
-    class: '市容环境', priority: '一般', source: '12345热线', ...freshPointIn(h.app, TONGHUA_GRID), description: '端到端测试案件', reporterName: '测试', reporterPhone: '13800009999', ...extra,
+    class: '市容环境', priority: '一般', source: '12345热线', ...('lng' in extra ? {} : freshPointIn(h.app, TONGHUA_GRID)), description: '端到端测试案件', reporterName: '测试', reporterPhone: '13800009999', ...extra,
   }, { 'idempotency-key': idemKey() });
   expect(res.status).toBe(201);
   return res.body.incident;
