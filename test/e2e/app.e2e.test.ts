@@ -220,6 +220,42 @@ describe('dispatch console', () => {
   });
 });
 
+describe('browser safety', () => {
+  const PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+
+  it('shows HTML and script in case text as text, on the wall and in dispatch, and runs none of it', async () => {
+    const c = await report({ class: '突发事件', priority: '重大', description: `${PAYLOAD}燃气泄漏`, address: `${PAYLOAD}地址`, reporterName: '<b>张</b>' });
+    const wall = await openPage(browser, h.base);
+    await wall.page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
+    await mapIdle(wall.page);
+    await wall.page.waitForFunction(hasStage, [c.id, 'reported'] as [string, string]);
+    const console = await openPage(browser, h.base);
+    await signIn(console.page, h.base, 'dispatcher', PASSWORD);
+    await console.page.click(`[data-testid=queue] li[data-id="${c.id}"]`);
+    await console.page.waitForSelector('[data-testid=incident-detail]');
+    expect(await console.page.locator('[data-testid=incident-detail] .desc').innerText()).toBe(`${PAYLOAD}燃气泄漏`);
+    expect(await console.page.locator('[data-testid=incident-detail] .desc img, [data-testid=incident-detail] .desc script').count()).toBe(0);
+    expect(await console.page.locator('[data-testid=queue]').innerText()).toContain('<img src=x');
+    for (const p of [wall.page, console.page]) expect(await p.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    await wall.page.close();
+    await console.page.close();
+  });
+
+  it('sends security headers with a CSP that allows only the page\'s own origin and no inline script', async () => {
+    for (const path of ['/wall', '/', '/dispatch', '/login', '/api/me']) {
+      const res = await fetch(`${h.base}${path}`);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toContain("default-src 'self'");
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).not.toMatch(/script-src[^;]*unsafe-inline/);
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('strict-transport-security'), path).toBeTruthy();
+      expect(res.headers.get('x-powered-by'), path).toBeNull();
+    }
+  });
+});
+
 declare global {
   interface Window {
     __lstMap: import('maplibre-gl').Map;
