@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../server/src/app.ts';
 import { loadConfig } from '../../server/src/config.ts';
@@ -38,14 +38,14 @@ export interface Harness {
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export async function startHarness(env: Record<string, string> = {}, options: { dataDir?: string; clock?: TestClock } = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { dataDir?: string; clock?: TestClock; logger?: Logger } = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lst-test-'));
   const config = loadConfig({
     DATA_DIR: dataDir, DEMO: '1', SIMULATOR: '0', DEMO_PASSWORD: PASSWORD, SLA_TIME_SCALE: '1', LOG_LEVEL: 'silent',
     BROADCAST_TICK_MS: '20', INDICATORS_EVERY_MS: '100', HOST: '127.0.0.1', PORT: '0', ...env,
   });
   const clock = options.clock ?? createTestClock();
-  const app = createApp(config, { clock, autoSweep: false, logger: pino({ level: 'silent' }) });
+  const app = createApp(config, { clock, autoSweep: false, logger: options.logger ?? pino({ level: 'silent' }) });
   await new Promise<void>((resolve) => app.httpServer.listen(0, '127.0.0.1', resolve));
   const port = (app.httpServer.address() as { port: number }).port;
   const base = `http://127.0.0.1:${port}`;
