@@ -1,8 +1,7 @@
 /** Connection state of the live feed, for the header badge and per-panel staleness. */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-
-export type LinkStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
+import type { LinkStatus } from '../feed/feed-client.ts';
 
 export const useConnectionStore = defineStore('connection', () => {
   const status = ref<LinkStatus>('connecting');
