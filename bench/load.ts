@@ -1,0 +1,128 @@
+/**
+ * `npm run load -- --clients N --rate R --seconds T`: load and soak test on loopback. Starts the real
+ * server as a child process (temp data, no simulator), connects N feed clients, posts R reports per
+ * second for T seconds (bounded), and reports delivery latency percentiles (POST sent → delta
+ * received, per client), losses (every client must receive every case: 0), server CPU and RSS, and
+ * the heap over time (flat after warm-up, for the soak). Writes bench/results/load-<time>.json.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../server/src/contract/realtime.ts';
+import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
+
+const { values } = parseArgs({ options: {
+  clients: { type: 'string', default: '200' }, rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '30' },
+  'sample-every': { type: 'string', default: '10' },
+} });
+const CLIENTS = Math.min(5000, Number(values.clients));
+const RATE = Math.min(2000, Number(values.rate));
+const SECONDS = Math.min(3600, Number(values.seconds));
+const SAMPLE_S = Number(values['sample-every']);
+const PASSWORD = 'load-test-pass';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'lst-load-'));
+const port = await freePort();
+const server = await startServerProcess({ DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', DUPLICATE_RADIUS_M: '0' }, port);
+const pid = server.child.pid!;
+const login = async (username: string): Promise<string> =>
+  ((await (await fetch(`${server.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) })).json()) as { token: string }).token;
+const [watcher, writer] = [await login('leader'), await login('dispatcher')];
+
+const sentAt = new Map<string, number>(); // case id → when its POST left
+const latencies: number[] = [];
+const received = new Map<string, number>(); // case id → how many clients got it
+const early: { id: string; at: number }[] = []; // deltas that beat their POST's answer
+const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
+for (let i = 0; i < CLIENTS; i++) {
+  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(server.base, { auth: { token: watcher }, transports: ['websocket'], forceNew: true });
+  s.on('feed:changed', (delta) => {
+    const now = performance.now();
+    for (const inc of delta.incidents) {
+      if (inc.version !== 1) continue;
+      received.set(inc.id, (received.get(inc.id) ?? 0) + 1);
+      const t = sentAt.get(inc.id);
+      if (t === undefined) early.push({ id: inc.id, at: now });
+      else latencies.push(now - t);
+    }
+  });
+  sockets.push(s);
+}
+await new Promise<void>((resolve) => {
+  const check = setInterval(() => {
+    if (sockets.every((s) => s.connected)) (clearInterval(check), resolve());
+  }, 50);
+});
+
+const cpu = (): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, seconds (USER_HZ = 100)
+};
+const rssMb = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const heapMb = async (): Promise<number> => {
+  const text = await (await fetch(`${server.base}/metrics`)).text();
+  return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)![1]) / 1024 / 1024;
+};
+
+const samples: { t: number; rssMb: number; heapMb: number; posted: number }[] = [];
+const cpu0 = cpu();
+const t0 = performance.now();
+let posted = 0;
+let failed = 0;
+const inFlight = new Set<Promise<void>>();
+const grids = ['431103003004001', '431103001006002', '431103007001003', '431103004005004', '431103005004005'];
+const sampler = setInterval(() => void heapMb().then((h) => samples.push({ t: Math.round((performance.now() - t0) / 1000), rssMb: Math.round(rssMb()), heapMb: Math.round(h * 10) / 10, posted })), SAMPLE_S * 1000);
+
+for (let i = 0; i < RATE * SECONDS; i++) {
+  const due = t0 + (i * 1000) / RATE;
+  const wait = due - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const started = performance.now();
+  const p = fetch(`${server.base}/api/incidents`, {
+    method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': `load-${i}-${Date.now()}` },
+    body: JSON.stringify({ class: '市容环境', source: '12345热线', gridCode: grids[i % grids.length], description: `负载测试 ${i}` }),
+  }).then(async (res) => {
+    if (!res.ok) return void failed++;
+    const { incident } = (await res.json()) as { incident: { id: string } };
+    sentAt.set(incident.id, started);
+    posted++;
+  }).catch(() => void failed++).finally(() => inFlight.delete(p));
+  inFlight.add(p);
+}
+await Promise.all(inFlight);
+await new Promise((r) => setTimeout(r, 2000)); // let the last deltas arrive
+clearInterval(sampler);
+const elapsed = (performance.now() - t0) / 1000;
+const cpuSeconds = cpu() - cpu0;
+// Deltas that arrived before their POST's answer: latency from the POST they belong to.
+for (const e of early) {
+  const t = sentAt.get(e.id);
+  if (t !== undefined) latencies.push(e.at - t);
+}
+latencies.sort((a, b) => a - b);
+const pct = (p: number): number => Math.round((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN) * 10) / 10;
+let lost = 0;
+for (const id of sentAt.keys()) lost += CLIENTS - (received.get(id) ?? 0);
+const third = Math.max(1, Math.floor(samples.length / 3));
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const heapMiddle = mean(samples.slice(third, 2 * third).map((s) => s.heapMb));
+const heapLast = mean(samples.slice(2 * third).map((s) => s.heapMb));
+
+const result = {
+  clients: CLIENTS, ratePerSecond: RATE, seconds: SECONDS, posted, failedPosts: failed, deliveries: latencies.length, lost,
+  latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: pct(100) },
+  serverCpuPercent: Math.round((cpuSeconds / elapsed) * 1000) / 10, serverRssMb: Math.round(rssMb()),
+  heapMb: { middleThird: Math.round(heapMiddle * 10) / 10, lastThird: Math.round(heapLast * 10) / 10 }, samples,
+};
+console.table([{ clients: CLIENTS, 'events/s': RATE, seconds: SECONDS, posted, lost, 'p50 ms': result.latencyMs.p50, 'p95 ms': result.latencyMs.p95,
+  'p99 ms': result.latencyMs.p99, 'max ms': result.latencyMs.max, 'server CPU %': result.serverCpuPercent, 'RSS MB': result.serverRssMb }]);
+if (samples.length >= 3) console.log(`heap used: middle third ${result.heapMb.middleThird} MB, last third ${result.heapMb.lastThird} MB (samples every ${SAMPLE_S} s)`);
+mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+const file = join(import.meta.dirname, 'results', `load-${new Date().toISOString().replaceAll(':', '-')}.json`);
+writeFileSync(file, JSON.stringify(result, null, 2));
+console.log(`wrote ${file}`);
+for (const s of sockets) s.disconnect();
+await stopGracefully(server);
+process.exitCode = lost === 0 && failed === 0 ? 0 : 1;
