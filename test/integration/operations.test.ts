@@ -236,13 +236,17 @@ describe('simulator', () => {
     expect(caseScript(7, '2026113000001')).not.toEqual(caseScript(7, '2026113000002'));
   });
 
-  it('drives cases through the public API only', async () => {
+  it('drives cases through the public API only, taking up cases left open before it started', async () => {
+    dispatcher = (await h.login('dispatcher')).token; // earlier tests moved the clock past its expiry
+    const leftOver = await newCase({ class: '交通设施', description: '模拟器启动前的案件' });
+    h.clock.advance(1000); // what happens from here on is the simulator's doing
     const sim = startSimulator({
-      baseUrl: h.base, geography: h.app.geography, seed: 3, speed: 100, ratePerHour: 20_000, timeScale: 3600, password: PASSWORD,
+      baseUrl: h.base, geography: h.app.geography, seed: 3, speed: 50, ratePerHour: 20_000, timeScale: 60, password: PASSWORD,
       logger: pino({ level: 'silent' }),
     });
     // Run until it has done enough of each (bounded), however busy the machine is.
-    for (let waited = 0; waited < 40_000 && (sim.stats.reported < 10 || sim.stats.actions < 10 || sim.stats.tasks < 10); waited += 250) {
+    const adopted = async (): Promise<boolean> => (await get(leftOver.id)).stage !== 'reported';
+    for (let waited = 0; waited < 40_000 && (sim.stats.reported < 10 || sim.stats.actions < 10 || sim.stats.tasks < 10 || !(await adopted())); waited += 250) {
       await new Promise((r) => setTimeout(r, 250));
     }
     await sim.stop();
@@ -254,5 +258,6 @@ describe('simulator', () => {
     const actors = h.app.db.prepare("SELECT DISTINCT actor_id FROM incident_events WHERE at >= ? AND actor_id != 'system'").all(h.clock.now().toISOString()) as { actor_id: string }[];
     expect(actors.length).toBeGreaterThan(0);
     expect(actors.every((a) => simUsers.has(a.actor_id))).toBe(true);
+    expect((await get(leftOver.id)).timeline.some((e) => simUsers.has(e.actorId))).toBe(true);
   });
 });

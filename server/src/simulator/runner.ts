@@ -3,6 +3,7 @@
  * accounts, reports cases (POST /api/incidents with idempotency keys), moves them through the loop
  * (POST /api/incidents/:id/actions) and plans, starts and completes tasks. No back door.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Incident } from '../contract/incidents.ts';
 import type { Task } from '../contract/tasks.ts';
@@ -84,7 +85,7 @@ export function startSimulator(o: SimulatorOptions): Simulator {
     p.catch((err: unknown) => {
       if (controller.signal.aborted) return;
       stats.errors++;
-      o.logger.warn({ err: String(err) }, 'simulator step failed');
+      o.logger.warn({ err: String(err), cause: String((err as { cause?: unknown }).cause ?? '') }, 'simulator step failed');
     }).finally(() => pending.delete(p));
   };
   const usernameOf = (actor: SimActor, incident: Incident): string =>
@@ -168,8 +169,36 @@ export function startSimulator(o: SimulatorOptions): Simulator {
     }
   };
 
-  track(reportLoop());
-  track(taskLoop());
+  /** Open cases and tasks left from an earlier run (a restart) are taken up again, not orphaned. */
+  const adopt = async (): Promise<void> => {
+    const open: Incident[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Incident[]; nextCursor: string | null } = await call('sim-dispatcher-a', 'GET', `/api/incidents?open=true&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+      open.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && !controller.signal.aborted);
+    const { items: tasks } = await call<{ items: Task[] }>('sim-dispatcher-a', 'GET', '/api/tasks?limit=500');
+    // Listed before the loops start, so nothing this run creates is driven twice.
+    track(reportLoop());
+    track(taskLoop());
+    for (const i of open) track(drive(i.id));
+    for (const t of tasks) {
+      const user = `sim-gw-${t.communityCode}`;
+      track((async () => {
+        let task = t;
+        if (task.state === 'planned') {
+          await sleep(Date.parse(task.startsAt) - Date.now());
+          task = (await call<{ task: Task }>(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'start', version: task.version })).task;
+        }
+        await sleep(Date.parse(task.endsAt) - Date.now() - simMs(10 * 60_000));
+        await call(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'complete', version: task.version });
+      })());
+    }
+  };
+
+  setMaxListeners(0, controller.signal); // every in-flight request listens for the stop
+  track(adopt());
   o.logger.info({ seed: o.seed, speed: o.speed, ratePerHour: o.ratePerHour }, 'simulator started');
   return {
     stats,
