@@ -1,9 +1,11 @@
 /**
- * `npm run load -- --clients N --rate R --seconds T`: load and soak test on loopback. Starts the real
- * server as a child process (temp data, no simulator), connects N feed clients, posts R reports per
- * second for T seconds (bounded), and reports delivery latency percentiles (POST sent → delta
- * received, per client), losses (every client must receive every case: 0), server CPU and RSS, and
- * the heap over time (flat after warm-up, for the soak). Writes bench/results/load-<time>.json.
+ * `npm run load -- --clients N --rate R --seconds T [--close-after S]`: load and soak on loopback.
+ * Starts the real server as a child process (temp data, no simulator), connects N feed clients,
+ * posts R reports per second for T seconds (bounded) and, unless --close-after 0, takes each case
+ * through the loop to 结案 after about S seconds as a dispatcher and a grid worker would, so a soak
+ * reaches a steady state. Reports delivery latency percentiles (POST sent → delta received, per
+ * client), losses (every client must receive every case: 0), server CPU and RSS, and the heap over
+ * time (flat after warm-up, for the soak). Writes bench/results/load-<time>.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,11 @@ import { freePort, startServerProcess, stopGracefully } from '../test/helpers/pr
 const { values } = parseArgs({ options: {
   clients: { type: 'string', default: '200' }, rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '30' },
   'sample-every': { type: 'string', default: '10' },
+  // Each case is taken through the loop to 结案 after about this many seconds (0: leave them open),
+  // so that a soak reaches the steady state of a real district instead of piling up open cases.
+  'close-after': { type: 'string', default: '5' },
 } });
+const CLOSE_AFTER_S = Number(values['close-after']);
 const CLIENTS = Math.min(5000, Number(values.clients));
 const RATE = Math.min(2000, Number(values.rate));
 const SECONDS = Math.min(3600, Number(values.seconds));
@@ -30,6 +36,27 @@ const pid = server.child.pid!;
 const login = async (username: string): Promise<string> =>
   ((await (await fetch(`${server.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) })).json()) as { token: string }).token;
 const [watcher, writer] = [await login('leader'), await login('dispatcher')];
+const GRIDS = ['431103003004001', '431103001006002', '431103007001003', '431103004005004', '431103005004005'];
+const workers = new Map<string, string>();
+for (const g of GRIDS) workers.set(g, await login(`sim-gw-${g.slice(0, 12)}`));
+let closed = 0;
+/** Takes one case through the loop as a dispatcher and the grid's worker would. */
+async function closeLoop(id: string, grid: string): Promise<void> {
+  const steps: [string, Record<string, unknown>][] = [
+    [writer, { action: 'accept' }], [writer, { action: 'register' }], [writer, { action: 'dispatch' }],
+    [workers.get(grid)!, { action: 'start' }], [workers.get(grid)!, { action: 'feedback', note: '已处置' }],
+    [writer, { action: 'verify', pass: true }], [writer, { action: 'close' }],
+  ];
+  let version = 1;
+  for (const [token, body] of steps) {
+    await new Promise((r) => setTimeout(r, (CLOSE_AFTER_S * 1000) / steps.length));
+    const res = await fetch(`${server.base}/api/incidents/${id}/actions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...body, version }) });
+    if (!res.ok) throw new Error(`${String(body.action)} on ${id}: ${res.status} ${await res.text()}`);
+    version = ((await res.json()) as { incident: { version: number } }).incident.version;
+  }
+  closed++;
+}
+const loops = new Set<Promise<void>>();
 
 const sentAt = new Map<string, number>(); // case id → when its POST left
 const latencies: number[] = [];
@@ -72,7 +99,6 @@ const t0 = performance.now();
 let posted = 0;
 let failed = 0;
 const inFlight = new Set<Promise<void>>();
-const grids = ['431103003004001', '431103001006002', '431103007001003', '431103004005004', '431103005004005'];
 const sampler = setInterval(() => void heapMb().then((h) => samples.push({ t: Math.round((performance.now() - t0) / 1000), rssMb: Math.round(rssMb()), heapMb: Math.round(h * 10) / 10, posted })), SAMPLE_S * 1000);
 
 for (let i = 0; i < RATE * SECONDS; i++) {
@@ -82,16 +108,21 @@ for (let i = 0; i < RATE * SECONDS; i++) {
   const started = performance.now();
   const p = fetch(`${server.base}/api/incidents`, {
     method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': `load-${i}-${Date.now()}` },
-    body: JSON.stringify({ class: '市容环境', source: '12345热线', gridCode: grids[i % grids.length], description: `负载测试 ${i}` }),
+    body: JSON.stringify({ class: '市容环境', source: '12345热线', gridCode: GRIDS[i % GRIDS.length], description: `负载测试 ${i}` }),
   }).then(async (res) => {
     if (!res.ok) return void failed++;
     const { incident } = (await res.json()) as { incident: { id: string } };
     sentAt.set(incident.id, started);
     posted++;
+    if (CLOSE_AFTER_S > 0) {
+      const loop = closeLoop(incident.id, GRIDS[i % GRIDS.length]!).catch((err: unknown) => void (failed++, console.error(String(err)))).finally(() => loops.delete(loop));
+      loops.add(loop);
+    }
   }).catch(() => void failed++).finally(() => inFlight.delete(p));
   inFlight.add(p);
 }
 await Promise.all(inFlight);
+await Promise.all(loops);
 await new Promise((r) => setTimeout(r, 2000)); // let the last deltas arrive
 clearInterval(sampler);
 const elapsed = (performance.now() - t0) / 1000;
@@ -111,12 +142,12 @@ const heapMiddle = mean(samples.slice(third, 2 * third).map((s) => s.heapMb));
 const heapLast = mean(samples.slice(2 * third).map((s) => s.heapMb));
 
 const result = {
-  clients: CLIENTS, ratePerSecond: RATE, seconds: SECONDS, posted, failedPosts: failed, deliveries: latencies.length, lost,
+  clients: CLIENTS, ratePerSecond: RATE, seconds: SECONDS, posted, closed, failed, deliveries: latencies.length, lost,
   latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: pct(100) },
   serverCpuPercent: Math.round((cpuSeconds / elapsed) * 1000) / 10, serverRssMb: Math.round(rssMb()),
   heapMb: { middleThird: Math.round(heapMiddle * 10) / 10, lastThird: Math.round(heapLast * 10) / 10 }, samples,
 };
-console.table([{ clients: CLIENTS, 'events/s': RATE, seconds: SECONDS, posted, lost, 'p50 ms': result.latencyMs.p50, 'p95 ms': result.latencyMs.p95,
+console.table([{ clients: CLIENTS, 'reports/s': RATE, seconds: SECONDS, posted, closed, lost, 'p50 ms': result.latencyMs.p50, 'p95 ms': result.latencyMs.p95,
   'p99 ms': result.latencyMs.p99, 'max ms': result.latencyMs.max, 'server CPU %': result.serverCpuPercent, 'RSS MB': result.serverRssMb }]);
 if (samples.length >= 3) console.log(`heap used: middle third ${result.heapMb.middleThird} MB, last third ${result.heapMb.lastThird} MB (samples every ${SAMPLE_S} s)`);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });

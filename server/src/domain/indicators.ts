@@ -18,13 +18,28 @@ export function shanghaiMidnight(t: number): number {
   return Math.floor((t + SHANGHAI_OFFSET) / DAY) * DAY - SHANGHAI_OFFSET;
 }
 
+/**
+ * What indicators need of a case. Finished cases are kept in memory only in this form (a few
+ * hundred bytes instead of the whole case), so the 30-day window stays small.
+ */
+export type CaseSummary = Pick<Incident, 'id' | 'class' | 'source' | 'stage' | 'gridCode' | 'createdAt' | 'updatedAt' | 'closedAt'
+  | 'closedOnTime' | 'reworkCount' | 'extensionCount' | 'assignee' | 'slaState' | 'supervised'>;
+
+export function summarise(i: Incident): CaseSummary {
+  return {
+    id: i.id, class: i.class, source: i.source, stage: i.stage, gridCode: i.gridCode, createdAt: i.createdAt, updatedAt: i.updatedAt,
+    closedAt: i.closedAt, closedOnTime: i.closedOnTime, reworkCount: i.reworkCount, extensionCount: i.extensionCount,
+    assignee: i.assignee, slaState: i.slaState, supervised: i.supervised,
+  };
+}
+
 export interface IndicatorInput {
   scope: UnitFeature;
   /** Child units to rank (empty for a grid). */
   children: readonly UnitFeature[];
   /** Communities inside the scope, ranked too. */
   communities: readonly UnitFeature[];
-  incidents: readonly Incident[];
+  incidents: readonly CaseSummary[];
   tasks: readonly Task[];
   organisation: Organisation;
   now: Date;
@@ -110,7 +125,7 @@ export function computeIndicators({ scope, children, communities, incidents, tas
   };
 }
 
-function rateSet(recent: readonly Incident[]): Pick<Indicators, 'closureRate' | 'onTimeRate' | 'reworkRate' | 'extensionRate' | 'meanHandlingHours'> {
+function rateSet(recent: readonly CaseSummary[]): Pick<Indicators, 'closureRate' | 'onTimeRate' | 'reworkRate' | 'extensionRate' | 'meanHandlingHours'> {
   const accepted = recent.filter((i) => i.stage !== 'rejected' && i.stage !== 'merged');
   const closed = accepted.filter((i) => i.stage === 'closed' || i.stage === 'evaluated');
   const verifiedOnce = accepted.filter((i) => i.reworkCount > 0 || ['verified', 'closed', 'evaluated'].includes(i.stage));
@@ -125,7 +140,7 @@ function rateSet(recent: readonly Incident[]): Pick<Indicators, 'closureRate' | 
   };
 }
 
-function trend(incidents: readonly Incident[], start: number, step: number, buckets: number): TrendPoint[] {
+function trend(incidents: readonly CaseSummary[], start: number, step: number, buckets: number): TrendPoint[] {
   const points = Array.from({ length: buckets }, (_, k) => ({ at: new Date(start + k * step).toISOString(), reported: 0, closed: 0 }));
   const bucket = (iso: string | null): TrendPoint | undefined => {
     if (!iso) return undefined;
@@ -143,11 +158,11 @@ function trend(incidents: readonly Incident[], start: number, step: number, buck
   return points;
 }
 
-function ranked(units: readonly UnitFeature[], incidents: readonly Incident[]): RankingRow[] {
+function ranked(units: readonly UnitFeature[], incidents: readonly CaseSummary[]): RankingRow[] {
   return units.map((u) => rankRow(u, incidents)).sort((a, b) => b.score - a.score || a.code.localeCompare(b.code));
 }
 
-function rankRow(unit: UnitFeature, incidents: readonly Incident[]): RankingRow {
+function rankRow(unit: UnitFeature, incidents: readonly CaseSummary[]): RankingRow {
   const code = unit.properties.code;
   const mine = incidents.filter((i) => i.gridCode?.startsWith(code));
   const open = mine.filter((i) => isOpenStage(i.stage));

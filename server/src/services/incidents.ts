@@ -1,7 +1,8 @@
 /**
  * Incident use cases: report (validate → locate → persist → publish), act on a case, read, and
- * the SLA sweep. Keeps the live working set (open cases and the last 30 days) in memory for
- * snapshots, duplicates and indicators; the database stays the record.
+ * the SLA sweep. Keeps open cases whole in memory (snapshots, duplicates, the sweep) and finished
+ * ones of the last 30 days only as small summaries (indicators), so memory follows the open
+ * workload rather than the throughput. The database stays the record.
  */
 import { createHash } from 'node:crypto';
 import type { User } from '../contract/auth.ts';
@@ -11,6 +12,7 @@ import {
   type Assignee, type Incident, type IncidentDetail, type ListIncidentsQuery, type Stage,
 } from '../contract/incidents.ts';
 import type { Geography } from '../domain/geography.ts';
+import { summarise, type CaseSummary } from '../domain/indicators.ts';
 import { slaUpdate, type SlaClock } from '../domain/sla.ts';
 import { applyAction, inScope } from '../domain/workflow.ts';
 import type { IncidentPage, IncidentRepository } from '../store/incidents-repo.ts';
@@ -46,11 +48,21 @@ export type IncidentService = ReturnType<typeof createIncidentService>;
 export function createIncidentService(deps: IncidentServiceDeps) {
   const { repo, writer, geography, clock, publisher } = deps;
   const live = new Map<string, Incident>();
+  const finished = new Map<string, CaseSummary>();
   const since = (): string => new Date(clock.now().getTime() - WORKING_SET_DAYS * 86_400_000).toISOString();
-  for (const i of repo.workingSet(since())) live.set(i.id, i);
+  const keep = (i: Incident): void => {
+    if (isOpenStage(i.stage)) {
+      live.set(i.id, i);
+      finished.delete(i.id);
+    } else {
+      live.delete(i.id);
+      finished.set(i.id, summarise(i));
+    }
+  };
+  for (const i of repo.workingSet(since())) keep(i);
 
   const remember = (i: Incident): void => {
-    live.set(i.id, i);
+    keep(i);
     publisher.incidentChanged(i);
   };
   const branchOf = (gridCode: string): Assignee | null => {
@@ -65,7 +77,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     const windowStart = now.getTime() - deps.duplicate.windowMinutes * 60_000;
     let best: Incident | undefined;
     for (const i of live.values()) {
-      if (i.class !== cls || !isOpenStage(i.stage) || i.duplicateOf || i.lng === null || i.lat === null) continue;
+      if (i.class !== cls || i.duplicateOf || i.lng === null || i.lat === null) continue;
       if (Date.parse(i.createdAt) < windowStart) continue;
       if (metres(lng, lat, i.lng, i.lat!) > deps.duplicate.radiusM) continue;
       if (!best || i.createdAt < best.createdAt) best = i;
@@ -175,23 +187,21 @@ export function createIncidentService(deps: IncidentServiceDeps) {
 
     /** Open cases in scope, most urgent first (red, amber, priority, deadline), and their total. */
     openIn(scope: string, limit: number): { items: Incident[]; total: number } {
-      const open = [...live.values()].filter((i) => isOpenStage(i.stage) && inScope(scope, i.gridCode)).sort(byUrgency);
+      const open = [...live.values()].filter((i) => inScope(scope, i.gridCode)).sort(byUrgency);
       return { items: open.slice(0, limit), total: open.length };
     },
 
-    /** The working set (for indicators). */
-    workingSet(): Incident[] {
-      return [...live.values()];
+    /** Open cases and the last 30 days' finished ones, as indicators need them. */
+    workingSet(): CaseSummary[] {
+      return [...live.values(), ...finished.values()];
     },
 
     /** Moves SLA states on (amber, red + 督办, escalation) and drops stale cases from memory. */
     async sweep(): Promise<number> {
       const now = clock.now();
       const cutoff = since();
-      for (const i of live.values()) {
-        if (!isOpenStage(i.stage) && i.updatedAt < cutoff) live.delete(i.id);
-      }
-      const candidates = [...live.values()].filter((i) => isOpenStage(i.stage) && i.deadline);
+      for (const i of finished.values()) if (i.updatedAt < cutoff) finished.delete(i.id);
+      const candidates = [...live.values()].filter((i) => i.deadline);
       if (candidates.length === 0) return 0;
       const updated = await writer.write(() => {
         const out: Incident[] = [];
