@@ -5,7 +5,7 @@
  * Pure: the runner (server/src/simulator) turns these decisions into API calls.
  */
 import type { UnitFeature } from '../contract/geo.ts';
-import type { IncidentClass, Priority, Source } from '../contract/incidents.ts';
+import type { Incident, IncidentClass, Priority, Source } from '../contract/incidents.ts';
 import type { TaskType } from '../contract/tasks.ts';
 import { createRandom, type Random } from './random.ts';
 import type { Geography } from './geography.ts';
@@ -217,7 +217,7 @@ export interface SimStep {
  * The next move on a case as a dispatcher or grid worker would make it, from the case's current
  * state (which other people may have changed) and its script; null when the simulator leaves it.
  */
-export function nextStep(incident: import('../contract/incidents.ts').Incident, script: CaseScript, handlerIsA: boolean): SimStep | null {
+export function nextStep(incident: Incident, script: CaseScript, handlerIsA: boolean): SimStep | null {
   const verifier: SimActor = handlerIsA ? 'dispatcher-b' : 'dispatcher-a';
   const own: SimActor = incident.assignee?.kind === 'department' ? 'dispatcher-b' : 'gridworker';
   const handlingWindow = incident.deadline ? Date.parse(incident.deadline) - Date.parse(incident.stageEnteredAt) : 3_600_000;

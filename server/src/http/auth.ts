@@ -1,6 +1,6 @@
 /** POST /api/auth/login and GET /api/me. Login attempts are limited per username and address. */
 import { timingSafeEqual } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { loginSchema, type LoginResult } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
@@ -13,7 +13,7 @@ import { route, user } from './common.ts';
 const WINDOW_MS = 5 * 60_000;
 const MAX_FAILURES = 10;
 
-export function authRouter(deps: { users: UserRepository; tokens: TokenService; clock: Clock; kioskKey: string | null }, requireUser: import('express').RequestHandler): Router {
+export function authRouter(deps: { users: UserRepository; tokens: TokenService; clock: Clock; kioskKey: string | null }, requireUser: RequestHandler): Router {
   const router = Router();
   const failures = new Map<string, number[]>();
   router.post('/auth/login', route((req, res) => {
