@@ -15,6 +15,7 @@ export default defineConfig({
     outDir: here('./dist/client'),
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
+    manifest: true,
   },
   server: {
     proxy: {

@@ -26,10 +26,15 @@ export function createLocator(units: readonly UnitFeature[]): Locator {
   return {
     locate(lng, lat) {
       if (!Number.isFinite(lng) || !Number.isFinite(lat) || sorted.length === 0) return null;
-      // Candidates come back in index order; sorted by code ascending, so the first hit wins ties.
-      const hits = index.search(lng, lat, lng, lat).sort((a, b) => a - b);
-      for (const i of hits) if (containsPoint(rings[i]!, [lng, lat])) return sorted[i]!;
-      return null;
+      // Items were added in code order, so the lowest index that contains the point wins ties;
+      // the filter tests each bounding-box candidate in place, without building a result list.
+      let best = -1;
+      const point = [lng, lat];
+      index.search(lng, lat, lng, lat, (i) => {
+        if ((best < 0 || i < best) && containsPoint(rings[i]!, point)) best = i;
+        return false;
+      });
+      return best < 0 ? null : sorted[best]!;
     },
   };
 }
