@@ -21,7 +21,6 @@ function commit(state: FeedState, changed: Incident[], snapshotTime: string | nu
   useIndicatorsStore().set(state.indicators);
   conn.scope = state.scope;
   conn.seq = state.seq;
-  conn.lastMessageAt = Date.now();
 }
 
 /** Connects the feed for the signed-in user; narrows it to `scope` when given. */

@@ -7,8 +7,6 @@ export const useConnectionStore = defineStore('connection', () => {
   const status = ref<LinkStatus>('connecting');
   const scope = ref<string | null>(null);
   const seq = ref(0);
-  const lastMessageAt = ref(0);
-  const resyncs = ref(0);
   const serverOffsetMs = ref(0);
-  return { status, scope, seq, lastMessageAt, resyncs, serverOffsetMs };
+  return { status, scope, seq, serverOffsetMs };
 });

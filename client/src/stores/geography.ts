@@ -45,10 +45,5 @@ export const useGeographyStore = defineStore('geography', () => {
     }
     return p;
   }
-  /** Name of a unit by code, from the loaded label layer. */
-  function nameOf(code: string): string {
-    const labels = layers.value.labels as LabelCollection | undefined;
-    return labels?.features.find((f) => f.properties.code === code)?.properties.name ?? code;
-  }
-  return { layers, load, loadBase, unit, nameOf };
+  return { layers, load, loadBase, unit };
 });

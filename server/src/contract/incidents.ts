@@ -66,6 +66,8 @@ export const DEPARTMENTS = ['区城管局', '区住建局', '区市场监管局'
 
 /** Escalation levels: the case's owner moves up one level each time a stage clock runs out. */
 export const ESCALATION_LEVELS = ['branch', 'community', 'street', 'district'] as const;
+/** Who owns a case at each escalation level, as the UI and the timeline name them. */
+export const ESCALATION_LABELS = ['网格党支部', '社区党工委', '街道党工委', '区委'] as const;
 
 export interface Assignee {
   kind: 'branch' | 'department';

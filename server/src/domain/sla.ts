@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import {
-  ESCALATION_LEVELS, INCIDENT_CLASSES, PRIORITIES, STAGES, type Incident, type IncidentClass, type Priority, type SlaState, type Stage,
+  ESCALATION_LABELS, ESCALATION_LEVELS, INCIDENT_CLASSES, PRIORITIES, STAGES, type Incident, type IncidentClass, type Priority, type SlaState, type Stage,
 } from '../contract/incidents.ts';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
@@ -103,8 +103,6 @@ export function slaUpdate(incident: Incident, now: Date, clock: SlaClock, amberA
   if (events.length === 0) return null;
   return { next: { ...next, version: incident.version + 1, updatedAt: now.toISOString() }, events };
 }
-
-export const ESCALATION_LABELS = ['网格党支部', '社区党工委', '街道党工委', '区委'] as const;
 
 const rank = (s: SlaState): number => (s === 'ok' ? 0 : s === 'amber' ? 1 : 2);
 

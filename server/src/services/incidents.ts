@@ -11,6 +11,7 @@ import {
   byUrgency, incidentActionSchema, isOpenStage, listIncidentsSchema, reportIncidentSchema,
   type Assignee, type Incident, type IncidentDetail, type ListIncidentsQuery, type Stage,
 } from '../contract/incidents.ts';
+import { metresBetween } from '../domain/datum.ts';
 import type { Geography } from '../domain/geography.ts';
 import { summarise, type CaseSummary } from '../domain/indicators.ts';
 import { slaUpdate, type SlaClock } from '../domain/sla.ts';
@@ -79,7 +80,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     for (const i of live.values()) {
       if (i.class !== cls || i.duplicateOf || i.lng === null || i.lat === null) continue;
       if (Date.parse(i.createdAt) < windowStart) continue;
-      if (metres(lng, lat, i.lng, i.lat!) > deps.duplicate.radiusM) continue;
+      if (Math.hypot(...metresBetween([lng, lat], [i.lng, i.lat])) > deps.duplicate.radiusM) continue;
       if (!best || i.createdAt < best.createdAt) best = i;
     }
     return best;
@@ -222,11 +223,4 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       return updated.length;
     },
   };
-}
-
-function metres(lng1: number, lat1: number, lng2: number, lat2: number): number {
-  const rad = Math.PI / 180;
-  const x = (lng2 - lng1) * rad * Math.cos(((lat1 + lat2) / 2) * rad);
-  const y = (lat2 - lat1) * rad;
-  return Math.hypot(x, y) * 6_371_000;
 }
