@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../server/src/contract/realtime.ts';
+import { decodeDelta, type ClientToServerEvents, type ServerToClientEvents } from '../server/src/contract/realtime.ts';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
 
 const { values } = parseArgs({ options: {
@@ -65,9 +65,9 @@ const early: { id: string; at: number }[] = []; // deltas that beat their POST's
 const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
 for (let i = 0; i < CLIENTS; i++) {
   const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(server.base, { auth: { token: watcher }, transports: ['websocket'], forceNew: true });
-  s.on('feed:changed', (delta) => {
+  s.on('feed:changed', (wire) => {
     const now = performance.now();
-    for (const inc of delta.incidents) {
+    for (const inc of decodeDelta(wire).incidents) {
       if (inc.version !== 1) continue;
       received.set(inc.id, (received.get(inc.id) ?? 0) + 1);
       const t = sentAt.get(inc.id);

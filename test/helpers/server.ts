@@ -7,7 +7,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../server/src/app.ts';
 import { loadConfig } from '../../server/src/config.ts';
 import type { User } from '../../server/src/contract/auth.ts';
-import type { ClientToServerEvents, Delta, ServerToClientEvents, Snapshot } from '../../server/src/contract/realtime.ts';
+import { decodeDelta, decodeSnapshot, type ClientToServerEvents, type Delta, type ServerToClientEvents, type Snapshot } from '../../server/src/contract/realtime.ts';
 
 export const PASSWORD = 'test-password';
 /** Monday 2026-11-30 09:00 in Shanghai: inside working hours. */
@@ -78,13 +78,13 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
       const snapshot = nextEvent(s, 'feed:reset');
       snapshot.catch(() => undefined);
       const deltas: Delta[] = [];
-      s.on('feed:changed', (d) => deltas.push(d));
+      s.on('feed:changed', (d) => deltas.push(decodeDelta(d)));
       s.connect();
       await new Promise<void>((resolve, reject) => {
         s.once('connect', () => resolve());
         s.once('connect_error', reject);
       });
-      return { socket: s, snapshot: await snapshot, deltas };
+      return { socket: s, snapshot: decodeSnapshot(await snapshot), deltas };
     },
     async close() {
       for (const s of sockets) s.disconnect();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../server/src/contract/incidents.ts';
-import type { Delta, ResyncResult, Snapshot } from '../../server/src/contract/realtime.ts';
+import { decodeDelta, decodeResync, decodeSnapshot, type Delta, type WireDelta, type WireResyncResult, type WireSnapshot } from '../../server/src/contract/realtime.ts';
 import type { Ack } from '../../server/src/contract/errors.ts';
 import { freshPointIn, idemKey, startHarness, TONGHUA_GRID, type ClientSocket, type Harness } from '../helpers/server.ts';
 
@@ -33,7 +33,8 @@ const emit = <T>(socket: ClientSocket, event: 'feed:subscribe' | 'feed:resync' |
 function waitForCase(deltas: Delta[], socket: ClientSocket, id: string, stage?: string, ms = 5000): Promise<Incident> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`case ${id} ${stage ?? ''} not delivered`)), ms);
-    const onDelta = (d: Delta): void => {
+    const onDelta = (wire: WireDelta): void => {
+      const d = decodeDelta(wire);
       deltas.push(d);
       const hit = d.incidents.find((i) => i.id === id && (!stage || i.stage === stage));
       if (hit) {
@@ -86,10 +87,10 @@ describe('real-time feed', () => {
 
   it('narrows a feed to a community on request and keeps scope on the server', async () => {
     const { socket: s } = await h.socket(leader);
-    const sub = await emit<Snapshot>(s, 'feed:subscribe', { scope: '431103003004' });
+    const sub = await emit<WireSnapshot>(s, 'feed:subscribe', { scope: '431103003004' });
     expect(sub.ok).toBe(true);
     if (!sub.ok) return;
-    expect(sub.data.incidents.every((i) => i.gridCode?.startsWith('431103003004'))).toBe(true);
+    expect(decodeSnapshot(sub.data).incidents.every((i) => i.gridCode?.startsWith('431103003004'))).toBe(true);
     const deltas: Delta[] = [];
     const elsewhere = await report('431103001006001');
     const here = await report(TONGHUA_GRID);
@@ -100,9 +101,9 @@ describe('real-time feed', () => {
 
     const { socket: g, snapshot: snap } = await h.socket(gridworker);
     expect(snap.scope).toBe(TONGHUA_GRID);
-    const denied = await emit<Snapshot>(g, 'feed:subscribe', { scope: '431103' });
+    const denied = await emit<WireSnapshot>(g, 'feed:subscribe', { scope: '431103' });
     expect(denied).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    const bad = await emit<Snapshot>(g, 'feed:subscribe', { scope: 12 });
+    const bad = await emit<WireSnapshot>(g, 'feed:subscribe', { scope: 12 });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     g.disconnect();
   });
@@ -114,17 +115,18 @@ describe('real-time feed', () => {
     await waitForCase(deltas, s, c1.id);
     const c2 = await report();
     await waitForCase(deltas, s, c2.id);
-    const missed = await emit<ResyncResult>(s, 'feed:resync', { scope: '431103', fromSeq: snap.seq });
+    const missed = await emit<WireResyncResult>(s, 'feed:resync', { scope: '431103', fromSeq: snap.seq });
     expect(missed.ok && missed.data.kind).toBe('deltas');
     if (missed.ok && missed.data.kind === 'deltas') {
-      expect(missed.data.deltas.map((d) => d.seq)).toEqual(deltas.map((d) => d.seq));
-      expect(missed.data.deltas.flatMap((d) => d.incidents.map((i) => i.id))).toEqual(deltas.flatMap((d) => d.incidents.map((i) => i.id)));
+      const replayed = decodeResync(missed.data);
+      expect(replayed.kind === 'deltas' && replayed.deltas.map((d) => d.seq)).toEqual(deltas.map((d) => d.seq));
+      expect(replayed.kind === 'deltas' && replayed.deltas.flatMap((d) => d.incidents.map((i) => i.id))).toEqual(deltas.flatMap((d) => d.incidents.map((i) => i.id)));
     }
     for (let i = 0; i < 6; i++) await waitForCase(deltas, s, (await report()).id); // more than FEED_HISTORY=5
-    const tooOld = await emit<ResyncResult>(s, 'feed:resync', { scope: '431103', fromSeq: snap.seq });
+    const tooOld = await emit<WireResyncResult>(s, 'feed:resync', { scope: '431103', fromSeq: snap.seq });
     expect(tooOld.ok && tooOld.data.kind).toBe('snapshot');
     if (tooOld.ok && tooOld.data.kind === 'snapshot') expect(tooOld.data.snapshot.seq).toBe(deltas.at(-1)!.seq);
-    const ahead = await emit<ResyncResult>(s, 'feed:resync', { scope: '431103', fromSeq: 10_000 });
+    const ahead = await emit<WireResyncResult>(s, 'feed:resync', { scope: '431103', fromSeq: 10_000 });
     expect(ahead.ok && ahead.data.kind).toBe('snapshot');
     s.disconnect();
   });

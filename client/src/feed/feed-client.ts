@@ -6,7 +6,9 @@
 import type { Socket } from 'socket.io-client';
 import type { Ack } from '@contract/errors.ts';
 import type { Incident } from '@contract/incidents.ts';
-import type { ClientToServerEvents, Delta, ResyncResult, ServerToClientEvents, Snapshot } from '@contract/realtime.ts';
+import {
+  decodeDelta, decodeResync, decodeSnapshot, type ClientToServerEvents, type Delta, type ServerToClientEvents, type Snapshot, type WireResyncResult, type WireSnapshot,
+} from '@contract/realtime.ts';
 import { applyDelta, applySnapshot, emptyFeed, type FeedState } from './reducer.ts';
 
 export type FeedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -39,11 +41,12 @@ export class FeedClient {
       // a snapshot of the user's scope, and a narrower view asks for its own again.
       if (socket.recovered) void this.resync();
     });
-    socket.on('feed:reset', (snapshot) => {
+    socket.on('feed:reset', (wire) => {
+      const snapshot = decodeSnapshot(wire);
       this.takeSnapshot(snapshot);
       if (this.wanted && this.wanted !== snapshot.scope) void this.subscribe(this.wanted);
     });
-    socket.on('feed:changed', (delta) => this.onDelta(delta));
+    socket.on('feed:changed', (delta) => this.onDelta(decodeDelta(delta)));
     socket.on('disconnect', (reason) => {
       on.status('reconnecting');
       // Socket.IO does not retry by itself when the server closed the connection (a shutdown, a
@@ -62,7 +65,7 @@ export class FeedClient {
   async subscribe(scope: string): Promise<void> {
     this.wanted = scope;
     if (!this.socket.connected || this.state.scope === scope) return;
-    this.takeSnapshot(await this.request<Snapshot>('feed:subscribe', { scope }));
+    this.takeSnapshot(decodeSnapshot(await this.request<WireSnapshot>('feed:subscribe', { scope })));
   }
 
   close(): void {
@@ -94,7 +97,7 @@ export class FeedClient {
     this.resyncing = true;
     this.stats.resyncs++;
     try {
-      const result = await this.request<ResyncResult>('feed:resync', { scope: this.state.scope, fromSeq: this.state.seq });
+      const result = decodeResync(await this.request<WireResyncResult>('feed:resync', { scope: this.state.scope, fromSeq: this.state.seq }));
       if (result.kind === 'snapshot') this.takeSnapshot(result.snapshot);
       else for (const d of result.deltas) this.onDelta(d, false);
     } catch {

@@ -158,6 +158,10 @@ export const reportIncidentSchema = z
   .refine((v) => (v.lng === undefined) === (v.lat === undefined), { message: 'give both lng and lat, or neither', path: ['lng'] });
 export type ReportIncidentInput = z.infer<typeof reportIncidentSchema>;
 
+/** POST /api/incidents/preview: what a report would be filed as, without filing it. */
+export type IncidentPreview = Pick<Incident,
+  'gridCode' | 'communityCode' | 'streetCode' | 'address' | 'needsManualLocation' | 'suggestedAssignee' | 'stage' | 'duplicateOf' | 'deadline'>;
+
 const base = { version: z.number().int().min(1), note: text(1000).default('') };
 export const incidentActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('accept'), ...base }).strict(),

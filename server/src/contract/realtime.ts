@@ -38,15 +38,50 @@ export interface Delta {
 
 export type ResyncResult = { kind: 'deltas'; deltas: Delta[] } | { kind: 'snapshot'; snapshot: Snapshot };
 
+/**
+ * The wire form of incidents in snapshots and deltas: an array of values in INCIDENT_FIELDS order
+ * instead of an object with keys. Half the bytes, and about a third less parsing on every client
+ * (bench/fanout.ts; the field names were 60 % of an incident's JSON). REST answers stay objects.
+ */
+export type IncidentRow = unknown[];
+export const INCIDENT_FIELDS = [
+  'id', 'class', 'priority', 'source', 'stage', 'description', 'address', 'lng', 'lat', 'gridCode', 'communityCode', 'streetCode',
+  'needsManualLocation', 'suggestedAssignee', 'assignee', 'reporterName', 'reporterPhone', 'photoUrl', 'duplicateOf', 'duplicateCount',
+  'version', 'createdAt', 'updatedAt', 'stageEnteredAt', 'deadline', 'slaState', 'supervised', 'escalationLevel', 'extensionCount',
+  'reworkCount', 'returnCount', 'lateStages', 'handlers', 'closedAt', 'closedOnTime', 'rating',
+] as const satisfies readonly (keyof Incident)[];
+// Every field of Incident is on the wire: this fails to compile when one is added and not listed.
+const allFields: Exclude<keyof Incident, (typeof INCIDENT_FIELDS)[number]> extends never ? true : never = true;
+void allFields;
+
+export const packIncident = (incident: Incident): IncidentRow => INCIDENT_FIELDS.map((field) => incident[field]);
+export function unpackIncident(row: IncidentRow): Incident {
+  const incident: Record<string, unknown> = {};
+  for (let i = 0; i < INCIDENT_FIELDS.length; i++) incident[INCIDENT_FIELDS[i]!] = row[i];
+  return incident as unknown as Incident;
+}
+
+type Wire<T extends { incidents: Incident[] }> = Omit<T, 'incidents'> & { incidents: IncidentRow[] };
+export type WireDelta = Wire<Delta>;
+export type WireSnapshot = Wire<Snapshot>;
+export type WireResyncResult = { kind: 'deltas'; deltas: WireDelta[] } | { kind: 'snapshot'; snapshot: WireSnapshot };
+
+export const encodeDelta = (delta: Delta): WireDelta => ({ ...delta, incidents: delta.incidents.map(packIncident) });
+export const decodeDelta = (wire: WireDelta): Delta => ({ ...wire, incidents: wire.incidents.map(unpackIncident) });
+export const encodeSnapshot = (snapshot: Snapshot): WireSnapshot => ({ ...snapshot, incidents: snapshot.incidents.map(packIncident) });
+export const decodeSnapshot = (wire: WireSnapshot): Snapshot => ({ ...wire, incidents: wire.incidents.map(unpackIncident) });
+export const decodeResync = (wire: WireResyncResult): ResyncResult =>
+  wire.kind === 'snapshot' ? { kind: 'snapshot', snapshot: decodeSnapshot(wire.snapshot) } : { kind: 'deltas', deltas: wire.deltas.map(decodeDelta) };
+
 export interface ServerToClientEvents {
-  'feed:reset': (snapshot: Snapshot) => void;
-  'feed:changed': (delta: Delta) => void;
+  'feed:reset': (snapshot: WireSnapshot) => void;
+  'feed:changed': (delta: WireDelta) => void;
 }
 
 export interface ClientToServerEvents {
   /** Narrow (or widen, within your scope) the feed to a street, community or grid. */
-  'feed:subscribe': (payload: { scope: string }, ack: (result: Ack<Snapshot>) => void) => void;
-  'feed:resync': (payload: { scope: string; fromSeq: number }, ack: (result: Ack<ResyncResult>) => void) => void;
+  'feed:subscribe': (payload: { scope: string }, ack: (result: Ack<WireSnapshot>) => void) => void;
+  'feed:resync': (payload: { scope: string; fromSeq: number }, ack: (result: Ack<WireResyncResult>) => void) => void;
   'incident:report': (payload: { idempotencyKey: string; report: unknown }, ack: (result: Ack<Incident>) => void) => void;
   'incident:act': (payload: { id: string; action: unknown }, ack: (result: Ack<Incident>) => void) => void;
 }

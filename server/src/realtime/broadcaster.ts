@@ -1,13 +1,16 @@
 /**
- * Coalescing broadcaster: changes are collected per scope and sent once per tick as one delta per
- * room, with that scope's next sequence number. Each scope has two rooms, unmasked (`u:CODE`) and
- * masked (`m:CODE`, the wall), fed the same deltas. Recent deltas are kept for resync.
+ * Coalescing broadcaster: changes are collected per scope and sent as one delta per room, with that
+ * scope's next sequence number. The first change after a quiet spell goes out on the next turn of
+ * the event loop (after the commits of this turn); under a steady stream deltas go out at most once
+ * per tick, so a client gets ≤ 1000/tickMs messages a second however many cases change. Each scope
+ * has two rooms, unmasked (`u:CODE`) and masked (`m:CODE`, the wall), fed the same deltas. Recent
+ * deltas are kept for resync. A periodic tick also sends the indicator heartbeat.
  */
 import type { Server } from 'socket.io';
 import { DISTRICT_CODE } from '../contract/geo.ts';
 import type { Incident } from '../contract/incidents.ts';
 import type { Indicators } from '../contract/indicators.ts';
-import type { ClientToServerEvents, Delta, ServerToClientEvents, SocketData } from '../contract/realtime.ts';
+import { encodeDelta, type ClientToServerEvents, type Delta, type ServerToClientEvents, type SocketData, type WireDelta } from '../contract/realtime.ts';
 import type { Task } from '../contract/tasks.ts';
 import { maskIncident } from '../domain/masking.ts';
 import type { Clock } from '../services/incidents.ts';
@@ -28,7 +31,8 @@ interface ScopeState {
   tasks: Map<string, Task>;
   dirty: boolean;
   lastIndicatorsAt: number;
-  recent: { delta: Delta; masked: Delta }[];
+  /** Recent deltas as sent (wire form), for resync. */
+  recent: { seq: number; delta: WireDelta; masked: WireDelta }[];
 }
 
 export interface BroadcasterOptions {
@@ -57,7 +61,20 @@ export function createBroadcaster(options: BroadcasterOptions) {
     return (rooms.get(roomOf(scope, false))?.size ?? 0) + (rooms.get(roomOf(scope, true))?.size ?? 0) > 0;
   };
 
+  let lastFlushAt = -Infinity; // performance.now() of the last flush
+  let scheduled: NodeJS.Timeout | null = null;
+  /** Sends pending changes as soon as the tick allows: now-ish after a quiet spell, else at lastFlush + tick. */
+  const schedule = (): void => {
+    if (scheduled) return;
+    const wait = Math.max(0, lastFlushAt + options.tickMs - performance.now());
+    scheduled = setTimeout(tick, wait);
+    scheduled.unref();
+  };
+
   const tick = (): void => {
+    if (scheduled) clearTimeout(scheduled);
+    scheduled = null;
+    lastFlushAt = performance.now();
     const now = options.clock.now();
     for (const [scope, s] of scopes) {
       if (!watched(scope)) {
@@ -80,12 +97,13 @@ export function createBroadcaster(options: BroadcasterOptions) {
       s.seq++;
       const incidents = [...s.incidents.values()];
       const delta: Delta = { scope, seq: s.seq, incidents, tasks: [...s.tasks.values()], indicators, serverTime: now.toISOString() };
-      const masked: Delta = { ...delta, incidents: incidents.map(maskIncident) };
+      const wire = encodeDelta(delta);
+      const masked = encodeDelta({ ...delta, incidents: incidents.map(maskIncident) });
       s.incidents.clear();
       s.tasks.clear();
-      s.recent.push({ delta, masked });
+      s.recent.push({ seq: s.seq, delta: wire, masked });
       if (s.recent.length > options.historySize) s.recent.shift();
-      io.to(roomOf(scope, false)).emit('feed:changed', delta);
+      io.to(roomOf(scope, false)).emit('feed:changed', wire);
       io.to(roomOf(scope, true)).emit('feed:changed', masked);
       options.onDelivered?.(1, delta.incidents.length + delta.tasks.length);
     }
@@ -100,6 +118,7 @@ export function createBroadcaster(options: BroadcasterOptions) {
         s.incidents.set(incident.id, incident);
         s.dirty = true;
       }
+      schedule();
     },
     taskChanged(task: Task): void {
       for (const scope of scopesOf(task.gridCode)) {
@@ -107,24 +126,26 @@ export function createBroadcaster(options: BroadcasterOptions) {
         s.tasks.set(task.id, task);
         s.dirty = true;
       }
+      schedule();
     },
     /** The scope's current sequence number (a snapshot carries it). */
     seqOf(scope: string): number {
       return state(scope).seq;
     },
     /** Deltas after `fromSeq`, or null when they are no longer kept (the client needs a snapshot). */
-    since(scope: string, fromSeq: number, masked: boolean): Delta[] | null {
+    since(scope: string, fromSeq: number, masked: boolean): WireDelta[] | null {
       const s = state(scope);
       if (fromSeq > s.seq || fromSeq < 0) return null;
       if (fromSeq === s.seq) return [];
       const first = s.recent[0];
-      if (!first || first.delta.seq > fromSeq + 1) return null;
-      return s.recent.filter((r) => r.delta.seq > fromSeq).map((r) => (masked ? r.masked : r.delta));
+      if (!first || first.seq > fromSeq + 1) return null;
+      return s.recent.filter((r) => r.seq > fromSeq).map((r) => (masked ? r.masked : r.delta));
     },
     /** Sends everything pending now (tests, shutdown). */
     flush: tick,
     close(): void {
       clearInterval(timer);
+      if (scheduled) clearTimeout(scheduled);
     },
   };
 }

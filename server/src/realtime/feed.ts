@@ -7,7 +7,9 @@ import type { Socket } from 'socket.io';
 import { z } from 'zod';
 import type { User } from '../contract/auth.ts';
 import { DomainError, type Ack } from '../contract/errors.ts';
-import { SNAPSHOT_INCIDENT_LIMIT, SNAPSHOT_TASK_LIMIT, type ClientToServerEvents, type ServerToClientEvents, type Snapshot, type SocketData } from '../contract/realtime.ts';
+import {
+  encodeSnapshot, SNAPSHOT_INCIDENT_LIMIT, SNAPSHOT_TASK_LIMIT, type ClientToServerEvents, type ServerToClientEvents, type SocketData, type WireSnapshot,
+} from '../contract/realtime.ts';
 import type { Geography } from '../domain/geography.ts';
 import { maskIncident } from '../domain/masking.ts';
 import { inScope } from '../domain/workflow.ts';
@@ -52,9 +54,9 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): void {
     next();
   });
 
-  const snapshot = (scope: string, user: User): Snapshot => {
+  const snapshot = (scope: string, user: User): WireSnapshot => {
     const open = deps.incidents.openIn(scope, SNAPSHOT_INCIDENT_LIMIT);
-    return {
+    return encodeSnapshot({
       scope,
       seq: deps.broadcaster.seqOf(scope),
       incidents: isMasked(user) ? open.items.map(maskIncident) : open.items,
@@ -63,7 +65,7 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): void {
       indicators: deps.indicators.forScope(scope),
       serverTime: deps.clock.now().toISOString(),
       user,
-    };
+    });
   };
   const checkScope = (user: User, scope: string): void => {
     const unit = deps.geography.unit(scope);

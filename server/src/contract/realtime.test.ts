@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import type { Incident } from './incidents.ts';
+import { decodeDelta, encodeDelta, INCIDENT_FIELDS, packIncident, unpackIncident, type Delta } from './realtime.ts';
+
+const incident: Incident = {
+  id: '2026113000001', class: '市容环境', priority: '紧急', source: '网格员巡查', stage: 'dispatched', description: '井盖缺失 <b>', address: '冷水滩区某路',
+  lng: 111.6, lat: 26.44, gridCode: '431103003004001', communityCode: '431103003004', streetCode: '431103003', needsManualLocation: false,
+  suggestedAssignee: { kind: 'branch', id: 'P431103003004001', name: '第一网格党支部' }, assignee: { kind: 'branch', id: 'P431103003004001', name: '第一网格党支部' },
+  reporterName: '陈某辰', reporterPhone: '13688889999', photoUrl: null, duplicateOf: null, duplicateCount: 2, version: 4,
+  createdAt: '2026-11-30T01:00:00.000Z', updatedAt: '2026-11-30T01:05:00.000Z', stageEnteredAt: '2026-11-30T01:05:00.000Z',
+  deadline: '2026-11-30T03:00:00.000Z', slaState: 'amber', supervised: true, escalationLevel: 1, extensionCount: 0, reworkCount: 1,
+  returnCount: 0, lateStages: 1, handlers: ['u1', 'u2'], closedAt: null, closedOnTime: null, rating: null,
+};
+
+describe('incident wire rows', () => {
+  it('list every field of an incident once', () => {
+    expect(new Set(INCIDENT_FIELDS).size).toBe(INCIDENT_FIELDS.length);
+    expect([...INCIDENT_FIELDS].sort()).toEqual(Object.keys(incident).sort());
+  });
+
+  it('round-trip an incident and a delta exactly, through JSON', () => {
+    expect(unpackIncident(JSON.parse(JSON.stringify(packIncident(incident))) as unknown[])).toEqual(incident);
+    const delta: Delta = { scope: '431103', seq: 7, incidents: [incident, { ...incident, id: '2', lng: null, lat: null }], tasks: [], indicators: null, serverTime: 'now' };
+    const wire = JSON.parse(JSON.stringify(encodeDelta(delta))) as ReturnType<typeof encodeDelta>;
+    expect(decodeDelta(wire)).toEqual(delta);
+    expect(JSON.stringify(wire).length).toBeLessThan(0.7 * JSON.stringify(delta).length);
+  });
+});
