@@ -58,6 +58,8 @@ const MATRIX: Row[] = [
     expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 201, gridworker: 201, admin: 403 } },
   { route: 'POST /api/incidents (out of scope)', probe: call('POST', '/api/incidents', () => ({ class: '市容环境', source: '网格员巡查', ...freshPointIn(h.app, OTHER_GRID), description: 'm' })),
     expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 201, gridworker: 403, admin: 403 } },
+  { route: 'POST /api/incidents/preview (out of scope)', probe: call('POST', '/api/incidents/preview', () => ({ class: '市容环境', source: '网格员巡查', ...freshPointIn(h.app, OTHER_GRID), description: 'm' })),
+    expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 200, gridworker: 403, admin: 403 } },
   { route: 'GET /api/incidents', probe: call('GET', '/api/incidents'), expect: all(200) },
   { route: 'GET /api/incidents?scope=other community', probe: call('GET', '/api/incidents?scope=431103009008'), expect: { ...all(200), gridworker: 403 } },
   { route: 'GET /api/incidents/:id (in scope)', probe: call('GET', fresh(TONGHUA_GRID)), expect: all(200) },

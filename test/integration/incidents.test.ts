@@ -110,6 +110,23 @@ describe('reporting', () => {
     expect((await h.api(dispatcher, 'POST', '/api/incidents', report({ gridCode: '431103003004999', lng: undefined, lat: undefined }), { 'idempotency-key': idemKey() })).status).toBe(400);
     expect(count()).toBe(before);
   });
+
+  it('previews what a report would be filed as, writing nothing', async () => {
+    const count = () => (h.app.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n;
+    const p = freshPointIn(h.app, '431103003004003');
+    const primary = await newCase({ class: '宣传广告', ...p });
+    const before = count();
+    const fresh = await h.api<{ preview: Record<string, unknown> }>(dispatcher, 'POST', '/api/incidents/preview', report());
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.preview).toMatchObject({ gridCode: TONGHUA_GRID, stage: 'reported', duplicateOf: null, suggestedAssignee: { id: `P${TONGHUA_GRID}` } });
+    expect(fresh.body.preview.deadline).toEqual(expect.any(String));
+    const dup = await h.api<{ preview: Record<string, unknown> }>(dispatcher, 'POST', '/api/incidents/preview', report({ class: '宣传广告', ...p }));
+    expect(dup.body.preview).toMatchObject({ stage: 'merged', duplicateOf: primary.id, deadline: null });
+    expect((await h.api(dispatcher, 'POST', '/api/incidents/preview', report({ class: '外星人' }))).status).toBe(400);
+    expect((await h.api(leader, 'POST', '/api/incidents/preview', report())).status).toBe(403);
+    expect((await h.api(outsideWorker, 'POST', '/api/incidents/preview', report())).status).toBe(403);
+    expect(count()).toBe(before);
+  });
 });
 
 describe('the closed loop', () => {

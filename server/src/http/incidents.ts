@@ -17,6 +17,12 @@ export function incidentsRouter(incidents: IncidentService, observeIngest: (ms: 
     res.status(created ? 201 : 200).location(`/api/incidents/${incident.id}`).json({ incident });
   }));
 
+  // The same validation, location, scope and duplicate check as a report, without the durable write
+  // (the report form shows the owning grid and branch before filing; bench/ingest.ts's baseline).
+  router.post('/incidents/preview', allow('gridworker', 'dispatcher'), route((req, res) => {
+    res.json({ preview: incidents.preview(req.body, user(req)) });
+  }));
+
   router.get('/incidents', route((req, res) => {
     const page = incidents.list(req.query, user(req));
     res.json({ items: page.items.map((i) => view(i, user(req).role)), nextCursor: page.nextCursor });

@@ -9,7 +9,7 @@ import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import {
   byUrgency, incidentActionSchema, isOpenStage, listIncidentsSchema, reportIncidentSchema,
-  type Assignee, type Incident, type IncidentDetail, type ListIncidentsQuery, type Stage,
+  type Assignee, type Incident, type IncidentDetail, type IncidentPreview, type ListIncidentsQuery, type ReportIncidentInput, type Stage,
 } from '../contract/incidents.ts';
 import { metresBetween } from '../domain/datum.ts';
 import type { Geography } from '../domain/geography.ts';
@@ -86,6 +86,38 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     return best;
   };
 
+  /**
+   * What a report would become, in memory: located, scope-checked, linked to the open case it
+   * duplicates, with its first deadline. report() persists it; preview() only shows it.
+   */
+  const draftOf = (input: ReportIncidentInput, user: User, now: Date): { draft: Incident; primary: Incident | undefined; gridCode: string | null } => {
+    let grid = null;
+    if (input.lng !== undefined && input.lat !== undefined) grid = geography.gridAt(input.lng, input.lat);
+    else if (input.gridCode) {
+      grid = geography.unit(input.gridCode) ?? null;
+      if (!grid || grid.properties.level !== 'grid') throw new DomainError('bad-request', `unknown grid ${input.gridCode}`, { gridCode: 'unknown grid' });
+    }
+    const gridCode = grid?.properties.code ?? null;
+    if (user.scope.length > 6 && !inScope(user.scope, gridCode)) throw new DomainError('forbidden', 'you may report only inside your own scope');
+
+    const at = now.toISOString();
+    const lng = input.lng ?? null;
+    const lat = input.lat ?? null;
+    const primary = findPrimary(input.class, lng, lat, now);
+    const draft: Incident = {
+      id: '', class: input.class, priority: input.priority, source: input.source, stage: primary ? 'merged' : 'reported',
+      description: input.description, address: input.address || grid?.properties.name || '', lng, lat, gridCode,
+      communityCode: gridCode?.slice(0, 12) ?? null, streetCode: gridCode?.slice(0, 9) ?? null,
+      needsManualLocation: gridCode === null, suggestedAssignee: gridCode ? branchOf(gridCode) : null, assignee: null,
+      reporterName: input.reporterName, reporterPhone: input.reporterPhone, photoUrl: input.photoUrl ?? null,
+      duplicateOf: primary?.id ?? null, duplicateCount: 0, version: 1, createdAt: at, updatedAt: at, stageEnteredAt: at,
+      deadline: null, slaState: 'ok', supervised: false, escalationLevel: 0, extensionCount: 0, reworkCount: 0, returnCount: 0,
+      lateStages: 0, handlers: [], closedAt: primary ? at : null, closedOnTime: null, rating: null,
+    };
+    if (!primary) draft.deadline = deps.sla.deadline(draft, 'reported', now)?.toISOString() ?? null;
+    return { draft, primary, gridCode };
+  };
+
   return {
     /** Reports a case; a retry with the same idempotency key returns the same case (created: false). */
     async report(body: unknown, user: User, idempotencyKey: string | undefined): Promise<{ incident: Incident; created: boolean }> {
@@ -104,31 +136,9 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       const earlier = replay();
       if (earlier) return earlier;
 
-      let grid = null;
-      if (input.lng !== undefined && input.lat !== undefined) grid = geography.gridAt(input.lng, input.lat);
-      else if (input.gridCode) {
-        grid = geography.unit(input.gridCode) ?? null;
-        if (!grid || grid.properties.level !== 'grid') throw new DomainError('bad-request', `unknown grid ${input.gridCode}`, { gridCode: 'unknown grid' });
-      }
-      const gridCode = grid?.properties.code ?? null;
-      if (user.scope.length > 6 && !inScope(user.scope, gridCode)) throw new DomainError('forbidden', 'you may report only inside your own scope');
-
       const now = clock.now();
       const at = now.toISOString();
-      const lng = input.lng ?? null;
-      const lat = input.lat ?? null;
-      const primary = findPrimary(input.class, lng, lat, now);
-      const draft: Incident = {
-        id: '', class: input.class, priority: input.priority, source: input.source, stage: primary ? 'merged' : 'reported',
-        description: input.description, address: input.address || grid?.properties.name || '', lng, lat, gridCode,
-        communityCode: gridCode?.slice(0, 12) ?? null, streetCode: gridCode?.slice(0, 9) ?? null,
-        needsManualLocation: gridCode === null, suggestedAssignee: gridCode ? branchOf(gridCode) : null, assignee: null,
-        reporterName: input.reporterName, reporterPhone: input.reporterPhone, photoUrl: input.photoUrl ?? null,
-        duplicateOf: primary?.id ?? null, duplicateCount: 0, version: 1, createdAt: at, updatedAt: at, stageEnteredAt: at,
-        deadline: null, slaState: 'ok', supervised: false, escalationLevel: 0, extensionCount: 0, reworkCount: 0, returnCount: 0,
-        lateStages: 0, handlers: [], closedAt: primary ? at : null, closedOnTime: null, rating: null,
-      };
-      if (!primary) draft.deadline = deps.sla.deadline(draft, 'reported', now)?.toISOString() ?? null;
+      const { draft, primary, gridCode } = draftOf(input, user, now);
       const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
 
       const outcome = await writer.write(() => {
@@ -155,6 +165,14 @@ export function createIncidentService(deps: IncidentServiceDeps) {
         if (outcome.primary) remember(outcome.primary);
       }
       return { incident: outcome.incident, created: outcome.created };
+    },
+
+    /** What this report would be filed as (grid, branch, duplicate link, first deadline), without filing it. */
+    preview(body: unknown, user: User): IncidentPreview {
+      if (!REPORTER_ROLES.has(user.role)) throw new DomainError('forbidden', `role ${user.role} may not report cases`);
+      const { draft } = draftOf(parseInput(reportIncidentSchema, body), user, clock.now());
+      const { gridCode, communityCode, streetCode, address, needsManualLocation, suggestedAssignee, stage, duplicateOf, deadline } = draft;
+      return { gridCode, communityCode, streetCode, address, needsManualLocation, suggestedAssignee, stage, duplicateOf, deadline };
     },
 
     /** Takes a workflow action; the stored version must still be the one the caller saw. */
