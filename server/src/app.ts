@@ -15,9 +15,10 @@ import { DEMO_ACCOUNTS, ensureAccounts, simulatorAccounts } from './demo-users.t
 import { createGeography, type Geography } from './domain/geography.ts';
 import { createSlaClock } from './domain/sla.ts';
 import { authRouter } from './http/auth.ts';
-import { authenticate, errorHandler } from './http/common.ts';
+import { authenticate, errorHandler, logAccess } from './http/common.ts';
 import { geographyRouter } from './http/geography.ts';
 import { incidentsRouter } from './http/incidents.ts';
+import { createIngestHandler } from './http/ingest.ts';
 import { tasksRouter } from './http/tasks.ts';
 import { createMetrics } from './metrics.ts';
 import { createBroadcaster, type Broadcaster, type TypedServer } from './realtime/broadcaster.ts';
@@ -122,7 +123,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const basemapOrigin = config.basemap ? [new URL(config.basemap.url.replaceAll(/[{}]/g, '')).origin] : [];
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(helmet({
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -131,7 +132,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         baseUri: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"],
       },
     },
-  }));
+  });
+  app.use(securityHeaders);
   app.get('/healthz', (_req, res) => {
     db.prepare('SELECT 1').get();
     res.json({ status: 'ok', time: clock.now().toISOString(), incidents: incidents.workingSet().length });
@@ -139,14 +141,9 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  // Access log: refusals at info, the rest at debug (LOG_LEVEL=debug); never bodies, tokens or passwords.
   app.use('/api', (req, res, next) => {
     const started = performance.now();
-    res.on('finish', () => {
-      const entry = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started), user: req.user?.username };
-      if (res.statusCode >= 400) logger.info(entry, 'api');
-      else logger.debug(entry, 'api');
-    });
+    res.on('finish', () => logAccess(logger, { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started), user: req.user?.username }));
     next();
   });
   app.use(express.json({ limit: '64kb' }));
@@ -155,7 +152,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   api.use(authRouter({ users, tokens, clock, kioskKey: config.kioskKey }, requireUser));
   api.use(requireUser);
   api.get('/client-config', (_req, res) => res.json({ basemap: config.basemap } satisfies ClientConfig));
-  api.use(incidentsRouter(incidents, (ms) => metrics.ingestSeconds.observe(ms / 1000)));
+  api.use(incidentsRouter(incidents));
   api.use(tasksRouter(tasks));
   api.use(geographyRouter(geography, organisation, indicators));
   app.use('/api', api);
@@ -165,7 +162,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     app.get('/{*splat}', (_req, res) => res.sendFile(join(config.clientDir, 'index.html')));
   }
   app.use(errorHandler(logger));
-  httpServer.on('request', app);
+  // Reports and previews take the lean path (http/ingest.ts says why); everything else is Express.
+  const ingest = createIngestHandler({
+    incidents, tokens, users, clock, logger, securityHeaders, observeIngest: (ms) => metrics.ingestSeconds.observe(ms / 1000),
+  });
+  httpServer.on('request', (req, res) => ingest(req, res) || app(req, res));
 
   const sweep = async (): Promise<void> => {
     await incidents.sweep();

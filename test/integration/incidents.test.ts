@@ -111,6 +111,31 @@ describe('reporting', () => {
     expect(count()).toBe(before);
   });
 
+  it('answers reports on the lean ingest path exactly as the Express routes would', async () => {
+    const post = (headers: Record<string, string>, body: string) => fetch(`${h.base}/api/incidents`, { method: 'POST', headers, body });
+    const auth = { authorization: `Bearer ${dispatcher}` };
+    const ok = await post({ ...auth, 'content-type': 'application/json', 'idempotency-key': idemKey() }, JSON.stringify(report()));
+    const list = await fetch(`${h.base}/api/incidents?limit=1`, { headers: auth });
+    expect(ok.status).toBe(201);
+    const id = ((await ok.json()) as { incident: Incident }).incident.id;
+    expect(ok.headers.get('location')).toBe(`/api/incidents/${id}`);
+    expect(ok.headers.get('content-type')).toBe(list.headers.get('content-type'));
+    for (const header of ['content-security-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options', 'referrer-policy']) {
+      expect(ok.headers.get(header), header).toBe(list.headers.get(header));
+    }
+    expect(ok.headers.get('x-powered-by')).toBeNull();
+    // Like express.json: the body is read first, only JSON types are parsed, objects and arrays only.
+    expect((await post({ 'content-type': 'application/json' }, '{"class":')).status).toBe(400);
+    expect((await post({ 'content-type': 'application/json' }, JSON.stringify(report()))).status).toBe(401);
+    expect((await post({ ...auth, 'content-type': 'text/plain', 'idempotency-key': idemKey() }, JSON.stringify(report()))).status).toBe(400);
+    expect((await post({ ...auth, 'content-type': 'application/json', 'idempotency-key': idemKey() }, '"a string"')).status).toBe(400);
+    expect((await post({ ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip', 'idempotency-key': idemKey() }, '{}')).status).toBe(400);
+    const big = await post({ ...auth, 'content-type': 'application/json', 'idempotency-key': idemKey() }, JSON.stringify(report({ description: '长'.repeat(30_000) })));
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({ error: { code: 'too-large', message: 'request body too large' } });
+    expect((await post({ authorization: `Bearer ${leader}`, 'content-type': 'application/json', 'idempotency-key': idemKey() }, JSON.stringify(report()))).status).toBe(403);
+  });
+
   it('previews what a report would be filed as, writing nothing', async () => {
     const count = () => (h.app.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n;
     const p = freshPointIn(h.app, '431103003004003');

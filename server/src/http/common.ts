@@ -13,16 +13,24 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** The user a `Authorization: Bearer <token>` header belongs to; throws `unauthenticated` otherwise. */
+export function userFromAuthorization(header: string | undefined, tokens: TokenService, users: UserRepository, clock: Clock): User {
+  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+  const claims = token ? tokens.verify(token, clock.now()) : null;
+  const record = claims ? users.byId(claims.sub) : undefined;
+  if (!record) throw new DomainError('unauthenticated', token ? 'invalid or expired token: log in again' : 'log in first (Authorization: Bearer <token>)');
+  const { passwordHash: _, ...user } = record;
+  return user;
+}
+
 export function authenticate(tokens: TokenService, users: UserRepository, clock: Clock): RequestHandler {
   return (req, _res, next) => {
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    const claims = token ? tokens.verify(token, clock.now()) : null;
-    const record = claims ? users.byId(claims.sub) : undefined;
-    if (!record) return next(new DomainError('unauthenticated', token ? 'invalid or expired token: log in again' : 'log in first (Authorization: Bearer <token>)'));
-    const { passwordHash: _, ...user } = record;
-    req.user = user;
-    next();
+    try {
+      req.user = userFromAuthorization(req.headers.authorization, tokens, users, clock);
+      next();
+    } catch (error) {
+      next(error);
+    }
   };
 }
 
@@ -45,27 +53,29 @@ export function user(req: Request): User {
   return req.user!;
 }
 
-/** Maps every error to a status and `{ error: ApiError }`; unexpected ones are logged, not leaked. */
+/** The status and body for any error; unexpected ones are logged, not leaked. */
+export function errorResponse(error: unknown, logger: Logger, context: { method?: string; path: string }): { status: number; body: ApiError } {
+  if (error instanceof DomainError) return { status: ERROR_STATUS[error.code], body: error.toApiError() };
+  if (isHttpError(error) && error.status === 413) return { status: 413, body: { code: 'too-large', message: 'request body too large' } };
+  if (isHttpError(error) && error.status >= 400 && error.status < 500) {
+    return { status: 400, body: { code: 'bad-request', message: error.type === 'entity.parse.failed' ? 'body is not valid JSON' : error.message } };
+  }
+  logger.error({ err: error, ...context }, 'unhandled error');
+  return { status: 500, body: { code: 'internal', message: 'internal error' } };
+}
+
+/** Maps every error to a status and `{ error: ApiError }`. */
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    let status: number;
-    let body: ApiError;
-    if (error instanceof DomainError) {
-      status = ERROR_STATUS[error.code];
-      body = error.toApiError();
-    } else if (isHttpError(error) && error.status === 413) {
-      status = 413;
-      body = { code: 'too-large', message: 'request body too large' };
-    } else if (isHttpError(error) && error.status >= 400 && error.status < 500) {
-      status = 400;
-      body = { code: 'bad-request', message: error.type === 'entity.parse.failed' ? 'body is not valid JSON' : error.message };
-    } else {
-      logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
-      status = 500;
-      body = { code: 'internal', message: 'internal error' };
-    }
+    const { status, body } = errorResponse(error, logger, { method: req.method, path: req.path });
     res.status(status).json({ error: body });
   };
+}
+
+/** Access log: refusals at info, the rest at debug (LOG_LEVEL=debug); never bodies, tokens or passwords. */
+export function logAccess(logger: Logger, entry: { method: string; path: string; status: number; ms: number; user: string | undefined }): void {
+  if (entry.status >= 400) logger.info(entry, 'api');
+  else logger.debug(entry, 'api');
 }
 
 function isHttpError(e: unknown): e is { status: number; type?: string; message: string } {

@@ -1,4 +1,7 @@
-/** /api/incidents: report, list, read, act. The wall role gets personal data masked. */
+/**
+ * /api/incidents: list, read, act. The wall role gets personal data masked. Reporting and
+ * previewing (POST /api/incidents, /api/incidents/preview) are served by the lean path in ingest.ts.
+ */
 import { Router } from 'express';
 import type { Incident } from '../contract/incidents.ts';
 import { maskIncident } from '../domain/masking.ts';
@@ -6,22 +9,9 @@ import { availableActions } from '../domain/workflow.ts';
 import type { IncidentService } from '../services/incidents.ts';
 import { allow, route, user } from './common.ts';
 
-export function incidentsRouter(incidents: IncidentService, observeIngest: (ms: number) => void): Router {
+export function incidentsRouter(incidents: IncidentService): Router {
   const router = Router();
   const view = <T extends Incident>(i: T, role: string): T => (role === 'wall' ? maskIncident(i) : i);
-
-  router.post('/incidents', allow('gridworker', 'dispatcher'), route(async (req, res) => {
-    const started = performance.now();
-    const { incident, created } = await incidents.report(req.body, user(req), req.get('Idempotency-Key'));
-    observeIngest(performance.now() - started);
-    res.status(created ? 201 : 200).location(`/api/incidents/${incident.id}`).json({ incident });
-  }));
-
-  // The same validation, location, scope and duplicate check as a report, without the durable write
-  // (the report form shows the owning grid and branch before filing; bench/ingest.ts's baseline).
-  router.post('/incidents/preview', allow('gridworker', 'dispatcher'), route((req, res) => {
-    res.json({ preview: incidents.preview(req.body, user(req)) });
-  }));
 
   router.get('/incidents', route((req, res) => {
     const page = incidents.list(req.query, user(req));

@@ -74,6 +74,9 @@ export function createWriter(db: Db, onBatch?: (size: number, ms: number) => voi
   let queue: Pending[] = [];
   let scheduled = false;
   const stats: GroupCommitStats = { batches: 0, writes: 0, lastBatchSize: 0 };
+  const savepoint = db.prepare('SAVEPOINT w');
+  const release = db.prepare('RELEASE w');
+  const rollbackTo = db.prepare('ROLLBACK TO w');
   const flush = (): void => {
     scheduled = false;
     const batch = queue;
@@ -85,13 +88,13 @@ export function createWriter(db: Db, onBatch?: (size: number, ms: number) => voi
       db.transaction(() => {
         for (const p of batch) {
           // A savepoint per write: one refused write rolls back alone, the rest still commit.
-          db.exec('SAVEPOINT w');
+          savepoint.run();
           try {
             outcomes.push({ ok: true, value: p.op() });
-            db.exec('RELEASE w');
+            release.run();
           } catch (error) {
-            db.exec('ROLLBACK TO w');
-            db.exec('RELEASE w');
+            rollbackTo.run();
+            release.run();
             outcomes.push({ ok: false, error });
           }
         }

@@ -1,4 +1,7 @@
-/** Users and the token secret, in SQLite. */
+/**
+ * Users and the token secret, in SQLite. Lookups by id (every authenticated request) are cached;
+ * every change goes through this repository and clears the cache.
+ */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role, User } from '../contract/auth.ts';
 import type { Db } from './sqlite.ts';
@@ -24,9 +27,16 @@ export function createSqliteUserRepository(db: Db): UserRepository {
     r && { id: r.id, username: r.username, name: r.name, role: r.role, scope: r.scope, passwordHash: r.password_hash };
   const byUsername = db.prepare<[string], Row>('SELECT * FROM users WHERE username = ?');
   const byId = db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?');
+  const cache = new Map<string, UserRecord | undefined>();
   return {
     byUsername: (u) => toUser(byUsername.get(u)),
-    byId: (id) => toUser(byId.get(id)),
+    byId(id) {
+      if (cache.has(id)) return cache.get(id);
+      const user = toUser(byId.get(id));
+      if (cache.size > 10_000) cache.clear(); // ids come from verified tokens; this only bounds memory
+      cache.set(id, user);
+      return user;
+    },
     all: () => db.prepare<[], Row>('SELECT * FROM users ORDER BY username').all().map((r) => {
       const { passwordHash: _, ...user } = toUser(r)!;
       return user;
@@ -35,9 +45,13 @@ export function createSqliteUserRepository(db: Db): UserRepository {
       const id = randomUUID();
       db.prepare('INSERT INTO users (id, username, name, role, scope, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(id, u.username, u.name, u.role, u.scope, u.passwordHash, at);
+      cache.clear();
       return { id, username: u.username, name: u.name, role: u.role, scope: u.scope };
     },
-    setPassword: (username, hash) => void db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(hash, username),
+    setPassword(username, hash) {
+      db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(hash, username);
+      cache.clear();
+    },
     tokenSecret() {
       const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'token-secret'").get();
       if (row) return Buffer.from(row.value, 'base64');
