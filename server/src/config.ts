@@ -32,7 +32,7 @@ const envSchema = z.object({
   SIMULATOR_RATE: z.coerce.number().min(1).max(100_000).default(360),
   SLA_TIME_SCALE: z.coerce.number().min(1).max(3600).optional(),
   TOKEN_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
-  BROADCAST_TICK_MS: int(100, 10, 5000),
+  BROADCAST_TICK_MS: int(50, 10, 5000),
   INDICATORS_EVERY_MS: int(2000, 100, 60_000),
   SWEEP_MS: int(5000, 100, 600_000),
   FEED_HISTORY: int(500, 1, 100_000),

@@ -11,8 +11,8 @@ import {
   byUrgency, incidentActionSchema, isOpenStage, listIncidentsSchema, reportIncidentSchema,
   type Assignee, type Incident, type IncidentDetail, type IncidentPreview, type ListIncidentsQuery, type ReportIncidentInput, type Stage,
 } from '../contract/incidents.ts';
-import { metresBetween } from '../domain/datum.ts';
 import type { Geography } from '../domain/geography.ts';
+import { createNearbyIndex } from '../domain/nearby-index.ts';
 import { summarise, type CaseSummary } from '../domain/indicators.ts';
 import { slaUpdate, type SlaClock } from '../domain/sla.ts';
 import { applyAction, inScope } from '../domain/workflow.ts';
@@ -50,6 +50,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
   const { repo, writer, geography, clock, publisher } = deps;
   const live = new Map<string, Incident>();
   const finished = new Map<string, CaseSummary>();
+  const nearby = createNearbyIndex<Incident>(deps.duplicate.radiusM);
   const since = (): string => new Date(clock.now().getTime() - WORKING_SET_DAYS * 86_400_000).toISOString();
   const keep = (i: Incident): void => {
     if (isOpenStage(i.stage)) {
@@ -59,6 +60,9 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       live.delete(i.id);
       finished.set(i.id, summarise(i));
     }
+    // Candidates for duplicate links: open, located, not themselves duplicates.
+    if (isOpenStage(i.stage) && !i.duplicateOf && i.lng !== null && i.lat !== null) nearby.set(i.id, i.class, i.lng, i.lat, i);
+    else nearby.delete(i.id);
   };
   for (const i of repo.workingSet(since())) keep(i);
 
@@ -77,10 +81,8 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     if (lng === null || lat === null) return undefined;
     const windowStart = now.getTime() - deps.duplicate.windowMinutes * 60_000;
     let best: Incident | undefined;
-    for (const i of live.values()) {
-      if (i.class !== cls || i.duplicateOf || i.lng === null || i.lat === null) continue;
+    for (const i of nearby.within(cls, lng, lat, deps.duplicate.radiusM)) {
       if (Date.parse(i.createdAt) < windowStart) continue;
-      if (Math.hypot(...metresBetween([lng, lat], [i.lng, i.lat])) > deps.duplicate.radiusM) continue;
       if (!best || i.createdAt < best.createdAt) best = i;
     }
     return best;
