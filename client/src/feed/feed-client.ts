@@ -72,6 +72,11 @@ export class FeedClient {
     this.socket.disconnect();
   }
 
+  /** Applies a delta exactly as one from the socket (the client benchmark feeds the app this way). */
+  receive(delta: Delta): void {
+    this.onDelta(delta);
+  }
+
   private takeSnapshot(snapshot: Snapshot): void {
     this.state = applySnapshot(snapshot);
     this.stats.snapshots++;

@@ -1,7 +1,9 @@
 /**
  * The map composable: creates the MapLibre map on mount (kept out of Vue's reactivity), feeds it
- * the geography and the live cases, and disposes it on unmount. Points go in with setData,
- * coalesced to one update per animation frame; polygon colours go through feature-state.
+ * the geography and the live cases, and disposes it on unmount. Case points change at most once
+ * per animation frame, by diff (updateData: only new, changed and gone points cross to the worker)
+ * or by replacing the whole set (setData); polygon colours go through feature-state.
+ * bench/client.ts measures each path at 1,000 changes/s; the default is the faster one.
  */
 import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
@@ -32,6 +34,10 @@ export interface MapOptions {
   onPick?: (lng: number, lat: number) => void;
 }
 
+export type IncidentPath = 'updateData' | 'setData';
+/** The measured winner (bench/client.ts; figures in the README). */
+const DEFAULT_INCIDENT_PATH: IncidentPath = 'updateData';
+
 const LEVEL_LAYERS = ['building-fill', 'grid-fill', 'community-fill', 'street-fill'] as const;
 const LAYER_SOURCE = { streets: 'street', communities: 'community', grids: 'grid' } as const;
 
@@ -48,17 +54,34 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   const shown: Partial<Record<string, GeoJSON>> = {};
   const painted = new Map<string, Set<string>>();
 
+  let incidentPath: IncidentPath = DEFAULT_INCIDENT_PATH;
+  /** What each shown point looks like (id → change key), to send only differences. */
+  let shownPoints = new Map<string, string>();
+  const pointOf = (i: Incident & { lng: number; lat: number }): Feature<Point> => ({
+    type: 'Feature', id: i.id, geometry: { type: 'Point', coordinates: pointToDisplay(i.lng, i.lat, datum) },
+    properties: { id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: i.slaState === 'red' || i.priority !== '一般' ? 1 : 0 },
+  });
   const flushIncidents = (): void => {
     frame = 0;
-    if (!map || !pendingIncidents) return;
-    const features: Feature<Point>[] = [];
-    for (const i of pendingIncidents) {
-      if (i.lng === null || i.lat === null) continue;
-      features.push({ type: 'Feature', geometry: { type: 'Point', coordinates: pointToDisplay(i.lng, i.lat, datum) }, properties: {
-        id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: i.slaState === 'red' || i.priority !== '一般' ? 1 : 0 } });
-    }
-    void (map.getSource('incidents') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
+    const source = map?.getSource('incidents') as maplibregl.GeoJSONSource | undefined;
+    if (!source || !pendingIncidents) return;
+    const located = pendingIncidents.filter((i): i is Incident & { lng: number; lat: number } => i.lng !== null && i.lat !== null);
     pendingIncidents = null;
+    const next = new Map(located.map((i) => [i.id, `${i.stage}|${i.priority}|${i.slaState}|${i.lng}|${i.lat}`]));
+    if (incidentPath === 'setData') void source.setData({ type: 'FeatureCollection', features: located.map(pointOf) });
+    else {
+      const add: Feature[] = [];
+      const remove: string[] = [];
+      for (const i of located) {
+        const before = shownPoints.get(i.id);
+        if (before === next.get(i.id)) continue;
+        if (before !== undefined) remove.push(i.id); // changed: replaced whole (geometry and properties)
+        add.push(pointOf(i));
+      }
+      for (const id of shownPoints.keys()) if (!next.has(id)) remove.push(id);
+      if (add.length || remove.length) void source.updateData({ remove, add });
+    }
+    shownPoints = next;
   };
 
   onMounted(async () => {
@@ -86,8 +109,14 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
         ...next!, sources: { ...next!.sources, ...style.sources }, layers: [...next!.layers, ...style.layers.filter((l) => l.id !== 'ground')],
       }) });
     }
-    // Exposed for end-to-end tests and debugging in the console (read-only use).
+    // Exposed for end-to-end tests and debugging in the console (read-only use), and the update
+    // path switch for bench/client.ts.
     (window as unknown as { __lstMap?: maplibregl.Map }).__lstMap = map;
+    (window as unknown as { __lstIncidentPath?: (p: IncidentPath) => void }).__lstIncidentPath = (p) => {
+      incidentPath = p;
+      shownPoints = new Map();
+      void (map?.getSource('incidents') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [] });
+    };
     map.on('load', () => {
       ready.value = true;
       if (pendingIncidents) flushIncidents();
@@ -98,9 +127,11 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     map.on('zoomend', () => {
       if (!map || detailLoaded || map.getZoom() < 15) return;
       detailLoaded = true;
-      void Promise.all([geography.load('compounds'), geography.load('buildings')]).then(() => {
+      void Promise.all([geography.load('compounds'), geography.load('buildings'), geography.load('detail-labels')]).then(() => {
         (map?.getSource('compounds') as maplibregl.GeoJSONSource | undefined)?.setData(toDisplay(geography.layers.compounds as FeatureCollection, datum));
         (map?.getSource('buildings') as maplibregl.GeoJSONSource | undefined)?.setData(toDisplay(geography.layers.buildings as FeatureCollection, datum));
+        const labels = [geography.layers.labels, geography.layers['detail-labels']] as LabelCollection[];
+        (map?.getSource('labels') as maplibregl.GeoJSONSource | undefined)?.setData(toDisplay({ type: 'FeatureCollection', features: labels.flatMap((l) => l.features) }, datum));
       });
     });
     if (options.onPick) {

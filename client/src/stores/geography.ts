@@ -17,12 +17,14 @@ export interface UnitDetail {
 }
 
 export type BaseLayer = 'district' | 'streets' | 'communities' | 'grids' | 'labels';
+/** Loaded on demand: polygons and label points below the grid (the map at zoom ≥ 15, the search). */
+export type DetailLayer = 'compounds' | 'buildings' | 'detail-labels';
 
 export const useGeographyStore = defineStore('geography', () => {
-  const layers = shallowRef<Partial<Record<BaseLayer | 'compounds' | 'buildings', UnitCollection | LabelCollection>>>({});
+  const layers = shallowRef<Partial<Record<BaseLayer | DetailLayer, UnitCollection | LabelCollection>>>({});
   const loading = new Map<string, Promise<void>>();
   const details = new Map<string, Promise<UnitDetail>>();
-  function load(name: BaseLayer | 'compounds' | 'buildings'): Promise<void> {
+  function load(name: BaseLayer | DetailLayer): Promise<void> {
     let p = loading.get(name);
     if (!p) {
       p = api<UnitCollection | LabelCollection>('GET', `/geography/${name}`).then((data) => {

@@ -13,12 +13,18 @@ import type { IndicatorService } from '../services/indicators.ts';
 import { parseInput } from '../services/validation.ts';
 import { route, user } from './common.ts';
 
-const LAYERS = ['district', 'streets', 'communities', 'grids', 'compounds', 'buildings', 'labels'] as const;
+const LAYERS = ['district', 'streets', 'communities', 'grids', 'compounds', 'buildings', 'labels', 'detail-labels'] as const;
+/** Label points the district view needs at once; compound labels come with the detail layers (zoom ≥ 15, search). */
+const BASE_LABEL_LEVELS = new Set(['district', 'street', 'community', 'grid']);
 
 export function geographyRouter(geography: Geography, organisation: Organisation, indicators: IndicatorService): Router {
   const router = Router();
   // Serialised once: the layers are static for the life of the process.
-  const bodies = new Map<string, string>(LAYERS.map((l) => [l, JSON.stringify(l === 'district' ? geography.data.district : geography.data[l])]));
+  // Building labels are not served: no view shows them (buildings are picked on the map).
+  const labels = (keep: (level: string) => boolean) => ({ ...geography.data.labels, features: geography.data.labels.features.filter((f) => keep(f.properties.level)) });
+  const layer = (l: (typeof LAYERS)[number]): unknown =>
+    l === 'labels' ? labels((level) => BASE_LABEL_LEVELS.has(level)) : l === 'detail-labels' ? labels((level) => level === 'compound') : geography.data[l];
+  const bodies = new Map<string, string>(LAYERS.map((l) => [l, JSON.stringify(layer(l))]));
 
   router.get('/geography/:layer', route((req, res) => {
     const body = bodies.get(String(req.params.layer));
