@@ -5,12 +5,19 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const SCREENS_DIR = join(process.cwd(), 'test-results', 'screens');
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Software WebGL through ANGLE's SwiftShader backend: without these flags Chromium composites the
+ * WebGL canvas in software and reads every frame back with a blocking ReadPixels on the page's main
+ * thread (≈ 300 ms per frame at 1920×1080, traced), which would hide anything the app itself does.
+ */
+export const SOFTWARE_GL_ARGS = ['--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--use-gl=angle', '--use-angle=swiftshader'];
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   mkdirSync(SCREENS_DIR, { recursive: true });
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...extraArgs],
   });
 }
 

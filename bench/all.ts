@@ -1,0 +1,20 @@
+/** `npm run bench`: every benchmark of issue 6 in turn (≈ 10 minutes on 2 cores), then the summary table. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const steps: string[][] = [
+  ['locator.ts'],
+  ['ingest.ts', '--connections', '50', '--seconds', '10'],
+  ['fanout.ts', '--clients', '1000', '--rate', '100', '--seconds', '20'],
+  ['fanout.ts', '--clients', '500', '--rate', '200', '--seconds', '20', '--baseline', 'no'],
+  ['client.ts', '--seconds', '30', '--rate', '1000'],
+  ['load.ts', '--clients', '200', '--rate', '20', '--seconds', '120', '--sample-every', '10'],
+  ['summary.ts'],
+];
+let failed = 0;
+for (const [script, ...args] of steps) {
+  console.log(`\n== bench/${script} ${args.join(' ')}`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script!), ...args], { stdio: 'inherit' });
+  if (run.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,169 @@
+/**
+ * `npm run bench:client -- --seconds 30 --rate 1000`: the wall in headless Chromium (1920×1080,
+ * software WebGL) under `rate` incident changes per second, for each way of updating the map.
+ *
+ * The real server serves the built app and the geography; the feed is then driven in the page
+ * through the app's own FeedClient (`__lstFeed.receive`, the path socket deltas take: reducer →
+ * Pinia stores → map and panels), one delta per 50 ms tick like the server's, 60 % new cases, 30 %
+ * stage changes, 10 % closures. Measured per path: main-thread long tasks (PerformanceObserver;
+ * target: none over 50 ms), frames per second, and that the retained set stays within its bound.
+ * Paths: case points by `updateData` (diff) vs `setData` (whole set); grid colours by feature-state
+ * vs `setData` of the grid polygons. Also the first map idle after navigation (target ≤ 3 s).
+ * Writes bench/results/client.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Incident } from '../server/src/contract/incidents.ts';
+import type { Delta } from '../server/src/contract/realtime.ts';
+import { launchBrowser, mapIdle, openPage, SOFTWARE_GL_ARGS } from '../test/helpers/browser.ts';
+import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
+import { round, writeResult } from './lib.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '1000' } } });
+const SECONDS = Math.min(300, Number(values.seconds));
+const RATE = Math.min(10_000, Number(values.rate));
+const KIOSK = 'bench-kiosk-key-2026';
+const ROOT = join(import.meta.dirname, '..');
+const RETAINED_BOUND = 2000; // client/src/feed/reducer.ts
+
+if (!existsSync(join(ROOT, 'dist/client/index.html'))) spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+const server = await startServerProcess({
+  DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-client-')), DEMO_PASSWORD: 'bench-pass-2026', KIOSK_KEY: KIOSK, LOG_LEVEL: 'error',
+  // Nothing else may send deltas while the page is driven (their seq would collide with ours).
+  INDICATORS_EVERY_MS: '60000', SLA_TIME_SCALE: '1',
+}, await freePort());
+const browser = await launchBrowser(SOFTWARE_GL_ARGS);
+const { page, problems } = await openPage(browser, server.base);
+// tsx (esbuild keepNames) wraps named inner functions in __name(); the page functions below need it.
+await page.addInitScript(() => void ((window as unknown as { __name: unknown }).__name = (f: unknown) => f));
+await page.goto(`${server.base}/wall?kiosk=${KIOSK}`);
+await mapIdle(page);
+const firstIdleMs = await page.evaluate(() => (window as unknown as { __mapIdle: number }).__mapIdle - performance.timeOrigin);
+await page.waitForFunction(() => !!(window as unknown as { __lstFeed?: { state(): unknown } }).__lstFeed?.state());
+
+interface Drive { longTasks: number[]; frames: number; applied: number; retained: number; seconds: number }
+
+/** Runs in the page: `rate` changes/s through the FeedClient for `seconds`, watching the main thread. */
+async function drive({ seconds, rate }: { seconds: number; rate: number }): Promise<Drive> {
+  type Feed = { receive(d: Delta): void; state(): { scope: string; seq: number; incidents: Map<string, Incident> } };
+  const feed = (window as unknown as { __lstFeed: Feed }).__lstFeed;
+  const longTasks: number[] = [];
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+  observer.observe({ type: 'longtask' });
+  let frames = 0;
+  let counting = true;
+  const countFrame = (): void => void (counting && (frames++, requestAnimationFrame(countFrame)));
+  requestAnimationFrame(countFrame);
+  const CLASSES = ['市容环境', '公用设施', '矛盾纠纷', '安全隐患', '街面秩序'] as const;
+  const PRIORITIES = ['一般', '一般', '一般', '紧急', '重大'] as const;
+  const NEXT = { reported: 'accepted', accepted: 'registered', registered: 'dispatched', dispatched: 'handling', handling: 'handled', handled: 'verified' } as Record<string, Incident['stage']>;
+  let n = 0;
+  let applied = 0;
+  const open: Incident[] = [];
+  const fresh = (): Incident => {
+    const at = new Date().toISOString();
+    const k = n++;
+    return {
+      id: `B${String(k).padStart(8, '0')}`, class: CLASSES[k % 5]!, priority: PRIORITIES[k % 5]!, source: '网格员巡查', stage: 'reported',
+      description: `压测 ${k}`, address: '冷水滩区', lng: 111.56 + ((k * 7919) % 1000) / 10_000, lat: 26.39 + ((k * 104_729) % 1000) / 10_000,
+      gridCode: '431103003004001', communityCode: '431103003004', streetCode: '431103003', needsManualLocation: false,
+      suggestedAssignee: { kind: 'branch', id: 'P431103003004001', name: '通化街社区第一网格党支部' }, assignee: null, reporterName: '', reporterPhone: '',
+      photoUrl: null, duplicateOf: null, duplicateCount: 0, version: 1, createdAt: at, updatedAt: at, stageEnteredAt: at,
+      deadline: new Date(Date.now() + 3_600_000).toISOString(), slaState: k % 11 === 0 ? 'red' : k % 7 === 0 ? 'amber' : 'ok', supervised: false,
+      escalationLevel: 0, extensionCount: 0, reworkCount: 0, returnCount: 0, lateStages: 0, handlers: [], closedAt: null, closedOnTime: null, rating: null,
+    };
+  };
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      if (performance.now() - started > seconds * 1000) return resolve();
+      const state = feed.state();
+      const incidents: Incident[] = [];
+      // What is due by now at `rate`: a late timer (a busy main thread) sends a bigger delta, as the server would.
+      const due = Math.round(((performance.now() - started) / 1000) * rate) - applied;
+      for (let c = 0; c < due; c++) {
+        const r = c % 10;
+        if (r < 6 || open.length < 50) {
+          const i = fresh();
+          open.push(i);
+          incidents.push(i);
+        } else {
+          const at = Math.floor(Math.random() * open.length);
+          const current = open[at]!;
+          const closing = r === 9 || !NEXT[current.stage];
+          const next: Incident = { ...current, version: current.version + 1, updatedAt: new Date().toISOString(), stage: closing ? 'closed' : NEXT[current.stage]! };
+          if (closing) open.splice(at, 1);
+          else open[at] = next;
+          incidents.push(next);
+        }
+      }
+      feed.receive({ scope: state.scope, seq: state.seq + 1, incidents, tasks: [], indicators: null, serverTime: new Date().toISOString() });
+      applied += incidents.length;
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+  const driven = (performance.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 1000)); // let the last frame and long tasks land
+  counting = false;
+  observer.disconnect();
+  return { longTasks, frames, applied, retained: feed.state().incidents.size, seconds: driven };
+}
+
+/** Runs in the page: recolours the grids `times` times by feature-state or by setData, timing the main thread. */
+async function recolour({ how, times }: { how: 'feature-state' | 'setData'; times: number }): Promise<{ meanMs: number; longTasks: number[] }> {
+  type Map = {
+    getSource(id: string): { setData(d: unknown): Promise<void>; getData(): Promise<{ features: { properties: Record<string, unknown> }[] }> } | undefined;
+    setFeatureState(f: { source: string; id: string }, s: Record<string, unknown>): void;
+  };
+  const map = (window as unknown as { __lstMap: Map }).__lstMap;
+  const source = map.getSource('grids')!;
+  const data = await source.getData();
+  const longTasks: number[] = [];
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+  observer.observe({ type: 'longtask' });
+  let spent = 0;
+  const frame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => r()));
+  for (let t = 0; t < times; t++) {
+    const started = performance.now();
+    let done: Promise<void> = Promise.resolve();
+    if (how === 'feature-state') {
+      for (const f of data.features) map.setFeatureState({ source: 'grids', id: String(f.properties.code) }, { value: Math.random() });
+    } else {
+      done = source.setData({ ...data, features: data.features.map((f) => ({ ...f, properties: { ...f.properties, value: Math.random() } })) });
+    }
+    spent += performance.now() - started;
+    // The wall never goes idle (its pulse restyles every frame): wait for the worker, then two frames.
+    await done;
+    await frame();
+    await frame();
+  }
+  observer.disconnect();
+  return { meanMs: spent / times, longTasks };
+}
+
+const rows: Record<string, unknown>[] = [];
+// The idle wall first (no changes): what software WebGL costs by itself, the baseline for the rest.
+for (const [path, rate] of [['updateData', 0], ['setData', RATE], ['updateData', RATE]] as const) {
+  await page.evaluate((p) => (window as unknown as { __lstIncidentPath(p: string): void }).__lstIncidentPath(p), path);
+  await page.waitForTimeout(1000);
+  const r = await page.evaluate(drive, { seconds: SECONDS, rate });
+  rows.push({
+    layer: 'case points', path: rate === 0 ? 'idle (baseline)' : path, 'changes/s': round(r.applied / r.seconds), 'long tasks > 50 ms': r.longTasks.filter((d) => d > 50).length,
+    'longest task ms': round(Math.max(0, ...r.longTasks)), fps: round(r.frames / r.seconds), retained: r.retained, 'within bound': r.retained <= RETAINED_BOUND,
+  });
+}
+for (const how of ['feature-state', 'setData'] as const) {
+  const r = await page.evaluate(recolour, { how, times: 20 });
+  rows.push({ layer: 'grid colours', path: how, 'main-thread ms per update': round(r.meanMs, 2), 'long tasks > 50 ms': r.longTasks.filter((d) => d > 50).length, 'longest task ms': round(Math.max(0, ...r.longTasks)) });
+}
+await browser.close();
+await stopGracefully(server);
+
+console.table(rows);
+console.log(`first map idle after navigation: ${round(firstIdleMs)} ms (target ≤ 3000)`);
+if (problems.length) console.log(`page problems: ${problems.join('; ')}`);
+console.log(`wrote ${writeResult('client', { seconds: SECONDS, rate: RATE, firstIdleMs: round(firstIdleMs), rows, problems })}`);

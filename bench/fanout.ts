@@ -1,0 +1,157 @@
+/**
+ * `npm run bench:fanout -- --clients 1000 --rate 100 --seconds 20 [--baseline no]`: delivery from POST to every
+ * feed client, ours against a raw `ws` broadcast baseline in the same run.
+ *
+ * For each system: start the server as its own process; measure its RSS, connect the clients from
+ * a separate peer process (bench/peers/feed-clients.ts) and measure again (RSS per idle
+ * connection); then POST `rate` events per second for `seconds` and record, per client, the time
+ * from the POST leaving to the event arriving (p50/p95/p99/max), losses (every client must get
+ * every acknowledged event), and server CPU per delivered message. Ours: POST /api/incidents
+ * (validate, locate, durable commit, coalesced Socket.IO broadcast to the district room). Baseline:
+ * node:http + ws, no database, one send per client per event (bench/peers/ws-baseline.ts).
+ * Writes bench/results/fanout-<clients>x<rate>.json.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
+import { cpuSeconds, epochMs, Histogram, round, rssBytes, sleep, writeResult } from './lib.ts';
+import type { PeerCommand, PeerReply } from './peers/feed-clients.ts';
+
+const { values } = parseArgs({ options: {
+  clients: { type: 'string', default: '1000' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' },
+  baseline: { type: 'string', default: 'yes' }, 'tick-ms': { type: 'string' },
+} });
+const CLIENTS = Math.min(5000, Number(values.clients));
+const RATE = Math.min(5000, Number(values.rate));
+const SECONDS = Math.min(600, Number(values.seconds));
+const PASSWORD = 'bench-pass-2026';
+const GRIDS = ['431103003004001', '431103001006002', '431103007001003', '431103004005004', '431103005004005'];
+
+interface Target {
+  name: string;
+  pid: number;
+  url: string;
+  token: string;
+  kind: 'socketio' | 'ws';
+  post(n: number): Promise<boolean>;
+  /** Server-side figures worth keeping with the result (ours: from /metrics). */
+  serverFigures(): Promise<Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+function startPeer(): { child: ChildProcess; ask(cmd: PeerCommand): Promise<PeerReply> } {
+  const child = fork(join(import.meta.dirname, 'peers/feed-clients.ts'), [], { execArgv: ['--import', 'tsx', ...(process.env.PEER_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/peerprof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return { child, ask: (cmd) => new Promise((resolve) => (child.once('message', (m) => resolve(m as PeerReply)), child.send(cmd))) };
+}
+
+const report = (n: number): Record<string, string> => ({ class: '市容环境', source: '12345热线', gridCode: GRIDS[n % GRIDS.length]!, description: `bench:${n}:${epochMs()}` });
+
+async function ours(): Promise<Target> {
+  const port = await freePort();
+  const env: Record<string, string> = { DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-fanout-')), DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', DUPLICATE_RADIUS_M: '0', SLA_TIME_SCALE: '1' };
+  if (values['tick-ms']) env.BROADCAST_TICK_MS = values['tick-ms'];
+  const server = await startServerProcess(env, port);
+  const login = async (username: string): Promise<string> => ((await (await fetch(`${server.base}/api/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }),
+  })).json()) as { token: string }).token;
+  const [watcher, writer] = [await login('leader'), await login('dispatcher')];
+  return {
+    name: 'ours (Socket.IO feed)', pid: server.child.pid!, url: server.base, token: watcher, kind: 'socketio',
+    post: async (n) => (await fetch(`${server.base}/api/incidents`, {
+      method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': `bench-${n}-${Date.now()}` },
+      body: JSON.stringify(report(n)),
+    })).ok,
+    serverFigures: async () => {
+      const text = await (await fetch(`${server.base}/metrics`)).text();
+      const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+      return {
+        eventLoopLagP99Ms: round(metric('nodejs_eventloop_lag_p99_seconds') * 1000), eventLoopLagMaxMs: round(metric('nodejs_eventloop_lag_max_seconds') * 1000),
+        commitBatches: metric('lst_commit_batch_size_count'), commitWrites: metric('lst_commit_batch_size_sum'),
+      };
+    },
+    stop: () => stopGracefully(server),
+  };
+}
+
+async function baseline(): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/ws-baseline.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(/port (\d+)/.exec(String(d))![1]))));
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    name: 'baseline (raw ws)', pid: child.pid!, url, token: '', kind: 'ws',
+    post: async (n) => (await fetch(`${url}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report(n)) })).ok,
+    serverFigures: () => Promise.resolve({}),
+    stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))),
+  };
+}
+
+async function measure(target: Target) {
+  await sleep(1000);
+  const rssBefore = rssBytes(target.pid);
+  const peer = startPeer();
+  const connected = await peer.ask({ cmd: 'connect', kind: target.kind, url: target.url, token: target.token, count: CLIENTS });
+  if (connected.reply !== 'connected' || connected.connected !== CLIENTS) throw new Error(`${target.name}: only ${JSON.stringify(connected)} connected`);
+  await sleep(2000);
+  const perConnectionKb = (rssBytes(target.pid) - rssBefore) / CLIENTS / 1024;
+
+  const acknowledged: number[] = [];
+  const ackLatency = new Histogram(); // POST sent → answered
+  let failed = 0;
+  const inFlight = new Set<Promise<void>>();
+  const cpu0 = cpuSeconds(target.pid);
+  const t0 = performance.now();
+  for (let n = 0; n < RATE * SECONDS; n++) {
+    const wait = t0 + (n * 1000) / RATE - performance.now();
+    if (wait > 0) await sleep(wait);
+    const sent = performance.now();
+    const p = target.post(n).then((ok) => void (ok ? (acknowledged.push(n), ackLatency.record(performance.now() - sent)) : failed++), () => void failed++)
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+  // Drain: until every client has every acknowledged event, or 30 s (what is missing then is lost).
+  const deadline = Date.now() + 30_000;
+  let result = await peer.ask({ cmd: 'report' });
+  while (result.reply === 'report' && Histogram.fromSparse(result.histogram).total < acknowledged.length * CLIENTS && Date.now() < deadline) {
+    await sleep(250);
+    result = await peer.ask({ cmd: 'report' });
+  }
+  if (result.reply !== 'report') throw new Error('peer did not report');
+  const cpu = cpuSeconds(target.pid) - cpu0;
+  const elapsed = (performance.now() - t0) / 1000;
+  const server = await target.serverFigures();
+  peer.child.send({ cmd: 'close' } satisfies PeerCommand);
+  await new Promise((r) => peer.child.once('exit', r));
+  await target.stop();
+
+  const histogram = Histogram.fromSparse(result.histogram);
+  const received = new Map(result.received);
+  const lost = acknowledged.reduce((sum, n) => sum + CLIENTS - (received.get(n) ?? 0), 0);
+  const delivered = histogram.total;
+  return {
+    system: target.name, clients: CLIENTS, rate: RATE, seconds: SECONDS, events: acknowledged.length, failed, delivered, lost,
+    gaps: result.gaps, disconnects: result.disconnects,
+    ackMs: { p50: ackLatency.percentile(50), p99: ackLatency.percentile(99) },
+    latencyMs: { p50: histogram.percentile(50), p95: histogram.percentile(95), p99: histogram.percentile(99), max: histogram.percentile(100) },
+    serverCpuPercent: round((cpu / elapsed) * 100), cpuMicrosPerDelivered: round((cpu * 1e6) / Math.max(1, delivered), 2),
+    rssPerIdleConnectionKb: round(perConnectionKb),
+    server,
+    clientsCpuPercent: round((result.cpuSeconds / elapsed) * 100), kbPerClientPerSecond: round(result.bytesPerClient / 1024 / elapsed),
+  };
+}
+
+const rows = [await measure(await ours())];
+if (values.baseline !== 'no') rows.push(await measure(await baseline()));
+const [a, b] = rows;
+const ratio = b ? round(a!.cpuMicrosPerDelivered / b.cpuMicrosPerDelivered, 2) : null;
+console.table(rows.map((r) => ({
+  system: r.system, clients: r.clients, 'events/s': r.rate, events: r.events, delivered: r.delivered, lost: r.lost, 'ack p99 ms': r.ackMs.p99, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99,
+  'max ms': r.latencyMs.max, 'CPU %': r.serverCpuPercent, 'CPU µs/msg': r.cpuMicrosPerDelivered, 'RSS KB/idle conn': r.rssPerIdleConnectionKb,
+  'clients CPU %': r.clientsCpuPercent, 'KB/s per client': r.kbPerClientPerSecond,
+})));
+if (ratio !== null) console.log(`CPU per delivered message, ours / raw ws: ${ratio}×`);
+console.log(`wrote ${writeResult(`fanout-${CLIENTS}x${RATE}`, { rows, cpuRatio: ratio })}`);
+process.exitCode = rows.every((r) => r.lost === 0 && r.failed === 0) ? 0 : 1;

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench:ingest -- --connections 50 --seconds 10`: HTTP ingest of incidents with durable
+ * commits, against the same request without the database, in the same run.
+ *
+ * The server runs as its own process (production settings: SQLite WAL, synchronous=FULL, group
+ * commit; SLA clocks at real time; duplicate radius 50 m). autocannon (in this process) keeps
+ * `connections` requests in flight, each a report at a random point in a random grid with its own
+ * Idempotency-Key, as a dispatcher. Baseline: POST /api/incidents/preview, which runs the same
+ * authentication, validation, location, scope and duplicate check and answers without writing.
+ * The baseline runs first, so it sees an empty case load; ours then files every case for real.
+ * Writes bench/results/ingest.json.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { DEMO_GEOGRAPHY_DIR } from '../server/src/cli/geo-file.ts';
+import { INCIDENT_CLASSES } from '../server/src/contract/incidents.ts';
+import { createGeography } from '../server/src/domain/geography.ts';
+import { createRandom } from '../server/src/domain/random.ts';
+import { readGeographySet } from '../server/src/store/geography-files.ts';
+import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
+import { cpuSeconds, round, sleep, writeResult } from './lib.ts';
+
+const { values } = parseArgs({ options: {
+  connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' },
+  // Profiling one side alone: SERVER_PROF=/tmp/prof npm run bench:ingest -- --only ours
+  only: { type: 'string' },
+} });
+const CONNECTIONS = Math.min(500, Number(values.connections));
+const SECONDS = Math.min(120, Number(values.seconds));
+const PASSWORD = 'bench-pass-2026';
+
+// Report points: uniformly random inside the district's grids (what the locator then places).
+const set = readGeographySet(DEMO_GEOGRAPHY_DIR);
+const geography = createGeography(set.geography, set.organisation.partyOrgs);
+const random = createRandom(6);
+const [x0, y0, x1, y1] = [111.55, 26.38, 111.68, 26.5];
+const points: [number, number][] = [];
+while (points.length < 20_000) {
+  const p: [number, number] = [round(random.range(x0, x1), 6), round(random.range(y0, y1), 6)];
+  if (geography.gridAt(p[0], p[1])) points.push(p);
+}
+const CLASSES = INCIDENT_CLASSES;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'lst-ingest-'));
+const server = await startServerProcess({ DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', SLA_TIME_SCALE: '1' }, await freePort());
+const login = await (await fetch(`${server.base}/api/auth/login`, {
+  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dispatcher', password: PASSWORD }),
+})).json() as { token: string };
+
+let n = 0;
+async function run(path: string, expected: number) {
+  await sleep(500);
+  const cpu0 = cpuSeconds(server.child.pid!);
+  const t0 = performance.now();
+  const result = await autocannon({
+    url: `${server.base}${path}`, connections: CONNECTIONS, duration: SECONDS, method: 'POST',
+    requests: [{
+      setupRequest: (req) => {
+        const i = n++;
+        const [lng, lat] = points[i % points.length]!;
+        return {
+          ...req,
+          headers: { authorization: `Bearer ${login.token}`, 'content-type': 'application/json', 'idempotency-key': `ingest-${i}-${t0}` },
+          body: JSON.stringify({ class: CLASSES[i % CLASSES.length], source: '网格员巡查', lng, lat, description: `压测上报 ${i}`, reporterName: '王某', reporterPhone: '13800000000' }),
+        };
+      },
+    }],
+  });
+  const elapsed = (performance.now() - t0) / 1000;
+  const ok = result[`${Math.floor(expected / 100)}xx` as '2xx'];
+  return {
+    path, connections: CONNECTIONS, seconds: SECONDS, requests: result.requests.total, ok, non2xx: result.non2xx, statusCodes: result.statusCodeStats, errors: result.errors, timeouts: result.timeouts,
+    perSecond: round(ok / elapsed), latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+    serverCpuPercent: round(((cpuSeconds(server.child.pid!) - cpu0) / elapsed) * 100),
+  };
+}
+
+const skipped = { path: '', connections: 0, seconds: 0, requests: 0, ok: 0, non2xx: 0, statusCodes: {}, errors: 0, timeouts: 0, perSecond: NaN, latencyMs: { p50: NaN, p99: NaN, max: NaN }, serverCpuPercent: NaN };
+const baseline = values.only === 'ours' ? skipped : await run('/api/incidents/preview', 200);
+const ours = values.only === 'baseline' ? skipped : await run('/api/incidents', 201);
+const stored = await (await fetch(`${server.base}/metrics`)).text();
+const commits = { batches: Number(/^lst_commit_batch_size_count (\S+)/m.exec(stored)?.[1]), writes: Number(/^lst_commit_batch_size_sum (\S+)/m.exec(stored)?.[1]) };
+await stopGracefully(server);
+
+const ratio = round(ours.perSecond / baseline.perSecond, 2);
+console.table([{ ...baseline, system: 'baseline: preview, no database' }, { ...ours, system: 'ours: report, durable commit' }].map((r) => ({
+  system: r.system, connections: r.connections, 'requests/s': r.perSecond, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99, 'max ms': r.latencyMs.max,
+  'non-2xx': r.non2xx, errors: r.errors, 'server CPU %': r.serverCpuPercent,
+})));
+console.log(`ours / no-database baseline: ${ratio}× the request rate; ${commits.writes} writes in ${commits.batches} group commits (${round(commits.writes / commits.batches)} per commit)`);
+console.log(`wrote ${writeResult('ingest', { baseline, ours, ratio, commits })}`);
+process.exitCode = ours.non2xx === 0 && ours.errors === 0 && baseline.non2xx === 0 ? 0 : 1;

@@ -1,0 +1,67 @@
+/**
+ * `npm run bench:summary`: one table of issue 6's rows from the latest bench/results/*.json, each
+ * with its baseline, ratio and target. `npm run bench` runs every benchmark and then this.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = join(import.meta.dirname, 'results');
+const read = <T>(name: string): T | null => (existsSync(join(dir, name)) ? (JSON.parse(readFileSync(join(dir, name), 'utf8')) as T) : null);
+const latest = (prefix: string): string | null => (existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(prefix)).sort().at(-1) ?? null : null);
+
+interface Row { row: string; measured: string; baseline: string; ratio: string; target: string; met: string }
+const rows: Row[] = [];
+const yes = (ok: boolean): string => (ok ? 'yes' : 'NO');
+
+type Locator = { label: string; oursMicros: number; naiveMicros: number; ratio: number; target: number; mismatches: number }[];
+for (const r of read<Locator>('locator.json') ?? []) {
+  rows.push({ row: `1 locator, ${r.label}`, measured: `${r.oursMicros} µs/pt`, baseline: `turf loop ${r.naiveMicros} µs/pt`, ratio: `${r.ratio}×`, target: `≥ ${r.target}×, identical`, met: yes(r.ratio >= r.target && r.mismatches === 0) });
+}
+
+type Fan = { rows: { clients: number; rate: number; lost: number; latencyMs: { p99: number }; cpuMicrosPerDelivered: number; serverCpuPercent: number; clientsCpuPercent: number; rssPerIdleConnectionKb: number }[]; cpuRatio: number | null };
+const fan = read<Fan>('fanout-1000x100.json');
+if (fan) {
+  const [ours, ws] = fan.rows;
+  rows.push({ row: '2 fan-out 1,000 clients × 100 events/s: delivery p99', measured: `${ours!.latencyMs.p99} ms, lost ${ours!.lost} (clients' process CPU ${ours!.clientsCpuPercent} %)`,
+    baseline: ws ? `raw ws p99 ${ws.latencyMs.p99} ms` : '', ratio: '', target: '≤ 150 ms, 0 lost', met: yes(ours!.latencyMs.p99 <= 150 && ours!.lost === 0) });
+  if (ws) rows.push({ row: '2 fan-out: server CPU per delivered message', measured: `${ours!.cpuMicrosPerDelivered} µs (server ${ours!.serverCpuPercent} %)`, baseline: `raw ws ${ws.cpuMicrosPerDelivered} µs`, ratio: `${fan.cpuRatio}×`, target: '≤ 2.5×', met: yes((fan.cpuRatio ?? Infinity) <= 2.5) });
+  rows.push({ row: '6 memory: server RSS per idle connection', measured: `${ours!.rssPerIdleConnectionKb} KB`, baseline: ws ? `raw ws ${ws.rssPerIdleConnectionKb} KB` : '', ratio: '', target: '≤ 50 KB', met: yes(ours!.rssPerIdleConnectionKb <= 50) });
+}
+
+type Ingest = { baseline: { perSecond: number; latencyMs: { p99: number } }; ours: { perSecond: number; latencyMs: { p99: number }; non2xx: number }; ratio: number };
+const ingest = read<Ingest>('ingest.json');
+if (ingest) {
+  rows.push({ row: '3 ingest, 50 connections, durable', measured: `${ingest.ours.perSecond}/s, p99 ${ingest.ours.latencyMs.p99} ms`, baseline: `no-database ${ingest.baseline.perSecond}/s, p99 ${ingest.baseline.latencyMs.p99} ms`,
+    ratio: `${ingest.ratio}×`, target: '≥ 4,000/s, p99 ≤ 50 ms, ≥ 0.8×', met: yes(ingest.ours.perSecond >= 4000 && ingest.ours.latencyMs.p99 <= 50 && ingest.ratio >= 0.8) });
+}
+
+const e2e = read<Fan>('fanout-500x200.json');
+if (e2e) {
+  const o = e2e.rows[0]!;
+  rows.push({ row: '4 end to end, 500 clients × 200 events/s: POST → receipt p99', measured: `${o.latencyMs.p99} ms, lost ${o.lost} (clients' process CPU ${o.clientsCpuPercent} %)`, baseline: '', ratio: '', target: '≤ 100 ms', met: yes(o.latencyMs.p99 <= 100 && o.lost === 0) });
+}
+
+type Client = { firstIdleMs: number; rows: Record<string, number | string | boolean>[] };
+const client = read<Client>('client.json');
+if (client) {
+  const idle = client.rows.find((r) => r.path === 'idle (baseline)');
+  for (const r of client.rows.filter((x) => x.layer === 'case points' && x.path !== 'idle (baseline)')) {
+    rows.push({ row: `5 client, 1,000 changes/s, case points by ${r.path}`, measured: `${r['long tasks > 50 ms']} long tasks, longest ${r['longest task ms']} ms, retained ${r.retained}`,
+      baseline: idle ? `idle wall: ${idle['long tasks > 50 ms']} long tasks, longest ${idle['longest task ms']} ms` : '', ratio: '', target: 'no task > 50 ms, within bound', met: yes(r['long tasks > 50 ms'] === 0 && r['within bound'] === true) });
+  }
+  for (const r of client.rows.filter((x) => x.layer === 'grid colours')) {
+    rows.push({ row: `5 client, grid colours by ${r.path}`, measured: `${r['main-thread ms per update']} ms per update`, baseline: '', ratio: '', target: 'fastest path used', met: '' });
+  }
+  rows.push({ row: '5 client: first map idle at 1920×1080', measured: `${client.firstIdleMs} ms`, baseline: '', ratio: '', target: '≤ 3,000 ms', met: yes(client.firstIdleMs <= 3000) });
+}
+
+type Load = { latencyMs: { p99: number }; lost: number; heapMb: { middleThird: number; lastThird: number }; seconds: number };
+const soakFile = latest('load-');
+const soak = soakFile ? read<Load>(soakFile) : null;
+if (soak) {
+  const grew = soak.heapMb.lastThird / soak.heapMb.middleThird;
+  rows.push({ row: `6 memory: heap over a ${soak.seconds} s soak (middle → last third)`, measured: `${soak.heapMb.middleThird} → ${soak.heapMb.lastThird} MB`, baseline: '', ratio: `${Math.round(grew * 100) / 100}×`, target: 'flat (≤ 1.1×)', met: yes(grew <= 1.1) });
+}
+
+console.table(rows);
+console.log('The bundle budget (initial JS ≤ 650 KB gzip per route) is a test in npm test: test/build/bundle.test.ts.');
