@@ -16,6 +16,7 @@ import { createGeography, type Geography } from './domain/geography.ts';
 import { createSlaClock } from './domain/sla.ts';
 import { authRouter } from './http/auth.ts';
 import { authenticate, errorHandler, logAccess } from './http/common.ts';
+import { exportsRouter } from './http/exports.ts';
 import { geographyRouter } from './http/geography.ts';
 import { incidentsRouter } from './http/incidents.ts';
 import { createIngestHandler } from './http/ingest.ts';
@@ -154,6 +155,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   api.get('/client-config', (_req, res) => res.json({ basemap: config.basemap } satisfies ClientConfig));
   api.use(incidentsRouter(incidents));
   api.use(tasksRouter(tasks));
+  api.use(exportsRouter(incidents, geography, clock));
   api.use(geographyRouter(geography, organisation, indicators));
   app.use('/api', api);
   app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'not-found', message: 'no such API route' } }));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,6 +217,26 @@ describe('dispatch console', () => {
     await expect.poll(() => page.locator('[data-testid=message]').innerText()).toMatch(/他人已先处理/);
     await expect.poll(() => page.locator('[data-testid=incident-detail] .meta b').innerText()).toBe('受理');
     expect(problems.filter((p) => !p.includes('409'))).toEqual([]);
+    await page.close();
+  });
+
+  it('exports the queue with its filters as a CSV file that Excel reads as UTF-8', async () => {
+    await report({ class: '施工管理' });
+    const { page, problems } = await openPage(browser, h.base);
+    await signIn(page, h.base, 'dispatcher', PASSWORD);
+    await page.waitForSelector('[data-testid=queue] li');
+    await page.selectOption('select[aria-label=类别]', '施工管理');
+    const saved = page.waitForEvent('download');
+    await page.click('[data-testid=export-csv]');
+    const file = await saved;
+    expect(file.suggestedFilename()).toMatch(/^案件-431103-\d{12}\.csv$/);
+    const bytes = readFileSync((await file.path())!);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.subarray(3).toString('utf8').trim().split('\r\n');
+    expect(lines[0]).toMatch(/^案件编号,大类,类别,/);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(1).every((l) => l.split(',')[2] === '施工管理')).toBe(true);
+    expect(problems).toEqual([]);
     await page.close();
   });
 });

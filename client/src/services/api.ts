@@ -37,3 +37,23 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
 export function newIdempotencyKey(): string {
   return `web-${crypto.randomUUID()}`;
 }
+
+/**
+ * Saves an export (/api/exports/…) as a file. The token goes in a header, never in a URL, so the
+ * file is fetched and handed to the browser as a blob; the server streams it, the name comes from it.
+ */
+export async function download(path: string): Promise<void> {
+  const res = await fetch(`/api${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) {
+    if (res.status === 401) onUnauthorized?.();
+    const data = (await res.json().catch(() => null)) as { error?: ApiError } | null;
+    throw new ApiRequestError(res.status, data?.error ?? { code: 'internal', message: res.statusText });
+  }
+  const name = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: name ? decodeURIComponent(name) : 'export' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
