@@ -43,6 +43,7 @@ await page.goto(`${server.base}/wall?kiosk=${KIOSK}`);
 await mapIdle(page);
 const firstIdleMs = await page.evaluate(() => (window as unknown as { __mapIdle: number }).__mapIdle - performance.timeOrigin);
 await page.waitForFunction(() => !!(window as unknown as { __lstFeed?: { state(): unknown } }).__lstFeed?.state());
+await page.waitForTimeout(5000); // let the start-up work (fonts, detail tiles, first chart renders) settle before measuring
 
 interface Drive { longTasks: number[]; frames: number; applied: number; retained: number; seconds: number }
 
