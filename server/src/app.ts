@@ -16,9 +16,11 @@ import { createGeography, type Geography } from './domain/geography.ts';
 import { createSlaClock } from './domain/sla.ts';
 import { authRouter } from './http/auth.ts';
 import { authenticate, errorHandler, logAccess } from './http/common.ts';
+import { adminRouter } from './http/admin.ts';
 import { exportsRouter } from './http/exports.ts';
 import { geographyRouter } from './http/geography.ts';
 import { incidentsRouter } from './http/incidents.ts';
+import { open311Router } from './http/open311.ts';
 import { createIngestHandler } from './http/ingest.ts';
 import { tasksRouter } from './http/tasks.ts';
 import { createMetrics } from './metrics.ts';
@@ -32,6 +34,7 @@ import { installedGeographyDir, readGeographySet } from './store/geography-files
 import { createSqliteIncidentRepository } from './store/incidents-repo.ts';
 import { createWriter, openDatabase, type Db, type Writer } from './store/sqlite.ts';
 import { createSqliteTaskRepository } from './store/tasks-repo.ts';
+import { createSqliteApiKeyRepository } from './store/api-keys-repo.ts';
 import { createSqliteUserRepository, type UserRepository } from './store/users-repo.ts';
 import { DEMO_GEOGRAPHY_DIR } from './cli/geo-file.ts';
 
@@ -73,6 +76,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     metrics.commitSeconds.observe(ms / 1000);
   });
   const users = createSqliteUserRepository(db);
+  const apiKeys = createSqliteApiKeyRepository(db);
   const tokens = createTokenService(users.tokenSecret(), config.tokenTtlSeconds);
   const at = clock.now().toISOString();
   if (config.demo) {
@@ -156,8 +160,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   api.use(incidentsRouter(incidents));
   api.use(tasksRouter(tasks));
   api.use(exportsRouter(incidents, geography, clock));
+  api.use(adminRouter(apiKeys, geography, clock));
   api.use(geographyRouter(geography, organisation, indicators));
   app.use('/api', api);
+  app.use('/open311/v2', open311Router({ incidents, geography, apiKeys, clock, logger }));
   app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'not-found', message: 'no such API route' } }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
     app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack } from '../../server/src/contract/errors.ts';
-import type { Incident } from '../../server/src/contract/incidents.ts';
+import { DESCRIPTION_MAX_CHARS, type Incident } from '../../server/src/contract/incidents.ts';
 import { freshPointIn, idemKey, startHarness, TONGHUA_GRID, type ClientSocket, type Harness } from '../helpers/server.ts';
 
 let h: Harness;
@@ -51,7 +51,7 @@ const validReport = () => ({ class: '市容环境', priority: '一般', source: 
 const REPORT_FIELDS = ['class', 'priority', 'source', 'lng', 'lat', 'gridCode', 'description', 'reporterPhone', 'photoUrl'] as const;
 /** A report with one field broken (or an unknown field added): never valid. */
 const brokenReport = fc.record({ field: fc.constantFrom(...REPORT_FIELDS, 'extra'), value: hostile }).filter(({ field, value }) => {
-  if (field === 'description') return typeof value !== 'string' || value.trim() === '' || value.length > 2000;
+  if (field === 'description') return typeof value !== 'string' || value.trim() === '' || value.length > DESCRIPTION_MAX_CHARS;
   if (field === 'reporterPhone') return typeof value !== 'string' || !/^$|^[0-9+\- ]{5,20}$/.test(value.trim());
   // A finite number in range is a real (if odd) coordinate, not a malformed one.
   if (field === 'lng') return !(typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 180);

@@ -138,6 +138,8 @@ export interface IncidentDetail extends Incident {
 }
 
 const text = (max: number) => z.string().trim().max(max);
+/** A case description's limit (Open311 GeoReport v2 allows 4,000 characters; so do we everywhere). */
+export const DESCRIPTION_MAX_CHARS = 4000;
 const coordinate = z.number().finite();
 
 export const reportIncidentSchema = z
@@ -149,7 +151,7 @@ export const reportIncidentSchema = z
     lat: coordinate.min(-90).max(90).optional(),
     gridCode: z.string().regex(/^\d{15}$/, 'a 15-digit grid code').optional(),
     address: text(200).default(''),
-    description: text(2000).min(1, 'describe the case'),
+    description: text(DESCRIPTION_MAX_CHARS).min(1, 'describe the case'),
     reporterName: text(50).default(''),
     reporterPhone: z.string().trim().regex(/^$|^[0-9+\- ]{5,20}$/, 'a phone number').default(''),
     photoUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),

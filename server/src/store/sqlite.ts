@@ -36,6 +36,11 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE task_events (
      seq INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL REFERENCES tasks(id), type TEXT NOT NULL, actor_id TEXT NOT NULL,
      at TEXT NOT NULL, patch TEXT NOT NULL);`,
+  // Open311 API keys (issue 7): only a hash of each key is kept; revoked keys stay for the record.
+  `CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL, source TEXT NOT NULL,
+     created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+   CREATE INDEX idempotency_key ON idempotency (key);`,
 ];
 
 export function openDatabase(file: string): Db {
