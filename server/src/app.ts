@@ -29,12 +29,14 @@ import { registerFeed } from './realtime/feed.ts';
 import { createTokenService, hashPassword } from './security.ts';
 import { createIncidentService, type Clock, type IncidentService } from './services/incidents.ts';
 import { createIndicatorService } from './services/indicators.ts';
+import { createNotifier, type Notifier } from './services/notifier.ts';
 import { createTaskService, type TaskService } from './services/tasks.ts';
 import { installedGeographyDir, readGeographySet } from './store/geography-files.ts';
 import { createSqliteIncidentRepository } from './store/incidents-repo.ts';
 import { createWriter, openDatabase, type Db, type Writer } from './store/sqlite.ts';
 import { createSqliteTaskRepository } from './store/tasks-repo.ts';
 import { createSqliteApiKeyRepository } from './store/api-keys-repo.ts';
+import { createSqliteNotificationRepository } from './store/notifications-repo.ts';
 import { createSqliteUserRepository, type UserRepository } from './store/users-repo.ts';
 import { DEMO_GEOGRAPHY_DIR } from './cli/geo-file.ts';
 
@@ -55,6 +57,8 @@ export interface App {
   incidents: IncidentService;
   tasks: TaskService;
   broadcaster: Broadcaster;
+  /** Notification delivery (tests call deliverDue(); the timer does it every NOTIFY_EVERY_MS). */
+  notifier: Notifier;
   logger: Logger;
   /** Runs the SLA and task sweeps once (the timer does it every SWEEP_MS). */
   sweep(): Promise<void>;
@@ -77,6 +81,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   });
   const users = createSqliteUserRepository(db);
   const apiKeys = createSqliteApiKeyRepository(db);
+  const notifications = createSqliteNotificationRepository(db);
+  const notifier = createNotifier({ repo: notifications, writer, clock, logger, timeoutMs: config.notifyTimeoutMs });
   const tokens = createTokenService(users.tokenSecret(), config.tokenTtlSeconds);
   const at = clock.now().toISOString();
   if (config.demo) {
@@ -99,7 +105,13 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const incidents = createIncidentService({
     repo: createSqliteIncidentRepository(db), writer, geography, clock,
     sla: createSlaClock(config.sla, config.calendar, config.slaTimeScale), amberAt: config.sla.amberAt,
-    publisher: { incidentChanged: (i) => (metrics.incidentEvents.inc(), broadcaster?.incidentChanged(i)) },
+    publisher: {
+      incidentChanged: (i, before) => {
+        metrics.incidentEvents.inc();
+        broadcaster?.incidentChanged(i);
+        notifier.observe(i, before);
+      },
+    },
     duplicate: config.duplicate,
     onSlaBreach: () => metrics.slaBreaches.inc(),
   });
@@ -160,7 +172,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   api.use(incidentsRouter(incidents));
   api.use(tasksRouter(tasks));
   api.use(exportsRouter(incidents, geography, clock));
-  api.use(adminRouter(apiKeys, geography, clock));
+  api.use(adminRouter({ apiKeys, notifications, geography, clock }));
   api.use(geographyRouter(geography, organisation, indicators));
   app.use('/api', api);
   app.use('/open311/v2', open311Router({ incidents, geography, apiKeys, clock, logger }));
@@ -187,11 +199,13 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     sweep().catch((err) => logger.error({ err }, 'sweep failed')).finally(() => (sweeping = false));
   }, config.sweepMs);
   timer?.unref();
+  if (deps.autoSweep !== false) notifier.start(config.notifyEveryMs);
 
   return {
-    httpServer, io, db, writer, geography, users, incidents, tasks, broadcaster, logger, sweep,
+    httpServer, io, db, writer, geography, users, incidents, tasks, broadcaster, notifier, logger, sweep,
     async close() {
       if (timer) clearInterval(timer);
+      notifier.close();
       broadcaster?.flush();
       broadcaster?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));

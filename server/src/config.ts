@@ -35,6 +35,8 @@ const envSchema = z.object({
   BROADCAST_TICK_MS: int(50, 10, 5000),
   INDICATORS_EVERY_MS: int(2000, 100, 60_000),
   SWEEP_MS: int(5000, 100, 600_000),
+  NOTIFY_EVERY_MS: int(1000, 50, 60_000),
+  NOTIFY_TIMEOUT_MS: int(5000, 100, 60_000),
   FEED_HISTORY: int(500, 1, 100_000),
   DUPLICATE_RADIUS_M: z.coerce.number().min(0).max(1000).default(50),
   DUPLICATE_WINDOW_MIN: z.coerce.number().min(0).max(7 * 24 * 60).default(120),
@@ -65,6 +67,9 @@ export interface Config {
   broadcastTickMs: number;
   indicatorsEveryMs: number;
   sweepMs: number;
+  /** How often due notifications are sent, and how long one request may take. */
+  notifyEveryMs: number;
+  notifyTimeoutMs: number;
   /** Deltas kept per scope for resync; older gaps get a fresh snapshot. */
   feedHistory: number;
   duplicate: { radiusM: number; windowMinutes: number };
@@ -119,6 +124,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     broadcastTickMs: e.BROADCAST_TICK_MS,
     indicatorsEveryMs: e.INDICATORS_EVERY_MS,
     sweepMs: e.SWEEP_MS,
+    notifyEveryMs: e.NOTIFY_EVERY_MS,
+    notifyTimeoutMs: e.NOTIFY_TIMEOUT_MS,
     feedHistory: e.FEED_HISTORY,
     duplicate: { radiusM: e.DUPLICATE_RADIUS_M, windowMinutes: e.DUPLICATE_WINDOW_MIN },
     logLevel: e.LOG_LEVEL,

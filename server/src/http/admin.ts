@@ -1,12 +1,17 @@
-/** /api/admin: Open311 API keys, issued, listed and revoked by an admin. A key is shown once, when issued. */
+/**
+ * /api/admin (admins only): Open311 API keys (issued — the key is shown once —, listed, revoked),
+ * notification subscriptions (created, listed, disabled) and the delivery log.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 import { SOURCES } from '../contract/incidents.ts';
+import { subscriptionSchema } from '../contract/notifications.ts';
 import type { Geography } from '../domain/geography.ts';
 import type { Clock } from '../services/incidents.ts';
 import { parseInput } from '../services/validation.ts';
 import type { ApiKeyRepository } from '../store/api-keys-repo.ts';
+import type { NotificationRepository } from '../store/notifications-repo.ts';
 import { allow, route, user } from './common.ts';
 
 const issueSchema = z.object({
@@ -14,13 +19,29 @@ const issueSchema = z.object({
   scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code').default('431103'),
   source: z.enum(SOURCES).default('群众随手拍'),
 }).strict();
+const logSchema = z.object({
+  status: z.enum(['pending', 'delivered', 'expired']).optional(),
+  subscription: z.string().max(40).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+}).strict();
 
-export function adminRouter(apiKeys: ApiKeyRepository, geography: Geography, clock: Clock): Router {
+export interface AdminDeps {
+  apiKeys: ApiKeyRepository;
+  notifications: NotificationRepository;
+  geography: Geography;
+  clock: Clock;
+}
+
+export function adminRouter({ apiKeys, notifications, geography, clock }: AdminDeps): Router {
   const router = Router();
   router.use('/admin', allow('admin'));
+  const knownScope = (scope: string): void => {
+    if (!geography.unit(scope)) throw new DomainError('bad-request', `no unit ${scope}`, { scope: 'unknown unit' });
+  };
+
   router.post('/admin/api-keys', route((req, res) => {
     const k = parseInput(issueSchema, req.body);
-    if (!geography.unit(k.scope)) throw new DomainError('bad-request', `no unit ${k.scope}`, { scope: 'unknown unit' });
+    knownScope(k.scope);
     const { apiKey, key } = apiKeys.issue({ ...k, createdBy: user(req).id }, clock.now().toISOString());
     res.status(201).json({ apiKey, key });
   }));
@@ -29,6 +50,22 @@ export function adminRouter(apiKeys: ApiKeyRepository, geography: Geography, clo
     const revoked = apiKeys.revoke(String(req.params.id), clock.now().toISOString());
     if (!revoked) throw new DomainError('not-found', `no API key ${req.params.id}`);
     res.json({ apiKey: revoked });
+  }));
+
+  router.post('/admin/subscriptions', route((req, res) => {
+    const s = parseInput(subscriptionSchema, req.body);
+    knownScope(s.scope);
+    res.status(201).json({ subscription: notifications.subscribe(s, user(req).id, clock.now().toISOString()) });
+  }));
+  router.get('/admin/subscriptions', route((_req, res) => void res.json({ items: notifications.subscriptions() })));
+  router.delete('/admin/subscriptions/:id', route((req, res) => {
+    const disabled = notifications.disable(String(req.params.id), clock.now().toISOString());
+    if (!disabled) throw new DomainError('not-found', `no subscription ${req.params.id}`);
+    res.json({ subscription: disabled });
+  }));
+  router.get('/admin/deliveries', route((req, res) => {
+    const q = parseInput(logSchema, req.query);
+    res.json({ items: notifications.log({ status: q.status, subscriptionId: q.subscription, limit: q.limit }) });
   }));
   return router;
 }

@@ -25,7 +25,8 @@ export interface Clock {
 }
 
 export interface IncidentPublisher {
-  incidentChanged(incident: Incident): void;
+  /** After a change committed; `before` is the case as it was while open (undefined when new). */
+  incidentChanged(incident: Incident, before: Incident | undefined): void;
 }
 
 export interface IncidentServiceDeps {
@@ -67,8 +68,9 @@ export function createIncidentService(deps: IncidentServiceDeps) {
   for (const i of repo.workingSet(since())) keep(i);
 
   const remember = (i: Incident): void => {
+    const before = live.get(i.id);
     keep(i);
-    publisher.incidentChanged(i);
+    publisher.incidentChanged(i, before);
   };
   const branchOf = (gridCode: string): Assignee | null => {
     const org = geography.partyOrgOf(gridCode);

@@ -41,6 +41,15 @@ const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL, source TEXT NOT NULL,
      created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
    CREATE INDEX idempotency_key ON idempotency (key);`,
+  // Notifications (issue 7): subscriptions, and the durable delivery queue that is also the delivery log.
+  `CREATE TABLE subscriptions (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, events TEXT NOT NULL, scope TEXT NOT NULL, channel TEXT NOT NULL, url TEXT NOT NULL,
+     secret TEXT, created_by TEXT NOT NULL, created_at TEXT NOT NULL, disabled_at TEXT);
+   CREATE TABLE deliveries (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, subscription_id TEXT NOT NULL REFERENCES subscriptions(id), event TEXT NOT NULL,
+     incident_id TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TEXT NOT NULL,
+     last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT);
+   CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);`,
 ];
 
 export function openDatabase(file: string): Db {

@@ -1,0 +1,90 @@
+/**
+ * Notifications, off the request path: a case change that raises an event (domain/notifications.ts)
+ * is queued in SQLite for every live subscription that wants it in that part of the district; a
+ * timer sends what is due, each request with a timeout, retries with backoff until it expires, and
+ * skips a channel whose circuit breaker is open. Nothing here is awaited by a report or an action,
+ * so a channel that is down never delays a dispatcher.
+ */
+import type { Logger } from 'pino';
+import type { Incident } from '../contract/incidents.ts';
+import { accepted, backoffMs, breakerAfter, breakerAllows, buildRequest, eventsFor, RETRY, type Breaker } from '../domain/notifications.ts';
+import { inScope } from '../domain/workflow.ts';
+import type { DueDelivery, NotificationRepository } from '../store/notifications-repo.ts';
+import type { Writer } from '../store/sqlite.ts';
+import type { Clock } from './incidents.ts';
+
+export interface NotifierDeps {
+  repo: NotificationRepository;
+  writer: Writer;
+  clock: Clock;
+  logger: Logger;
+  /** Per-request timeout (ms). */
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+export type Notifier = ReturnType<typeof createNotifier>;
+
+export function createNotifier(deps: NotifierDeps) {
+  const { repo, writer, clock, logger } = deps;
+  const send = deps.fetch ?? fetch;
+  const breakers = new Map<string, Breaker>(); // per subscription (one channel each)
+  const inFlight = new Set<number>();
+  let timer: NodeJS.Timeout | null = null;
+
+  async function attempt(d: DueDelivery): Promise<void> {
+    const sub = repo.active().find((s) => s.id === d.subscriptionId);
+    const now = clock.now();
+    if (!sub) return void (await writer.write(() => repo.expired(d.id, d.attempts, 'subscription disabled')));
+    const breaker = breakers.get(sub.id);
+    if (!breakerAllows(breaker, now.getTime())) {
+      // Not an attempt: try again when the breaker half-opens.
+      return void (await writer.write(() => repo.failed(d.id, d.attempts, new Date(breaker!.openUntil).toISOString(), 'circuit open: channel failing')));
+    }
+    const attempts = d.attempts + 1;
+    let error: string | null = null;
+    try {
+      const req = buildRequest(sub.channel, sub.url, sub.secret, d.event, d.incident, now);
+      const res = await send(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(deps.timeoutMs), redirect: 'error' });
+      const text = await res.text();
+      if (!accepted(sub.channel, res.status, text)) error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+    } catch (e) {
+      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+    const after = clock.now();
+    breakers.set(sub.id, breakerAfter(breakers.get(sub.id), error === null, after.getTime()));
+    await writer.write(() => {
+      if (error === null) repo.delivered(d.id, attempts, after.toISOString());
+      else if (attempts >= RETRY.maxAttempts || after.getTime() - Date.parse(d.createdAt) >= RETRY.expireAfterMs) repo.expired(d.id, attempts, error);
+      else repo.failed(d.id, attempts, new Date(after.getTime() + backoffMs(attempts)).toISOString(), error);
+    });
+    if (error) logger.info({ delivery: d.id, subscription: sub.id, attempts, error }, 'notification not delivered');
+  }
+
+  return {
+    /** Queues the events this change raises (after the change committed; never awaited by callers). */
+    observe(after: Incident, before: Incident | undefined): void {
+      const events = eventsFor(before, after);
+      if (events.length === 0) return;
+      const at = clock.now().toISOString();
+      const targets = repo.active().flatMap((s) => events.filter((e) => s.events.includes(e) && inScope(s.scope, after.gridCode)).map((e) => [s.id, e] as const));
+      if (targets.length === 0) return;
+      writer.write(() => targets.forEach(([id, e]) => repo.enqueue(id, e, after, at))).catch((err: unknown) => logger.error({ err }, 'queueing notifications failed'));
+    },
+    /** Sends every delivery that is due now, in parallel; resolves with how many were tried. */
+    async deliverDue(): Promise<number> {
+      // Deliveries still in flight (a slow channel, up to its timeout) are left alone, not waited for.
+      const due = repo.due(clock.now().toISOString(), 100).filter((d) => !inFlight.has(d.id));
+      due.forEach((d) => inFlight.add(d.id));
+      await Promise.all(due.map((d) => attempt(d).catch((err: unknown) => logger.error({ err }, 'notification attempt failed')).finally(() => inFlight.delete(d.id))));
+      return due.length;
+    },
+    start(everyMs: number): void {
+      timer = setInterval(() => void this.deliverDue(), everyMs);
+      timer.unref();
+    },
+    close(): void {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
