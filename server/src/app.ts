@@ -105,13 +105,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const incidents = createIncidentService({
     repo: createSqliteIncidentRepository(db), writer, geography, clock,
     sla: createSlaClock(config.sla, config.calendar, config.slaTimeScale), amberAt: config.sla.amberAt,
-    publisher: {
-      incidentChanged: (i, before) => {
-        metrics.incidentEvents.inc();
-        broadcaster?.incidentChanged(i);
-        notifier.observe(i, before);
-      },
-    },
+    publisher: { incidentChanged: (i) => (metrics.incidentEvents.inc(), broadcaster?.incidentChanged(i)) },
+    onStored: (after, before) => notifier.queue(after, before),
     duplicate: config.duplicate,
     onSlaBreach: () => metrics.slaBreaches.inc(),
   });

@@ -60,7 +60,6 @@ async function report(extra: Record<string, unknown> = {}): Promise<Incident> {
   expect(res.status).toBe(201);
   return res.body.incident;
 }
-const settle = () => new Promise((r) => setTimeout(r, 50)); // the queueing write commits on the next turn
 const log = async (subscription: string) => (await h.api<{ items: Delivery[] }>(admin, 'GET', `/api/admin/deliveries?subscription=${subscription}`)).body.items;
 const disable = (id: string) => h.api(admin, 'DELETE', `/api/admin/subscriptions/${id}`);
 
@@ -69,7 +68,6 @@ describe('notifications', () => {
     const id = await subscribe({ name: '应急指挥平台', events: ['urgent'], channel: 'webhook', url: `${base}/hook`, secret: 'shared-secret-123' });
     await report({ priority: '一般' }); // not urgent: nothing
     const c = await report();
-    await settle();
     expect(await h.app.notifier.deliverDue()).toBe(1);
     const got = received.filter((r) => r.path === '/hook');
     expect(got).toHaveLength(1);
@@ -88,7 +86,6 @@ describe('notifications', () => {
     const wecom = await subscribe({ name: '楚江圩街道企业微信群', events: ['urgent'], scope: '431103009', channel: 'wecom', url: `${base}/cgi-bin/webhook/send?key=k1` });
     const before = received.length;
     await report();
-    await settle();
     await h.app.notifier.deliverDue();
     const got = received.slice(before);
     expect(got.map((r) => r.path)).toEqual(['/robot/send']); // the case is in 肖家园, outside the WeCom group's street
@@ -98,7 +95,6 @@ describe('notifications', () => {
     expect(JSON.parse(got[0]!.body)).toMatchObject({ msgtype: 'markdown', markdown: { title: expect.stringMatching(/^【新紧急案件】安全隐患/) } });
 
     await report({ ...freshPointIn(h.app, '431103009008001') });
-    await settle();
     await h.app.notifier.deliverDue();
     const wecomGot = received.filter((r) => r.path === '/cgi-bin/webhook/send');
     expect(wecomGot).toHaveLength(1);
@@ -111,7 +107,6 @@ describe('notifications', () => {
   it('retries with backoff until the receiver answers', async () => {
     const id = await subscribe({ name: '偶尔失败的接收端', events: ['urgent'], channel: 'webhook', url: `${base}/flaky`, secret: 'flaky-secret-1' });
     await report();
-    await settle();
     await h.app.notifier.deliverDue();
     expect((await log(id))[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringMatching(/HTTP 500/) });
     expect(await h.app.notifier.deliverDue()).toBe(0); // not due yet: backoff
@@ -128,7 +123,6 @@ describe('notifications', () => {
   it('opens the circuit after repeated failures, and expires what cannot be delivered', async () => {
     const id = await subscribe({ name: '已下线的接收端', events: ['urgent', 'closed'], channel: 'webhook', url: `${base}/down`, secret: 'down-secret-12' });
     await report();
-    await settle();
     for (let n = 0; n < BREAKER.failures; n++) {
       if (n > 0) h.clock.advance(RETRY.capMs); // each retry is due again
       await h.app.notifier.deliverDue();

@@ -25,8 +25,7 @@ export interface Clock {
 }
 
 export interface IncidentPublisher {
-  /** After a change committed; `before` is the case as it was while open (undefined when new). */
-  incidentChanged(incident: Incident, before: Incident | undefined): void;
+  incidentChanged(incident: Incident): void;
 }
 
 export interface IncidentServiceDeps {
@@ -39,6 +38,11 @@ export interface IncidentServiceDeps {
   publisher: IncidentPublisher;
   duplicate: { radiusM: number; windowMinutes: number };
   onSlaBreach?: () => void;
+  /**
+   * Called inside the transaction that stores each change (`before`: the stored case it replaces),
+   * so that whatever it writes — the notification queue — commits or rolls back with the change.
+   */
+  onStored?: (after: Incident, before: Incident | undefined) => void;
 }
 
 const WORKING_SET_DAYS = 30;
@@ -68,10 +72,10 @@ export function createIncidentService(deps: IncidentServiceDeps) {
   for (const i of repo.workingSet(since())) keep(i);
 
   const remember = (i: Incident): void => {
-    const before = live.get(i.id);
     keep(i);
-    publisher.incidentChanged(i, before);
+    publisher.incidentChanged(i);
   };
+  const stored = (after: Incident, before: Incident | undefined): void => deps.onStored?.(after, before);
   const branchOf = (gridCode: string): Assignee | null => {
     const org = geography.partyOrgOf(gridCode);
     return org && org.kind === 'grid-branch' ? { kind: 'branch', id: org.id, name: org.name } : null;
@@ -154,6 +158,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
           note: primary ? `重复上报，并入案件 ${primary.id}` : gridCode ? '' : '不在任何网格内，待人工定位',
         });
         repo.rememberIdempotent(user.id, idempotencyKey, requestHash, incident.id, at);
+        stored(incident, undefined);
         let updatedPrimary: Incident | undefined;
         if (primary) {
           const current = repo.get(primary.id)!;
@@ -161,6 +166,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
           repo.update(updatedPrimary, current.version, [{
             type: 'duplicate', actorId: user.id, actorName: user.name, at, fromStage: current.stage, toStage: current.stage, note: `关联重复上报 ${incident.id}`,
           }]);
+          stored(updatedPrimary, current);
         }
         return { incident, created: true, primary: updatedPrimary };
       });
@@ -189,6 +195,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
         repo.update(t.next, current.version, [{
           type: input.action, actorId: user.id, actorName: user.name, at: t.next.updatedAt, fromStage: t.fromStage, toStage: t.toStage, note: t.note,
         }]);
+        stored(t.next, current);
         return t.next;
       });
       remember(next);
@@ -236,6 +243,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
           repo.update(u.next, current.version, u.events.map((e) => ({
             type: e.type, actorId: 'system', actorName: '系统', at: now.toISOString(), fromStage: current.stage, toStage: current.stage, note: e.note,
           })));
+          stored(u.next, current);
           out.push(u.next);
           if (u.events.some((e) => e.type === 'sla-red')) deps.onSlaBreach?.();
         }

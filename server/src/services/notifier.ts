@@ -1,6 +1,7 @@
 /**
  * Notifications, off the request path: a case change that raises an event (domain/notifications.ts)
- * is queued in SQLite for every live subscription that wants it in that part of the district; a
+ * is queued in SQLite — in the very transaction that stores the change, so a crash loses neither or
+ * both — for every live subscription that wants it in that part of the district; a
  * timer sends what is due, each request with a timeout, retries with backoff until it expires, and
  * skips a channel whose circuit breaker is open. Nothing here is awaited by a report or an action,
  * so a channel that is down never delays a dispatcher.
@@ -62,14 +63,14 @@ export function createNotifier(deps: NotifierDeps) {
   }
 
   return {
-    /** Queues the events this change raises (after the change committed; never awaited by callers). */
-    observe(after: Incident, before: Incident | undefined): void {
+    /** Queues the events this change raises; called inside the transaction that stores the change. */
+    queue(after: Incident, before: Incident | undefined): void {
       const events = eventsFor(before, after);
       if (events.length === 0) return;
       const at = clock.now().toISOString();
-      const targets = repo.active().flatMap((s) => events.filter((e) => s.events.includes(e) && inScope(s.scope, after.gridCode)).map((e) => [s.id, e] as const));
-      if (targets.length === 0) return;
-      writer.write(() => targets.forEach(([id, e]) => repo.enqueue(id, e, after, at))).catch((err: unknown) => logger.error({ err }, 'queueing notifications failed'));
+      for (const s of repo.active()) {
+        for (const e of events) if (s.events.includes(e) && inScope(s.scope, after.gridCode)) repo.enqueue(s.id, e, after, at);
+      }
     },
     /** Sends every delivery that is due now, in parallel; resolves with how many were tried. */
     async deliverDue(): Promise<number> {
