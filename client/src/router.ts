@@ -18,6 +18,7 @@ export const router = createRouter({
     { path: '/wall', component: () => import('./views/WallView.vue') },
     { path: '/', component: () => import('./views/LeaderView.vue'), meta: { roles: ['leader', 'dispatcher', 'admin', 'gridworker'] } },
     { path: '/dispatch', component: () => import('./views/DispatchView.vue'), meta: { roles: ['dispatcher', 'gridworker', 'leader'] } },
+    { path: '/admin', component: () => import('./views/AdminView.vue'), meta: { roles: ['admin'] } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });

@@ -241,6 +241,32 @@ describe('dispatch console', () => {
   });
 });
 
+describe('administration', () => {
+  it('issues an Open311 key once, adds a DingTalk subscription, and shows the delivery log', async () => {
+    const { page, problems } = await openPage(browser, h.base, { width: 1440, height: 900 });
+    await signIn(page, h.base, 'admin', PASSWORD);
+    await page.waitForURL((url) => url.pathname === '/admin');
+    await page.fill('input[aria-label=系统名称]', '12345热线平台');
+    await page.click('[data-testid=api-keys] button.primary');
+    const key = (await page.locator('[data-testid=issued-key] code').innerText()).trim();
+    expect(key).toMatch(/^lst_[\w-]{32}$/);
+    const submitted = await fetch(`${h.base}/open311/v2/requests.json`, { method: 'POST', body: new URLSearchParams({ api_key: key, service_code: 'S03', address_string: '某小区', description: '消防通道堵塞' }) });
+    expect(submitted.status).toBe(201);
+    await page.fill('input[aria-label=订阅名称]', '区指挥中心钉钉群');
+    await page.fill('input[aria-label=推送地址]', 'http://127.0.0.1:9/robot/send?access_token=demo');
+    await page.fill('input[aria-label=签名密钥]', 'SEC-demo-secret');
+    await page.click('[data-testid=subscriptions] button.primary');
+    await expect.poll(() => page.locator('[data-testid=subscriptions] tbody tr').count()).toBe(1);
+    await report({ priority: '重大' });
+    await h.app.notifier.deliverDue(); // nothing listens on port 9: the attempt fails and is logged
+    await page.click('[data-testid=deliveries] h2 .link');
+    await expect.poll(() => page.locator('[data-testid=deliveries] tbody tr').first().innerText()).toMatch(/新紧急案件[\s\S]*待重试/);
+    await page.screenshot({ path: join(SCREENS_DIR, 'admin.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('browser safety', () => {
   const PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
 

@@ -50,7 +50,8 @@ export function createNotifier(deps: NotifierDeps) {
       const text = await res.text();
       if (!accepted(sub.channel, res.status, text)) error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
     } catch (e) {
-      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      const cause = e instanceof Error && e.cause instanceof Error ? ((e.cause as NodeJS.ErrnoException).code ?? e.cause.message) : null;
+      error = e instanceof Error ? `${e.name}: ${e.message}${cause ? ` (${cause})` : ''}` : String(e);
     }
     const after = clock.now();
     breakers.set(sub.id, breakerAfter(breakers.get(sub.id), error === null, after.getTime()));
