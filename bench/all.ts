@@ -1,4 +1,4 @@
-/** `npm run bench`: every benchmark of issue 6 in turn (≈ 10 minutes on 2 cores), then the summary table. */
+/** `npm run bench`: every benchmark of issue 6 in turn (≈ 15 minutes on 2 cores), then the summary table. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -8,7 +8,7 @@ const steps: string[][] = [
   ['fanout.ts', '--clients', '1000', '--rate', '100', '--seconds', '20'],
   ['fanout.ts', '--clients', '500', '--rate', '200', '--seconds', '20', '--baseline', 'no'],
   ['client.ts', '--seconds', '30', '--rate', '1000'],
-  ['load.ts', '--clients', '200', '--rate', '20', '--seconds', '120', '--sample-every', '10'],
+  ['load.ts', '--clients', '200', '--rate', '20', '--seconds', '300', '--sample-every', '10'],
   ['summary.ts'],
 ];
 let failed = 0;
