@@ -118,6 +118,8 @@ describe('Open311 requests', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       version = res.body.incident.version;
     }
+    expect(((await get(`requests/${id}.json`)).json() as Record<string, unknown>[])[0]).toMatchObject({ status: 'closed', status_notes: '结案：办结' });
+    expect(((await get(`requests/${id}.json`)).json() as Record<string, unknown>[])[0]).not.toHaveProperty('notes');
     const closed = (await get(`requests/${id}.xml?extensions=true`)).xml() as { service_requests: { request: Record<string, unknown>[] } };
     const r = closed.service_requests.request[0]!;
     expect(r).toMatchObject({ service_request_id: id, status: 'closed', status_notes: '结案：办结', expected_datetime: '' });

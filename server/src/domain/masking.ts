@@ -21,12 +21,14 @@ export function maskPhone(phone: string): string {
 
 /** Phone-number-like runs in free text (a reporter writing their number into the description). */
 const PHONE_IN_TEXT = /(?<!\d)1[3-9]\d{9}(?!\d)/g;
+/** Free text with the mobile numbers in it masked. */
+export const maskPhonesIn = (text: string): string => text.replace(PHONE_IN_TEXT, maskPhone);
 
 export function maskIncident<T extends Incident>(incident: T): T {
   return {
     ...incident,
     reporterName: maskName(incident.reporterName),
     reporterPhone: maskPhone(incident.reporterPhone),
-    description: incident.description.replace(PHONE_IN_TEXT, maskPhone),
+    description: maskPhonesIn(incident.description),
   };
 }

@@ -25,7 +25,10 @@ const LEVEL_NAMES: Record<string, string> = { district: '区', street: '街道',
 /** Writes a chunk, waiting for the socket to drain when its buffer is full; false once the client left. */
 async function write(res: Response, chunk: string): Promise<boolean> {
   if (res.destroyed) return false;
-  if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  if (!res.write(chunk)) {
+    const done = new AbortController(); // drops the losing listener, so long exports do not pile them up
+    await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]).finally(() => done.abort());
+  }
   return !res.destroyed;
 }
 

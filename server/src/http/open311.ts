@@ -14,7 +14,7 @@ import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import { DESCRIPTION_MAX_CHARS, isOpenStage, PRIORITIES, type Incident } from '../contract/incidents.ts';
 import type { Geography } from '../domain/geography.ts';
-import { maskIncident } from '../domain/masking.ts';
+import { maskIncident, maskPhonesIn } from '../domain/masking.ts';
 import { classOfService, containsMarkup, serviceDefinition, services, toCst, toServiceRequest } from '../domain/open311.ts';
 import type { Clock, IncidentService } from '../services/incidents.ts';
 import { parseInput } from '../services/validation.ts';
@@ -136,7 +136,8 @@ export function open311Router(deps: Open311Deps): Router {
   });
 
   const asRequest = (i: Incident, extensions: boolean) =>
-    toServiceRequest(geography, maskIncident(i), extensions ? incidents.get(i.id, READER).timeline.map((e) => ({ ...e, note: maskIncident({ ...i, description: e.note }).description })) : [], extensions);
+    // The timeline gives status_notes its latest note, and with extensions the notes[] history.
+    toServiceRequest(geography, maskIncident(i), incidents.get(i.id, READER).timeline.map((e) => ({ ...e, note: maskPhonesIn(e.note) })), extensions);
 
   const keyFor = (raw: unknown): ApiKey => {
     const key = typeof raw === 'string' ? apiKeys.byKey(raw) : undefined;
