@@ -29,7 +29,9 @@ app.httpServer.listen(config.port, config.host, () => {
     `  wall display (大屏)   ${base}/wall${config.kioskKey ? `?kiosk=${encodeURIComponent(config.kioskKey)}` : ''}`,
     `  leader map (领导)     ${base}/`,
     `  dispatch console     ${base}/dispatch`,
+    `  administration       ${base}/admin   (Open311 keys, notification subscriptions, delivery log)`,
     `  API                  ${base}/api   health ${base}/healthz   metrics ${base}/metrics`,
+    `  Open311 GeoReport v2 ${base}/open311/v2/discovery.json`,
     `  data                 ${config.dbFile}`,
   ];
   if (config.demo) {
