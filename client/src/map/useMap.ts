@@ -38,6 +38,8 @@ export type IncidentPath = 'updateData' | 'setData';
 /** The measured winner (bench/client.ts; figures in the README). */
 const DEFAULT_INCIDENT_PATH: IncidentPath = 'updateData';
 
+const PULSE_STEP_MS = 1000 / 12;
+
 const LEVEL_LAYERS = ['building-fill', 'grid-fill', 'community-fill', 'street-fill'] as const;
 const LAYER_SOURCE = { streets: 'street', communities: 'community', grids: 'grid' } as const;
 
@@ -154,13 +156,19 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     if (options.animate) {
       // The pulse starts after the first idle: restyling every frame before that would keep the
       // map from ever reporting itself loaded.
+      // 12 steps a second are enough for a ring that grows over 1.6 s, and each step repaints the whole
+      // map: at every frame (60/s) the pulse alone kept a wall's GPU — or software GL — fully busy.
       map.once('idle', () => {
         const start = performance.now();
-        const tick = (): void => {
+        let last = -Infinity;
+        const tick = (now: number): void => {
           if (!map) return;
-          const t = ((performance.now() - start) % 1600) / 1600;
-          map.setPaintProperty('incident-pulse', 'circle-radius', (8 + 14 * t) * (options.scale ?? 1));
-          map.setPaintProperty('incident-pulse', 'circle-stroke-opacity', 0.9 * (1 - t));
+          if (now - last >= PULSE_STEP_MS) {
+            last = now;
+            const t = ((now - start) % 1600) / 1600;
+            map.setPaintProperty('incident-pulse', 'circle-radius', (8 + 14 * t) * (options.scale ?? 1));
+            map.setPaintProperty('incident-pulse', 'circle-stroke-opacity', 0.9 * (1 - t));
+          }
           pulse = requestAnimationFrame(tick);
         };
         pulse = requestAnimationFrame(tick);
