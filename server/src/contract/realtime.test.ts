@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Incident } from './incidents.ts';
+import { incidentFixture } from '../../../test/helpers/fixtures.ts';
 import { decodeDelta, encodeDelta, INCIDENT_FIELDS, packIncident, unpackIncident, type Delta } from './realtime.ts';
 
-const incident: Incident = {
-  id: '2026113000001', class: '市容环境', priority: '紧急', source: '网格员巡查', stage: 'dispatched', description: '井盖缺失 <b>', address: '冷水滩区某路',
-  lng: 111.6, lat: 26.44, gridCode: '431103003004001', communityCode: '431103003004', streetCode: '431103003', needsManualLocation: false,
-  suggestedAssignee: { kind: 'branch', id: 'P431103003004001', name: '第一网格党支部' }, assignee: { kind: 'branch', id: 'P431103003004001', name: '第一网格党支部' },
-  reporterName: '陈某辰', reporterPhone: '13688889999', photoUrl: null, duplicateOf: null, duplicateCount: 2, version: 4,
-  createdAt: '2026-11-30T01:00:00.000Z', updatedAt: '2026-11-30T01:05:00.000Z', stageEnteredAt: '2026-11-30T01:05:00.000Z',
-  deadline: '2026-11-30T03:00:00.000Z', slaState: 'amber', supervised: true, escalationLevel: 1, extensionCount: 0, reworkCount: 1,
-  returnCount: 0, lateStages: 1, handlers: ['u1', 'u2'], closedAt: null, closedOnTime: null, rating: null,
-};
+const incident = incidentFixture({
+  stage: 'dispatched', description: '井盖缺失 <b>', assignee: { kind: 'branch', id: 'P431103003004001', name: '第一网格党支部' }, duplicateCount: 2, version: 4,
+  updatedAt: '2026-11-30T01:05:00.000Z', deadline: '2026-11-30T03:00:00.000Z', slaState: 'amber', supervised: true, escalationLevel: 1, reworkCount: 1,
+  lateStages: 1, handlers: ['u1', 'u2'],
+});
 
 describe('incident wire rows', () => {
   it('list every field of an incident once', () => {

@@ -1,18 +1,14 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { valid } from 'geojson-validation';
-import type { Incident } from '../contract/incidents.ts';
+import { incidentFixture } from '../../../test/helpers/fixtures.ts';
 import { addToFigures, CSV_BOM, csvCell, emptyFigures, figuresRow, incidentCsvHeader, incidentCsvRow, incidentFeature, INCIDENT_COLUMNS } from './exports.ts';
 
-const base: Incident = {
-  id: '2026113000001', class: '市容环境', priority: '紧急', source: '网格员巡查', stage: 'closed', description: '井盖缺失，"危险"\n请尽快处理', address: '冷水滩区,某路',
-  lng: 111.6, lat: 26.44, gridCode: '431103003004001', communityCode: '431103003004', streetCode: '431103003', needsManualLocation: false,
-  suggestedAssignee: { kind: 'branch', id: 'P1', name: '第一网格党支部' }, assignee: { kind: 'branch', id: 'P1', name: '第一网格党支部' },
-  reporterName: '陈某辰', reporterPhone: '13688889999', photoUrl: null, duplicateOf: null, duplicateCount: 0, version: 9,
-  createdAt: '2026-11-30T01:00:00.000Z', updatedAt: '2026-11-30T05:00:00.000Z', stageEnteredAt: '2026-11-30T05:00:00.000Z',
-  deadline: null, slaState: 'ok', supervised: false, escalationLevel: 0, extensionCount: 1, reworkCount: 0, returnCount: 0, lateStages: 0,
-  handlers: ['u1'], closedAt: '2026-11-30T05:00:00.000Z', closedOnTime: true, rating: 5,
-};
+const base = incidentFixture({
+  stage: 'closed', description: '井盖缺失，"危险"\n请尽快处理', address: '冷水滩区,某路', assignee: { kind: 'branch', id: 'P1', name: '第一网格党支部' },
+  version: 9, updatedAt: '2026-11-30T05:00:00.000Z', stageEnteredAt: '2026-11-30T05:00:00.000Z', extensionCount: 1, handlers: ['u1'],
+  closedAt: '2026-11-30T05:00:00.000Z', closedOnTime: true, rating: 5,
+});
 
 describe('CSV cells', () => {
   it('quote what needs quoting and defuse formulas', () => {

@@ -1,16 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Incident } from '../contract/incidents.ts';
+import { incidentFixture } from '../../../test/helpers/fixtures.ts';
 import { accepted, backoffMs, BREAKER, breakerAfter, breakerAllows, buildRequest, eventsFor, RETRY } from './notifications.ts';
 
-const base: Incident = {
-  id: '2026113000001', class: '安全隐患', priority: '紧急', source: '网格员巡查', stage: 'reported', description: '燃气泄漏，联系13912345678', address: '通化街',
-  lng: 111.6, lat: 26.44, gridCode: '431103003004001', communityCode: '431103003004', streetCode: '431103003', needsManualLocation: false,
-  suggestedAssignee: { kind: 'branch', id: 'P1', name: '第一网格党支部' }, assignee: null, reporterName: '陈某辰', reporterPhone: '13912345678', photoUrl: null,
-  duplicateOf: null, duplicateCount: 0, version: 1, createdAt: '2026-11-30T01:00:00.000Z', updatedAt: '2026-11-30T01:00:00.000Z',
-  stageEnteredAt: '2026-11-30T01:00:00.000Z', deadline: null, slaState: 'ok', supervised: false, escalationLevel: 0, extensionCount: 0, reworkCount: 0,
-  returnCount: 0, lateStages: 0, handlers: [], closedAt: null, closedOnTime: null, rating: null,
-};
+const base = incidentFixture({ class: '安全隐患', description: '燃气泄漏，联系13912345678', address: '通化街', reporterPhone: '13912345678' });
 
 describe('notification events', () => {
   it('are raised by the change that causes them, once', () => {
