@@ -7,9 +7,7 @@
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
-import type { Incident } from '../contract/incidents.ts';
 import { addToFigures, CSV_BOM, csvRow, emptyFigures, FIGURE_COLUMNS, figuresRow, incidentCsvHeader, incidentCsvRow, incidentFeature, type PeriodFigures } from '../domain/exports.ts';
 import type { Geography } from '../domain/geography.ts';
 import { inScope } from '../domain/workflow.ts';
@@ -30,22 +28,6 @@ async function write(res: Response, chunk: string): Promise<boolean> {
     await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]).finally(() => done.abort());
   }
   return !res.destroyed;
-}
-
-/** Every case matching the list query, a page at a time (the first page is read before anything is sent). */
-function pager(incidents: IncidentService, query: Record<string, unknown>, u: User) {
-  const { limit: _l, cursor: _c, ...filters } = query;
-  let cursor: string | undefined;
-  let done = false;
-  return {
-    next(): Incident[] | null {
-      if (done) return null;
-      const page = incidents.list({ ...filters, limit: PAGE, ...(cursor ? { cursor } : {}) }, u);
-      cursor = page.nextCursor ?? undefined;
-      done = !cursor;
-      return page.items;
-    },
-  };
 }
 
 function attachment(res: Response, type: string, name: string): void {
@@ -69,13 +51,14 @@ export function exportsRouter(incidents: IncidentService, geography: Geography, 
   const exporters = allow('leader', 'dispatcher', 'gridworker', 'admin');
 
   const incidentsExport = (format: 'csv' | 'geojson') => route(async (req: Request, res: Response) => {
-    const pages = pager(incidents, req.query, user(req));
-    let items = pages.next(); // validates the query and the scope before any byte goes out
+    const pages = incidents.pages(req.query, user(req), PAGE);
+    const firstPage = pages.next(); // validates the query and the scope before any byte goes out
     const scope = typeof req.query.scope === 'string' ? req.query.scope : user(req).scope;
     attachment(res, format === 'csv' ? 'text/csv; charset=utf-8' : 'application/geo+json', `案件-${scope}-${stamp(clock.now())}.${format}`);
     let first = true;
     if (!(await write(res, format === 'csv' ? incidentCsvHeader() : '{"type":"FeatureCollection","features":['))) return;
-    while (items) {
+    for (let page = firstPage; !page.done; page = pages.next()) {
+      const items = page.value;
       let chunk = '';
       for (const i of items) {
         if (format === 'csv') chunk += incidentCsvRow(i);
@@ -83,7 +66,6 @@ export function exportsRouter(incidents: IncidentService, geography: Geography, 
         first = false;
       }
       if (!(await write(res, chunk))) return;
-      items = pages.next();
     }
     res.end(format === 'csv' ? '' : ']}');
   });
@@ -114,8 +96,7 @@ export function exportsRouter(incidents: IncidentService, geography: Geography, 
     const childLength = children[0]?.properties.code.length ?? 0;
     const total = emptyFigures();
     const byChild = new Map<string, PeriodFigures>(children.map((c) => [c.properties.code, emptyFigures()]));
-    const pages = pager(incidents, { scope: q.scope.length > 6 ? q.scope : undefined, from: q.from, to: q.to }, user(req));
-    for (let items = pages.next(); items; items = pages.next()) {
+    for (const items of incidents.pages({ scope: q.scope.length > 6 ? q.scope : undefined, from: q.from, to: q.to }, user(req), PAGE)) {
       for (const i of items) {
         addToFigures(total, i);
         const child = i.gridCode && childLength ? byChild.get(i.gridCode.slice(0, childLength)) : undefined;

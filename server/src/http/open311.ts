@@ -179,17 +179,16 @@ export function open311Router(deps: Open311Deps): Router {
       const statuses = q.status?.split(',') ?? ['open', 'closed'];
       const wanted = q.page * q.page_size;
       const matched: Incident[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = incidents.list({
-          from: new Date(start).toISOString(), to: new Date(end + 1).toISOString() /* end_date is inclusive */, limit: 500, ...(cursor && { cursor }),
-          ...(classes.length === 1 && { class: classes[0] }), ...(statuses.length === 1 && { open: String(statuses[0] === 'open') }),
-        }, READER);
-        for (const i of page.items) {
+      const query = {
+        from: new Date(start).toISOString(), to: new Date(end + 1).toISOString() /* end_date is inclusive */,
+        ...(classes.length === 1 && { class: classes[0] }), ...(statuses.length === 1 && { open: String(statuses[0] === 'open') }),
+      };
+      for (const items of incidents.pages(query, READER)) {
+        for (const i of items) {
           if ((classes.length === 0 || classes.includes(i.class)) && statuses.includes(isOpenStage(i.stage) ? 'open' : 'closed')) matched.push(i);
         }
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor && matched.length < wanted);
+        if (matched.length >= wanted) break;
+      }
       const slice = matched.slice((q.page - 1) * q.page_size, wanted);
       return send(res, format, 200, 'service_requests', 'request', slice.map((i) => asRequest(i, extensions)));
     }

@@ -215,6 +215,20 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       return repo.list(q, { prefix });
     },
 
+    /**
+     * Every case matching a list query, a page of `size` at a time, for exports and Open311. Each page
+     * is its own query (no SQLite iterator stays open between them); the first validates the query.
+     */
+    *pages(query: Record<string, unknown>, user: User, size = 500): Generator<Incident[]> {
+      const { limit: _l, cursor: _c, ...filters } = query;
+      let cursor: string | undefined;
+      do {
+        const page = this.list({ ...filters, limit: size, ...(cursor ? { cursor } : {}) }, user);
+        yield page.items;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    },
+
     /** Open cases in scope, most urgent first (red, amber, priority, deadline), and their total. */
     openIn(scope: string, limit: number): { items: Incident[]; total: number } {
       const open = [...live.values()].filter((i) => inScope(scope, i.gridCode)).sort(byUrgency);
