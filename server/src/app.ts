@@ -75,14 +75,9 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const geography = createGeography(geoData, organisation.partyOrgs);
 
   const db = openDatabase(config.dbFile);
-  const writer = createWriter(db, (size, ms) => {
-    metrics.commitBatch.observe(size);
-    metrics.commitSeconds.observe(ms / 1000);
-  });
+  // Start-up writes (accounts, the token secret) commit with synchronous=FULL, before the writer
+  // takes the connection over (it syncs the log itself, off the event loop).
   const users = createSqliteUserRepository(db);
-  const apiKeys = createSqliteApiKeyRepository(db);
-  const notifications = createSqliteNotificationRepository(db);
-  const notifier = createNotifier({ repo: notifications, writer, clock, logger, timeoutMs: config.notifyTimeoutMs });
   const tokens = createTokenService(users.tokenSecret(), config.tokenTtlSeconds);
   const at = clock.now().toISOString();
   if (config.demo) {
@@ -92,6 +87,21 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     if (users.byUsername('admin')) users.setPassword('admin', hashPassword(config.adminPassword));
     else ensureAccounts(users, DEMO_ACCOUNTS.filter((a) => a.role === 'admin'), config.adminPassword, at);
   }
+  const writer = createWriter(db, {
+    onBatch(size, ms) {
+      metrics.commitBatch.observe(size);
+      metrics.commitSeconds.observe(ms / 1000);
+    },
+    onSyncError(err) {
+      // What is on disk is unknown now; stop, so that a restart recovers from the log as it is.
+      logger.fatal({ err }, 'could not sync the write-ahead log; stopping');
+      process.exit(70);
+    },
+    onCheckpointError: (err) => logger.error({ err }, 'checkpoint worker failed; SQLite checkpoints on the writer instead'),
+  });
+  const apiKeys = createSqliteApiKeyRepository(db);
+  const notifications = createSqliteNotificationRepository(db);
+  const notifier = createNotifier({ repo: notifications, writer, clock, logger, timeoutMs: config.notifyTimeoutMs });
 
   const httpServer = createServer();
   const io: TypedServer = new Server(httpServer, {
@@ -167,7 +177,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   api.use(incidentsRouter(incidents));
   api.use(tasksRouter(tasks));
   api.use(exportsRouter(incidents, geography, clock));
-  api.use(adminRouter({ apiKeys, notifications, geography, clock }));
+  api.use(adminRouter({ apiKeys, notifications, writer, geography, clock }));
   api.use(geographyRouter(geography, organisation, indicators));
   app.use('/api', api);
   app.use('/open311/v2', open311Router({ incidents, geography, apiKeys, clock, logger }));
@@ -205,7 +215,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       broadcaster?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      writer.flush();
+      await writer.close();
       db.close();
     },
   };

@@ -12,6 +12,7 @@ import type { Clock } from '../services/incidents.ts';
 import { parseInput } from '../services/validation.ts';
 import type { ApiKeyRepository } from '../store/api-keys-repo.ts';
 import type { NotificationRepository } from '../store/notifications-repo.ts';
+import type { Writer } from '../store/sqlite.ts';
 import { allow, route, user } from './common.ts';
 
 const issueSchema = z.object({
@@ -28,38 +29,41 @@ const logSchema = z.object({
 export interface AdminDeps {
   apiKeys: ApiKeyRepository;
   notifications: NotificationRepository;
+  /** Every change goes through the group-commit writer, so it is answered only once on disk. */
+  writer: Writer;
   geography: Geography;
   clock: Clock;
 }
 
-export function adminRouter({ apiKeys, notifications, geography, clock }: AdminDeps): Router {
+export function adminRouter({ apiKeys, notifications, writer, geography, clock }: AdminDeps): Router {
   const router = Router();
   router.use('/admin', allow('admin'));
   const knownScope = (scope: string): void => {
     if (!geography.unit(scope)) throw new DomainError('bad-request', `no unit ${scope}`, { scope: 'unknown unit' });
   };
 
-  router.post('/admin/api-keys', route((req, res) => {
+  router.post('/admin/api-keys', route(async (req, res) => {
     const k = parseInput(issueSchema, req.body);
     knownScope(k.scope);
-    const { apiKey, key } = apiKeys.issue({ ...k, createdBy: user(req).id }, clock.now().toISOString());
+    const { apiKey, key } = await writer.write(() => apiKeys.issue({ ...k, createdBy: user(req).id }, clock.now().toISOString()));
     res.status(201).json({ apiKey, key });
   }));
   router.get('/admin/api-keys', route((_req, res) => void res.json({ items: apiKeys.list() })));
-  router.delete('/admin/api-keys/:id', route((req, res) => {
-    const revoked = apiKeys.revoke(String(req.params.id), clock.now().toISOString());
+  router.delete('/admin/api-keys/:id', route(async (req, res) => {
+    const revoked = await writer.write(() => apiKeys.revoke(String(req.params.id), clock.now().toISOString()));
     if (!revoked) throw new DomainError('not-found', `no API key ${req.params.id}`);
     res.json({ apiKey: revoked });
   }));
 
-  router.post('/admin/subscriptions', route((req, res) => {
+  router.post('/admin/subscriptions', route(async (req, res) => {
     const s = parseInput(subscriptionSchema, req.body);
     knownScope(s.scope);
-    res.status(201).json({ subscription: notifications.subscribe(s, user(req).id, clock.now().toISOString()) });
+    const subscription = await writer.write(() => notifications.subscribe(s, user(req).id, clock.now().toISOString()));
+    res.status(201).json({ subscription });
   }));
   router.get('/admin/subscriptions', route((_req, res) => void res.json({ items: notifications.subscriptions() })));
-  router.delete('/admin/subscriptions/:id', route((req, res) => {
-    const disabled = notifications.disable(String(req.params.id), clock.now().toISOString());
+  router.delete('/admin/subscriptions/:id', route(async (req, res) => {
+    const disabled = await writer.write(() => notifications.disable(String(req.params.id), clock.now().toISOString()));
     if (!disabled) throw new DomainError('not-found', `no subscription ${req.params.id}`);
     res.json({ subscription: disabled });
   }));

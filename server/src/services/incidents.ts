@@ -142,7 +142,10 @@ export function createIncidentService(deps: IncidentServiceDeps) {
         return { incident: repo.get(seen.incidentId)!, created: false };
       };
       const earlier = replay();
-      if (earlier) return earlier;
+      if (earlier) {
+        await writer.durable(); // the first answer may still be waiting for its commit to reach the disk
+        return earlier;
+      }
 
       const now = clock.now();
       const at = now.toISOString();
