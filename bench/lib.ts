@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 
 /** CPU seconds (user + system) a process has used so far. */
 export function cpuSeconds(pid: number): number {
@@ -85,4 +86,49 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/**
+ * A session with a Node process's inspector (the process runs with --inspect=127.0.0.1:PORT). The
+ * soak uses it to read the heap after a full collection, so that garbage not yet collected does not
+ * pass for growth.
+ */
+export async function inspect(port: number): Promise<{ heapAfterGcBytes(): Promise<number>; writeSnapshot(file: string): Promise<void>; close(): void }> {
+  let targets: { webSocketDebuggerUrl: string }[] = [];
+  for (let i = 0; i < 50 && targets.length === 0; i++) {
+    try {
+      targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as typeof targets;
+    } catch {
+      await sleep(100); // the inspector is not listening yet
+    }
+  }
+  if (!targets[0]) throw new Error(`no inspector on port ${port}`);
+  const socket = new WebSocket(targets[0].webSocketDebuggerUrl);
+  await new Promise<void>((resolve, reject) => (socket.once('open', () => resolve()), socket.once('error', reject)));
+  let id = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  let chunks: string[] = [];
+  socket.on('message', (data) => {
+    const m = JSON.parse(String(data)) as { id?: number; result?: unknown; method?: string; params?: { chunk: string } };
+    if (m.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(m.params!.chunk);
+    if (m.id !== undefined) pending.get(m.id)?.(m.result), pending.delete(m.id);
+  });
+  const call = (method: string): Promise<unknown> => new Promise((resolve) => {
+    pending.set(++id, resolve);
+    socket.send(JSON.stringify({ id, method }));
+  });
+  return {
+    async heapAfterGcBytes() {
+      await call('HeapProfiler.collectGarbage');
+      return ((await call('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+    },
+    /** A heap snapshot (for Chrome DevTools' Memory tab, or comparing two processes). */
+    async writeSnapshot(file: string) {
+      chunks = [];
+      await call('HeapProfiler.takeHeapSnapshot');
+      writeFileSync(file, chunks.join(''));
+      chunks = [];
+    },
+    close: () => socket.close(),
+  };
 }

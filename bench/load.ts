@@ -5,7 +5,11 @@
  * through the loop to 结案 after about S seconds as a dispatcher and a grid worker would, so a soak
  * reaches a steady state. Reports delivery latency percentiles (POST sent → delta received, per
  * client), losses (every client must receive every case: 0), server CPU and RSS, and the heap over
- * time (flat after warm-up, for the soak). Writes bench/results/load-<time>.json.
+ * time, each sample after a full collection forced through the server's inspector. At the end the
+ * clients leave and the heap is compared with a fresh server process started on the same data: what
+ * the soaked process holds beyond that is growth that is not the working set (open cases and the
+ * 30-day finished ones, which a soak at 20 reports/s grows by design). Writes
+ * bench/results/load-<time>.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { decodeDelta, type ClientToServerEvents, type ServerToClientEvents } from '../server/src/contract/realtime.ts';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
+import { inspect, round, sleep } from './lib.ts';
 
 const { values } = parseArgs({ options: {
   clients: { type: 'string', default: '200' }, rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '30' },
@@ -21,6 +26,8 @@ const { values } = parseArgs({ options: {
   // Each case is taken through the loop to 结案 after about this many seconds (0: leave them open),
   // so that a soak reaches the steady state of a real district instead of piling up open cases.
   'close-after': { type: 'string', default: '5' },
+  // Heap snapshots of the soaked and the fresh process, written into this folder for comparison.
+  snapshots: { type: 'string' },
 } });
 const CLOSE_AFTER_S = Number(values['close-after']);
 const CLIENTS = Math.min(5000, Number(values.clients));
@@ -31,7 +38,14 @@ const PASSWORD = 'load-test-pass';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'lst-load-'));
 const port = await freePort();
-const server = await startServerProcess({ DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', DUPLICATE_RADIUS_M: '0' }, port);
+const serverEnv = { DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', DUPLICATE_RADIUS_M: '0' };
+/** A server process with its inspector open, for heap readings after a full collection. */
+async function startInspected(env: Record<string, string> = serverEnv) {
+  const inspectPort = await freePort();
+  const p = await startServerProcess(env, port, [`--inspect=127.0.0.1:${inspectPort}`]);
+  return { process: p, inspector: await inspect(inspectPort) };
+}
+const { process: server, inspector } = await startInspected();
 const pid = server.child.pid!;
 const login = async (username: string): Promise<string> =>
   ((await (await fetch(`${server.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) })).json()) as { token: string }).token;
@@ -88,10 +102,7 @@ const cpu = (): number => {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, seconds (USER_HZ = 100)
 };
 const rssMb = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-const heapMb = async (): Promise<number> => {
-  const text = await (await fetch(`${server.base}/metrics`)).text();
-  return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)![1]) / 1024 / 1024;
-};
+const heapMb = async (of = inspector): Promise<number> => (await of.heapAfterGcBytes()) / 1024 / 1024;
 
 const samples: { t: number; rssMb: number; heapMb: number; posted: number }[] = [];
 const cpu0 = cpu();
@@ -140,20 +151,51 @@ const third = Math.max(1, Math.floor(samples.length / 3));
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const heapMiddle = mean(samples.slice(third, 2 * third).map((s) => s.heapMb));
 const heapLast = mean(samples.slice(2 * third).map((s) => s.heapMb));
+const postedMiddle = mean(samples.slice(third, 2 * third).map((s) => s.posted));
+const postedLast = mean(samples.slice(2 * third).map((s) => s.posted));
+
+const serverRssMb = Math.round(rssMb());
+// The clients leave; the soaked heap against fresh processes: one that loads the same working set,
+// one on empty data. Their difference is what each case in the working set costs, which tells the
+// soak's growth by design (every case stays in the 30-day window) from anything else.
+for (const s of sockets) s.disconnect();
+await sleep(2000);
+const afterSoak = await heapMb();
+if (values.snapshots) await inspector.writeSnapshot(join(values.snapshots, 'soaked.heapsnapshot'));
+inspector.close();
+await stopGracefully(server);
+async function freshHeapMb(env: Record<string, string>, snapshot: string): Promise<number> {
+  const fresh = await startInspected(env);
+  await sleep(3000);
+  const mb = await heapMb(fresh.inspector);
+  if (values.snapshots) await fresh.inspector.writeSnapshot(join(values.snapshots, snapshot));
+  fresh.inspector.close();
+  await stopGracefully(fresh.process);
+  return mb;
+}
+const freshHeap = await freshHeapMb(serverEnv, 'fresh.heapsnapshot');
+const emptyHeap = await freshHeapMb({ ...serverEnv, DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-load-empty-')) }, 'empty.heapsnapshot');
+const kbPerCase = ((freshHeap - emptyHeap) * 1024) / Math.max(1, posted);
+const growth = heapLast - heapMiddle;
+const growthByDesign = ((postedLast - postedMiddle) * kbPerCase) / 1024;
 
 const result = {
   clients: CLIENTS, ratePerSecond: RATE, seconds: SECONDS, posted, closed, failed, deliveries: latencies.length, lost,
   latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: pct(100) },
-  serverCpuPercent: Math.round((cpuSeconds / elapsed) * 1000) / 10, serverRssMb: Math.round(rssMb()),
-  heapMb: { middleThird: Math.round(heapMiddle * 10) / 10, lastThird: Math.round(heapLast * 10) / 10 }, samples,
+  serverCpuPercent: Math.round((cpuSeconds / elapsed) * 1000) / 10, serverRssMb,
+  heapMb: {
+    middleThird: round(heapMiddle), lastThird: round(heapLast), afterSoak: round(afterSoak), freshSameData: round(freshHeap), freshEmpty: round(emptyHeap),
+    kbPerCase: round(kbPerCase, 2), growth: round(growth, 2), growthByDesign: round(growthByDesign, 2), residual: round(growth - growthByDesign, 2),
+  },
+  samples,
 };
 console.table([{ clients: CLIENTS, 'reports/s': RATE, seconds: SECONDS, posted, closed, lost, 'p50 ms': result.latencyMs.p50, 'p95 ms': result.latencyMs.p95,
   'p99 ms': result.latencyMs.p99, 'max ms': result.latencyMs.max, 'server CPU %': result.serverCpuPercent, 'RSS MB': result.serverRssMb }]);
-if (samples.length >= 3) console.log(`heap used: middle third ${result.heapMb.middleThird} MB, last third ${result.heapMb.lastThird} MB (samples every ${SAMPLE_S} s)`);
+if (samples.length >= 3) console.log(`heap after full GC: middle third ${result.heapMb.middleThird} MB, last third ${result.heapMb.lastThird} MB (samples every ${SAMPLE_S} s)`);
+console.log(`heap after full GC, clients gone: soaked process ${result.heapMb.afterSoak} MB; fresh processes: same data ${result.heapMb.freshSameData} MB, empty data ${result.heapMb.freshEmpty} MB → ${result.heapMb.kbPerCase} KB per case in the working set`);
+console.log(`middle → last third: heap +${result.heapMb.growth} MB, of which the working set's ${round(postedLast - postedMiddle, 0)} more cases ${result.heapMb.growthByDesign} MB; residual ${result.heapMb.residual} MB (${round((100 * (growth - growthByDesign)) / heapMiddle)} % of the heap)`);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 const file = join(import.meta.dirname, 'results', `load-${new Date().toISOString().replaceAll(':', '-')}.json`);
 writeFileSync(file, JSON.stringify(result, null, 2));
 console.log(`wrote ${file}`);
-for (const s of sockets) s.disconnect();
-await stopGracefully(server);
 process.exitCode = lost === 0 && failed === 0 ? 0 : 1;

@@ -23,9 +23,11 @@ export interface ServerProcess {
   output: () => string;
 }
 
-export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
+/** `nodeArgs`: extra flags for node itself (the soak passes --inspect to read the heap after a full GC). */
+export async function startServerProcess(env: Record<string, string>, port: number, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   let output = '';
-  const child = spawn(process.execPath, [...(process.env.SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVER_PROF}`] : []), '--import', 'tsx', join(ROOT, 'server/src/main.ts')], {
+  const profile = process.env.SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVER_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, ...nodeArgs, '--import', 'tsx', join(ROOT, 'server/src/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DEMO: '1', SIMULATOR: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
