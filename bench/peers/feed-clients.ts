@@ -1,9 +1,17 @@
 /**
  * A bench peer process holding many feed clients, so their CPU is not the server's. Driven over
- * IPC by bench/fanout.ts: `connect` opens N Socket.IO clients (our feed, as the app connects) or N
- * raw `ws` clients (the baseline), `report` returns the delivery latency histogram and how many
- * clients received each benchmark event. An event is recognised by its description,
- * `bench:<n>:<sent epoch ms>`, so latency needs no shared state with the injector.
+ * IPC by bench/fanout.ts: `connect` opens N clients of our Socket.IO feed or of the raw `ws`
+ * baseline, `report` returns the delivery latency histograms and how many clients received each
+ * benchmark event. An event is recognised by its description, `bench:<n>:<sent epoch ms>`, so
+ * latency needs no shared state with the injector.
+ *
+ * One client in FULL_EVERY is a full client: socket.io-client and the app's own decode (or, for
+ * the baseline, JSON.parse of every message). The others are light: they speak the same protocol
+ * over `ws` but only scan each frame for the tags and the sequence number. On 2 cores, 1,000 full
+ * clients in one process cannot parse what a district's worth of walls would parse on their own
+ * machines (≈ 100,000 cases/s at 1,000 × 100/s): that process fell seconds behind while the server
+ * kept up, and measured the peer rather than the server. The server does the same work either way —
+ * it cannot tell the clients apart —, and both groups' latencies are reported.
  */
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -16,10 +24,18 @@ export type PeerCommand =
   | { cmd: 'close' };
 export type PeerReply =
   | { reply: 'connected'; connected: number; ms: number }
-  | { reply: 'report'; histogram: [number, number][]; received: [number, number][]; gaps: number; disconnects: number; cpuSeconds: number; bytesPerClient: number };
+  | {
+    reply: 'report'; histogram: [number, number][]; fullHistogram: [number, number][]; fullClients: number; received: [number, number][];
+    gaps: number; disconnects: number; cpuSeconds: number; bytesPerClient: number;
+  };
 
+const FULL_EVERY = 50;
 const TAG = /^bench:(\d+):([\d.]+)$/;
-const histogram = new Histogram();
+const TAGS = /bench:(\d+):([\d.]+)/g;
+const SEQ = /"seq":(\d+)/;
+const histogram = new Histogram(); // every client
+const fullHistogram = new Histogram(); // the full clients only
+let fullClients = 0;
 const received = new Map<number, number>();
 let gaps = 0;
 let disconnects = 0;
@@ -27,12 +43,21 @@ let sampledBytes = 0; // what the first client received, as JSON text: the paylo
 let cpuAtConnected = process.cpuUsage();
 const closers: (() => void)[] = [];
 
+function record(n: number, sentAt: number, full: boolean): void {
+  const ms = epochMs() - sentAt;
+  histogram.record(ms);
+  if (full) fullHistogram.record(ms);
+  received.set(n, (received.get(n) ?? 0) + 1);
+}
+
 function seen(description: unknown): void {
   const m = typeof description === 'string' ? TAG.exec(description) : null;
-  if (!m) return;
-  histogram.record(epochMs() - Number(m[2]));
-  const n = Number(m[1]);
-  received.set(n, (received.get(n) ?? 0) + 1);
+  if (m) record(Number(m[1]), Number(m[2]), true);
+}
+
+/** A light client's look at a frame: the ASCII tags only (latin1 decoding leaves them intact). */
+function scan(text: string): void {
+  for (const m of text.matchAll(TAGS)) record(Number(m[1]), Number(m[2]), false);
 }
 
 function socketIoClient(url: string, token: string, sample: boolean): () => boolean {
@@ -51,12 +76,36 @@ function socketIoClient(url: string, token: string, sample: boolean): () => bool
   return () => s.connected && seq >= 0;
 }
 
-function wsClient(url: string, sample: boolean): () => boolean {
+/** The Socket.IO v5 protocol over Engine.IO v4, by hand: open, connect with auth, pong, events. */
+function lightSocketIoClient(url: string, token: string): () => boolean {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+  let seq = -1;
+  let open = false;
+  ws.on('message', (data: Buffer) => {
+    const text = data.toString('latin1');
+    if (text === '2') return void ws.send('3'); // Engine.IO ping
+    if (text.startsWith('0')) return void ws.send(`40${JSON.stringify({ token })}`); // open → CONNECT with auth
+    if (text.startsWith('40')) return void (open = true);
+    if (text.startsWith('42["feed:reset"')) return void (seq = Number(SEQ.exec(text)?.[1] ?? -1));
+    if (text.startsWith('42["feed:changed"')) {
+      const next = Number(SEQ.exec(text)?.[1]);
+      if (seq >= 0 && next !== seq + 1) gaps++;
+      seq = next;
+      scan(text);
+    }
+  });
+  ws.on('close', () => open && disconnects++);
+  closers.push(() => ws.close());
+  return () => open && seq >= 0;
+}
+
+function wsClient(url: string, full: boolean, sample: boolean): () => boolean {
   const ws = new WebSocket(url.replace(/^http/, 'ws'), { perMessageDeflate: false });
   let open = false;
   ws.on('open', () => (open = true));
-  ws.on('message', (data) => {
-    if (sample) sampledBytes += String(data).length;
+  ws.on('message', (data: Buffer) => {
+    if (sample) sampledBytes += data.length;
+    if (!full) return scan(data.toString('latin1'));
     const msg = JSON.parse(String(data)) as { report: { description?: unknown } };
     seen(msg.report.description);
   });
@@ -72,7 +121,9 @@ process.on('message', (raw) => void (async () => {
     const started = performance.now();
     const ready: (() => boolean)[] = [];
     for (let i = 0; i < command.count; i++) {
-      ready.push(command.kind === 'ws' ? wsClient(command.url, i === 0) : socketIoClient(command.url, command.token, i === 0));
+      const full = i % FULL_EVERY === 0;
+      if (full) fullClients++;
+      ready.push(command.kind === 'ws' ? wsClient(command.url, full, i === 0) : full ? socketIoClient(command.url, command.token, i === 0) : lightSocketIoClient(command.url, command.token));
       if (i % 50 === 49) await sleep(10); // a connection storm of 1,000 at once is not what we measure
     }
     const deadline = Date.now() + 60_000;
@@ -82,7 +133,10 @@ process.on('message', (raw) => void (async () => {
     send({ reply: 'connected', connected: ready.filter((r) => r()).length, ms: Math.round(performance.now() - started) });
   } else if (command.cmd === 'report') {
     const cpu = process.cpuUsage(cpuAtConnected);
-    send({ reply: 'report', histogram: histogram.toSparse(), received: [...received], gaps, disconnects, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytesPerClient: sampledBytes });
+    send({
+      reply: 'report', histogram: histogram.toSparse(), fullHistogram: fullHistogram.toSparse(), fullClients, received: [...received], gaps, disconnects,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6, bytesPerClient: sampledBytes,
+    });
   } else {
     for (const close of closers) close();
     setTimeout(() => process.exit(0), 200);
