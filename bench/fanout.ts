@@ -5,7 +5,8 @@
  * For each system: start the server as its own process; measure its RSS, connect the clients from
  * a separate peer process (bench/peers/feed-clients.ts) and measure again (RSS per idle
  * connection); then POST `rate` events per second for `seconds` and record, per client, the time
- * from the POST leaving to the event arriving (p50/p95/p99/max; all clients, and the full clients
+ * from the POST leaving to the event arriving, and from the server accepting it (the case's
+ * createdAt) to its arrival (p50/p95/p99/max; all clients, and the full clients
  * alone — see bench/peers/feed-clients.ts for full and light clients), losses (every client must get
  * every acknowledged event), and server CPU per delivered message. Ours: POST /api/incidents
  * (validate, locate, durable commit, coalesced Socket.IO broadcast to the district room). Baseline:
@@ -130,6 +131,7 @@ async function measure(target: Target) {
 
   const histogram = Histogram.fromSparse(result.histogram);
   const full = Histogram.fromSparse(result.fullHistogram);
+  const delivery = Histogram.fromSparse(result.deliveryHistogram);
   const received = new Map(result.received);
   const lost = acknowledged.reduce((sum, n) => sum + CLIENTS - (received.get(n) ?? 0), 0);
   const delivered = histogram.total;
@@ -138,6 +140,8 @@ async function measure(target: Target) {
     gaps: result.gaps, disconnects: result.disconnects,
     ackMs: { p50: ackLatency.percentile(50), p99: ackLatency.percentile(99) },
     latencyMs: { p50: histogram.percentile(50), p95: histogram.percentile(95), p99: histogram.percentile(99), max: histogram.percentile(100) },
+    // From the server accepting the event (the case's createdAt) to each client: the fan-out alone.
+    deliveryMs: { p50: delivery.percentile(50), p99: delivery.percentile(99) },
     // The full clients alone (socket.io-client and the app's decode, or JSON.parse for raw ws).
     fullClients: { count: result.fullClients, p50: full.percentile(50), p99: full.percentile(99) },
     serverCpuPercent: round((cpu / elapsed) * 100), cpuMicrosPerDelivered: round((cpu * 1e6) / Math.max(1, delivered), 2),
@@ -153,7 +157,7 @@ const [a, b] = rows;
 const ratio = b ? round(a!.cpuMicrosPerDelivered / b.cpuMicrosPerDelivered, 2) : null;
 console.table(rows.map((r) => ({
   system: r.system, clients: r.clients, 'events/s': r.rate, events: r.events, delivered: r.delivered, lost: r.lost, 'ack p99 ms': r.ackMs.p99, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99,
-  'max ms': r.latencyMs.max, 'full clients p99 ms': r.fullClients.p99, 'CPU %': r.serverCpuPercent, 'CPU µs/msg': r.cpuMicrosPerDelivered, 'RSS KB/idle conn': r.rssPerIdleConnectionKb,
+  'max ms': r.latencyMs.max, 'full clients p99 ms': r.fullClients.p99, 'accepted → received p99 ms': r.deliveryMs.p99, 'CPU %': r.serverCpuPercent, 'CPU µs/msg': r.cpuMicrosPerDelivered, 'RSS KB/idle conn': r.rssPerIdleConnectionKb,
   'clients CPU %': r.clientsCpuPercent, 'KB/s per client': r.kbPerClientPerSecond,
 })));
 if (ratio !== null) console.log(`CPU per delivered message, ours / raw ws: ${ratio}×`);

@@ -25,16 +25,19 @@ export type PeerCommand =
 export type PeerReply =
   | { reply: 'connected'; connected: number; ms: number }
   | {
-    reply: 'report'; histogram: [number, number][]; fullHistogram: [number, number][]; fullClients: number; received: [number, number][];
+    reply: 'report'; histogram: [number, number][]; fullHistogram: [number, number][]; deliveryHistogram: [number, number][]; fullClients: number;
+    received: [number, number][];
     gaps: number; disconnects: number; cpuSeconds: number; bytesPerClient: number;
   };
 
 const FULL_EVERY = 50;
 const TAG = /^bench:(\d+):([\d.]+)$/;
-const TAGS = /bench:(\d+):([\d.]+)/g;
+// A tag, then the first timestamp after it in the same row: createdAt (see INCIDENT_FIELDS).
+const TAGS = /bench:(\d+):([\d.]+)(?:".*?"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")?/g;
 const SEQ = /"seq":(\d+)/;
-const histogram = new Histogram(); // every client
-const fullHistogram = new Histogram(); // the full clients only
+const histogram = new Histogram(); // POST sent → received, every client
+const fullHistogram = new Histogram(); // the same, full clients only
+const deliveryHistogram = new Histogram(); // accepted by the server (the case's createdAt) → received, every client
 let fullClients = 0;
 const received = new Map<number, number>();
 let gaps = 0;
@@ -43,21 +46,22 @@ let sampledBytes = 0; // what the first client received, as JSON text: the paylo
 let cpuAtConnected = process.cpuUsage();
 const closers: (() => void)[] = [];
 
-function record(n: number, sentAt: number, full: boolean): void {
-  const ms = epochMs() - sentAt;
-  histogram.record(ms);
-  if (full) fullHistogram.record(ms);
+function record(n: number, sentAt: number, acceptedAt: number, full: boolean): void {
+  const now = epochMs();
+  histogram.record(now - sentAt);
+  if (full) fullHistogram.record(now - sentAt);
+  if (!Number.isNaN(acceptedAt)) deliveryHistogram.record(now - acceptedAt);
   received.set(n, (received.get(n) ?? 0) + 1);
 }
 
-function seen(description: unknown): void {
+function seen(description: unknown, createdAt: string): void {
   const m = typeof description === 'string' ? TAG.exec(description) : null;
-  if (m) record(Number(m[1]), Number(m[2]), true);
+  if (m) record(Number(m[1]), Number(m[2]), Date.parse(createdAt), true);
 }
 
 /** A light client's look at a frame: the ASCII tags only (latin1 decoding leaves them intact). */
 function scan(text: string): void {
-  for (const m of text.matchAll(TAGS)) record(Number(m[1]), Number(m[2]), false);
+  for (const m of text.matchAll(TAGS)) record(Number(m[1]), Number(m[2]), m[3] ? Date.parse(m[3]) : NaN, false);
 }
 
 function socketIoClient(url: string, token: string, sample: boolean): () => boolean {
@@ -69,7 +73,7 @@ function socketIoClient(url: string, token: string, sample: boolean): () => bool
     if (seq >= 0 && delta.seq !== seq + 1) gaps++;
     seq = delta.seq;
     if (sample) sampledBytes += JSON.stringify(wire).length;
-    for (const i of delta.incidents) if (i.version === 1) seen(i.description);
+    for (const i of delta.incidents) if (i.version === 1) seen(i.description, i.createdAt);
   });
   s.on('disconnect', () => disconnects++);
   closers.push(() => s.disconnect());
@@ -106,8 +110,8 @@ function wsClient(url: string, full: boolean, sample: boolean): () => boolean {
   ws.on('message', (data: Buffer) => {
     if (sample) sampledBytes += data.length;
     if (!full) return scan(data.toString('latin1'));
-    const msg = JSON.parse(String(data)) as { report: { description?: unknown } };
-    seen(msg.report.description);
+    const msg = JSON.parse(String(data)) as { report: { description?: unknown; createdAt: string } };
+    seen(msg.report.description, msg.report.createdAt);
   });
   ws.on('close', () => open && disconnects++);
   closers.push(() => ws.close());
@@ -134,7 +138,7 @@ process.on('message', (raw) => void (async () => {
   } else if (command.cmd === 'report') {
     const cpu = process.cpuUsage(cpuAtConnected);
     send({
-      reply: 'report', histogram: histogram.toSparse(), fullHistogram: fullHistogram.toSparse(), fullClients, received: [...received], gaps, disconnects,
+      reply: 'report', histogram: histogram.toSparse(), fullHistogram: fullHistogram.toSparse(), deliveryHistogram: deliveryHistogram.toSparse(), fullClients, received: [...received], gaps, disconnects,
       cpuSeconds: (cpu.user + cpu.system) / 1e6, bytesPerClient: sampledBytes,
     });
   } else {

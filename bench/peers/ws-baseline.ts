@@ -11,8 +11,9 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const report = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-    const message = JSON.stringify({ n: ++sent, report });
+    const report = JSON.parse(Buffer.concat(chunks).toString('utf8')) as object;
+    // createdAt: when this server accepted the event, as ours stamps a case (delivery is timed from it).
+    const message = JSON.stringify({ n: ++sent, report: { ...report, createdAt: new Date().toISOString() } });
     for (const client of wss.clients) client.send(message);
     res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ n: sent }));
   });
