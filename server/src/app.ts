@@ -213,8 +213,13 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       notifier.close();
       broadcaster?.flush();
       broadcaster?.close();
+      // Closing waits for every connection to end; a keep-alive client that sends its next request
+      // on the same connection would keep one open for ever. In-flight requests are answered, and
+      // each connection is closed as soon as it is idle between requests.
+      const idle = setInterval(() => httpServer.closeIdleConnections(), 50);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      clearInterval(idle);
       await writer.close();
       db.close();
     },

@@ -251,6 +251,7 @@ function startCheckpointer(file: string, everyMs: number, onError?: (err: Error)
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     stop() {
+      worker.ref(); // the process waits for the last checkpoint instead of ending under it
       worker.postMessage('stop');
       return exited;
     },
