@@ -213,13 +213,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       notifier.close();
       broadcaster?.flush();
       broadcaster?.close();
-      // Closing waits for every connection to end. In-flight requests are answered; keep-alive
-      // connections are closed as soon as they are idle, and a feed client whose reconnection was
-      // accepted while the server was closing is closed again instead of holding the close open.
-      const idle = setInterval(() => {
-        httpServer.closeIdleConnections();
-        io.engine.close();
-      }, 50);
+      // Closing waits for every connection to end; a keep-alive client that sends its next request
+      // on the same connection would keep one open for ever. In-flight requests are answered, and
+      // each connection is closed as soon as it is idle between requests.
+      const idle = setInterval(() => httpServer.closeIdleConnections(), 50);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       clearInterval(idle);
