@@ -46,6 +46,15 @@ function heldSync(): HeldSync {
   return h;
 }
 
+/** A file database with a writer whose syncs the test completes by hand. */
+function heldWriter(options: { onSyncError?: (err: Error) => void } = {}) {
+  const { db } = fileDb();
+  const s = heldSync();
+  const writer = createWriter(db, { sync: s.sync, checkpointEveryMs: 0, ...options });
+  open.push({ db, writer });
+  return { db, s, writer, insert: db.prepare('INSERT INTO t (v) VALUES (?)') };
+}
+
 const settled = async <T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'rejected'> => {
   let state: 'pending' | 'resolved' | 'rejected' = 'pending';
   p.then(() => (state = 'resolved'), () => (state = 'rejected'));
@@ -56,11 +65,7 @@ const settled = async <T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'reje
 
 describe('group-commit writer', () => {
   it('answers a write only after a sync that began after its commit', async () => {
-    const { db } = fileDb();
-    const s = heldSync();
-    const writer = createWriter(db, { sync: s.sync, checkpointEveryMs: 0 });
-    open.push({ db, writer });
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const { db, s, writer, insert } = heldWriter();
     const first = writer.write(() => insert.run('a').lastInsertRowid);
     expect(await settled(first)).toBe('pending');
     expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 1 }); // committed, not yet answered
@@ -79,11 +84,7 @@ describe('group-commit writer', () => {
   });
 
   it('covers every commit made during a sync with one next sync, and durable() waits for it', async () => {
-    const { db } = fileDb();
-    const s = heldSync();
-    const writer = createWriter(db, { sync: s.sync, checkpointEveryMs: 0 });
-    open.push({ db, writer });
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const { db, s, writer, insert } = heldWriter();
     const first = writer.write(() => insert.run('x'));
     await settled(first);
     const later = [];
@@ -103,11 +104,7 @@ describe('group-commit writer', () => {
   });
 
   it('rolls a refused write back alone and refuses it only after the sync', async () => {
-    const { db } = fileDb();
-    const s = heldSync();
-    const writer = createWriter(db, { sync: s.sync, checkpointEveryMs: 0 });
-    open.push({ db, writer });
-    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const { db, s, writer, insert } = heldWriter();
     const ok = writer.write(() => insert.run('same'));
     const refused = writer.write(() => {
       insert.run('other');
@@ -121,11 +118,8 @@ describe('group-commit writer', () => {
   });
 
   it('refuses the waiting writes and every later one when a sync fails', async () => {
-    const { db } = fileDb();
-    const s = heldSync();
     const errors: Error[] = [];
-    const writer = createWriter(db, { sync: s.sync, checkpointEveryMs: 0, onSyncError: (e) => errors.push(e) });
-    open.push({ db, writer });
+    const { s, writer } = heldWriter({ onSyncError: (e) => errors.push(e) });
     let ran = 0;
     const first = writer.write(() => ++ran);
     await settled(first);
