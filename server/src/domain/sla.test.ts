@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Incident } from '../contract/incidents.ts';
-import { calendarSchema, createSlaClock, createWorkingTime, slaConfigSchema, slaUpdate } from './sla.ts';
+import { INCIDENT_CLASSES, PRIORITIES, type Incident } from '../contract/incidents.ts';
+import { calendarSchema, createSlaClock, createWorkingTime, nextSlaCheck, slaConfigSchema, slaUpdate } from './sla.ts';
 
 const calendar = calendarSchema.parse(JSON.parse(readFileSync(new URL('../../../data/config/calendar.json', import.meta.url), 'utf8')));
 const config = slaConfigSchema.parse(JSON.parse(readFileSync(new URL('../../../data/config/sla.json', import.meta.url), 'utf8')));
@@ -79,5 +80,39 @@ describe('SLA clock', () => {
     // Over lunch the working clock stands still.
     expect(clock.fraction(c, new Date(at('2026-11-30T14:30:00')))).toBe(clock.fraction(c, new Date(at('2026-11-30T12:00:00'))));
     expect(tick('2026-12-01T17:00:00')).toEqual([]); // the district is the top
+  });
+});
+
+describe('next SLA check', () => {
+  const clocks = { 'working hours': createSlaClock(config, calendar), 'demo time scale': createSlaClock(config, calendar, 60) };
+
+  for (const [name, clock] of Object.entries(clocks)) {
+    it(`is the first moment slaUpdate changes the case (${name})`, () => {
+      const MINUTE = 60_000;
+      fc.assert(fc.property(
+        fc.constantFrom(...INCIDENT_CLASSES), fc.constantFrom(...PRIORITIES), fc.constantFrom('reported', 'dispatched', 'handling', 'verified' as const),
+        fc.integer({ min: 0, max: 60 * 24 * 400 }), fc.array(fc.integer({ min: 0, max: 60 * 24 * 6 }), { maxLength: 4 }), fc.double({ min: 0, max: 1, noNaN: true }),
+        (cls, priority, stage, startMinute, sweeps, share) => {
+          // A case whose stage clock started some time in 2026–27, swept at a few moments since.
+          const start = new Date(at('2026-01-01T00:00:00') + startMinute * MINUTE);
+          let c = openCase({ class: cls, priority, stage, stageEnteredAt: start.toISOString(), deadline: clock.deadline({ class: cls, priority }, stage, start)!.toISOString() });
+          for (const m of [...sweeps].sort((a, b) => a - b)) c = slaUpdate(c, new Date(start.getTime() + m * MINUTE), clock, config.amberAt)?.next ?? c;
+          const due = nextSlaCheck(c, clock, config.amberAt);
+          if (due === null) {
+            expect(c).toMatchObject({ slaState: 'red', escalationLevel: 3 });
+            expect(slaUpdate(c, new Date(start.getTime() + 365 * 24 * 60 * MINUTE), clock, config.amberAt)).toBeNull();
+            return;
+          }
+          expect(slaUpdate(c, new Date(due), clock, config.amberAt)).not.toBeNull();
+          expect(slaUpdate(c, new Date(due - 1), clock, config.amberAt)).toBeNull();
+          const before = start.getTime() + Math.floor(share * Math.max(0, due - 1 - start.getTime()));
+          expect(slaUpdate(c, new Date(before), clock, config.amberAt)).toBeNull();
+        },
+      ), { numRuns: 300 });
+    });
+  }
+
+  it('has nothing to check without a clock', () => {
+    expect(nextSlaCheck(openCase({ deadline: null }), clocks['working hours'], 0.8)).toBeNull();
   });
 });

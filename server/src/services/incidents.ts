@@ -14,7 +14,7 @@ import {
 import type { Geography } from '../domain/geography.ts';
 import { createNearbyIndex } from '../domain/nearby-index.ts';
 import { summarise, type CaseSummary } from '../domain/indicators.ts';
-import { slaUpdate, type SlaClock } from '../domain/sla.ts';
+import { nextSlaCheck, slaUpdate, type SlaClock } from '../domain/sla.ts';
 import { applyAction, inScope } from '../domain/workflow.ts';
 import type { IncidentPage, IncidentRepository } from '../store/incidents-repo.ts';
 import type { Writer } from '../store/sqlite.ts';
@@ -56,6 +56,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
   const live = new Map<string, Incident>();
   const finished = new Map<string, CaseSummary>();
   const nearby = createNearbyIndex<Incident>(deps.duplicate.radiusM);
+  const slaDue = new Map<string, number>(); // open cases → when the sweep must next look at them (ms)
   const since = (): string => new Date(clock.now().getTime() - WORKING_SET_DAYS * 86_400_000).toISOString();
   const keep = (i: Incident): void => {
     if (isOpenStage(i.stage)) {
@@ -68,6 +69,9 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     // Candidates for duplicate links: open, located, not themselves duplicates.
     if (isOpenStage(i.stage) && !i.duplicateOf && i.lng !== null && i.lat !== null) nearby.set(i.id, i.class, i.lng, i.lat, i);
     else nearby.delete(i.id);
+    const due = isOpenStage(i.stage) ? nextSlaCheck(i, deps.sla, deps.amberAt) : null;
+    if (due === null) slaDue.delete(i.id);
+    else slaDue.set(i.id, due);
   };
   for (const i of repo.workingSet(since())) keep(i);
 
@@ -243,30 +247,41 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       return [...live.values(), ...finished.values()];
     },
 
-    /** Moves SLA states on (amber, red + 督办, escalation) and drops stale cases from memory. */
+    /**
+     * Moves SLA states on (amber, red + 督办, escalation) and drops stale cases from memory. Reads
+     * only the cases whose next SLA check is due (nextSlaCheck), not every open case.
+     */
     async sweep(): Promise<number> {
       const now = clock.now();
       const cutoff = since();
       for (const i of finished.values()) if (i.updatedAt < cutoff) finished.delete(i.id);
-      const candidates = [...live.values()].filter((i) => i.deadline);
-      if (candidates.length === 0) return 0;
-      const updated = await writer.write(() => {
-        const out: Incident[] = [];
-        for (const cached of candidates) {
-          const current = repo.get(cached.id);
+      const due: string[] = [];
+      for (const [id, at] of slaDue) if (at <= now.getTime()) due.push(id);
+      if (due.length === 0) return 0;
+      const { updated, unchanged } = await writer.write(() => {
+        const updated: Incident[] = [];
+        const unchanged: Incident[] = [];
+        for (const id of due) {
+          const current = repo.get(id);
           if (!current || !isOpenStage(current.stage)) continue;
           const u = slaUpdate(current, now, deps.sla, deps.amberAt);
-          if (!u) continue;
+          if (!u) {
+            unchanged.push(current);
+            continue;
+          }
           repo.update(u.next, current.version, u.events.map((e) => ({
             type: e.type, actorId: 'system', actorName: '系统', at: now.toISOString(), fromStage: current.stage, toStage: current.stage, note: e.note,
           })));
           stored(u.next, current);
-          out.push(u.next);
+          updated.push(u.next);
           if (u.events.some((e) => e.type === 'sla-red')) deps.onSlaBreach?.();
         }
-        return out;
+        return { updated, unchanged };
       });
       for (const i of updated) remember(i);
+      // Due but unchanged: the cached copy was older than the stored case (a change still on its
+      // way to memory) — keep what is stored, with its own next check.
+      for (const i of unchanged) if ((live.get(i.id)?.version ?? 0) <= i.version) keep(i);
       return updated.length;
     },
   };
