@@ -85,6 +85,18 @@ describe('reporting', () => {
     expect(after.n - before.n).toBe(1);
   });
 
+  it('numbers each day’s cases consecutively: a retry or a refused key takes no number', async () => {
+    const key = idemKey();
+    const a = await newCase({ class: '市容环境设施' });
+    const body = report({ class: '交通设施' });
+    const b = await Promise.all([1, 2, 3].map(() => h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', body, { 'idempotency-key': key })));
+    expect((await h.api(dispatcher, 'POST', '/api/incidents', report({ class: '公用设施' }), { 'idempotency-key': key })).status).toBe(409);
+    const c = await newCase({ class: '市容环境设施' });
+    const serial = (id: string): number => Number(id.slice(8));
+    expect(new Set(b.map((r) => r.body.incident.id)).size).toBe(1);
+    expect([serial(b[0]!.body.incident.id), serial(c.id)]).toEqual([serial(a.id) + 1, serial(a.id) + 2]);
+  });
+
   it('links a report of the same class nearby to the open case instead of opening another', async () => {
     const p = freshPointIn(h.app, '431103003004002');
     const primary = await newCase({ class: '宣传广告', ...p });

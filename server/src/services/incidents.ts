@@ -139,32 +139,24 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       }
       const input = parseInput(reportIncidentSchema, body);
       const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
-      const replay = (): { incident: Incident; created: boolean } | undefined => {
-        const seen = repo.idempotent(user.id, idempotencyKey);
-        if (!seen) return undefined;
-        if (seen.requestHash !== requestHash) throw new DomainError('idempotency-mismatch', 'this Idempotency-Key was used for a different report');
-        return { incident: repo.get(seen.incidentId)!, created: false };
-      };
-      const earlier = replay();
-      if (earlier) {
-        await writer.durable(); // the first answer may still be waiting for its commit to reach the disk
-        return earlier;
-      }
-
       const now = clock.now();
       const at = now.toISOString();
       const { draft, primary, gridCode } = draftOf(input, user, now);
       const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
 
+      // A retry is found by its key inside the transaction (no lookup before it: a new report, the
+      // common case, pays for one insert), and is answered, like the first, once on disk.
       const outcome = await writer.write(() => {
-        const raced = replay(); // the same key may have committed earlier in this very batch
-        if (raced) return { ...raced, primary: undefined };
         const incident = { ...draft, id: repo.nextId(day) };
+        if (!repo.rememberIdempotent(user.id, idempotencyKey, requestHash, incident.id, at)) {
+          const seen = repo.idempotent(user.id, idempotencyKey)!;
+          if (seen.requestHash !== requestHash) throw new DomainError('idempotency-mismatch', 'this Idempotency-Key was used for a different report');
+          return { incident: repo.get(seen.incidentId)!, created: false, primary: undefined };
+        }
         repo.insert(incident, {
           type: 'report', actorId: user.id, actorName: user.name, at, fromStage: null, toStage: incident.stage,
           note: primary ? `重复上报，并入案件 ${primary.id}` : gridCode ? '' : '不在任何网格内，待人工定位',
         });
-        repo.rememberIdempotent(user.id, idempotencyKey, requestHash, incident.id, at);
         stored(incident, undefined);
         let updatedPrimary: Incident | undefined;
         if (primary) {

@@ -24,7 +24,7 @@ export interface IncidentPage {
 
 export interface IncidentRepository {
   get(id: string): Incident | undefined;
-  /** Allocates the next case number of a local day (yyyymmdd + 5 digits). */
+  /** The next case number of a local day (yyyymmdd + 5 digits): one past the day's highest stored. */
   nextId(day: string): string;
   insert(incident: Incident, entry: NewTimelineEntry): TimelineEntry;
   /** Stores `next` if the stored version is still `expectedVersion`; otherwise throws stale-version. */
@@ -34,7 +34,8 @@ export interface IncidentRepository {
   workingSet(since: string): Incident[];
   list(query: ListIncidentsQuery, scope: { prefix: string | null; overdueBefore?: string }): IncidentPage;
   idempotent(userId: string, key: string): { requestHash: string; incidentId: string } | undefined;
-  rememberIdempotent(userId: string, key: string, requestHash: string, incidentId: string, at: string): void;
+  /** Records the key for this case; false (and nothing stored) when the user has used the key already. */
+  rememberIdempotent(userId: string, key: string, requestHash: string, incidentId: string, at: string): boolean;
   count(): number;
 }
 
@@ -49,10 +50,9 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     timeline: db.prepare<[string], EventRow>('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY seq'),
     working: db.prepare<[string], { data: string }>('SELECT data FROM incidents WHERE open = 1 OR updated_at >= ? ORDER BY created_at'),
-    counter: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
-    setCounter: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+    lastOfDay: db.prepare<[string, string], { id: string | null }>('SELECT max(id) AS id FROM incidents WHERE id BETWEEN ? AND ?'),
     idem: db.prepare<[string, string], { request_hash: string; incident_id: string }>('SELECT request_hash, incident_id FROM idempotency WHERE user_id = ? AND key = ?'),
-    remember: db.prepare('INSERT INTO idempotency (user_id, key, request_hash, incident_id, created_at) VALUES (?, ?, ?, ?, ?)'),
+    remember: db.prepare('INSERT INTO idempotency (user_id, key, request_hash, incident_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM incidents'),
   };
   const row = (i: Incident): Record<string, unknown> => ({
@@ -67,9 +67,9 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
   return {
     get: (id) => parse(s.get.get(id)?.data),
     nextId(day) {
-      const key = `incident-seq:${day}`;
-      const n = Number(s.counter.get(key)?.value ?? '0') + 1;
-      s.setCounter.run(key, String(n));
+      const last = s.lastOfDay.get(`${day}00001`, `${day}99999`)?.id;
+      const n = (last ? Number(last.slice(day.length)) : 0) + 1;
+      if (n > 99_999) throw new DomainError('internal', `all 99,999 case numbers of ${day} are taken`);
       return `${day}${String(n).padStart(5, '0')}`;
     },
     insert(incident, entry) {
@@ -113,7 +113,7 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
       const r = s.idem.get(userId, key);
       return r ? { requestHash: r.request_hash, incidentId: r.incident_id } : undefined;
     },
-    rememberIdempotent: (userId, key, hash, id, at) => void s.remember.run(userId, key, hash, id, at),
+    rememberIdempotent: (userId, key, hash, id, at) => s.remember.run(userId, key, hash, id, at).changes === 1,
     count: () => s.count.get()!.n,
   };
 }

@@ -63,6 +63,12 @@ const MIGRATIONS: readonly string[] = [
      incident_id TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TEXT NOT NULL,
      last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT);
    CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);`,
+  // Issue 6: only Open311 looks idempotency keys up by key alone (its tokens); every report paid
+  // for a random insert into that index, now only Open311's do. Case numbers come from the
+  // incidents' own primary key (max id of the day) instead of a counter row updated per report.
+  `DROP INDEX idempotency_key;
+   CREATE INDEX idempotency_open311_key ON idempotency (key) WHERE user_id LIKE 'apikey:%';
+   DELETE FROM meta WHERE key LIKE 'incident-seq:%';`,
 ];
 
 export function openDatabase(file: string): Db {
@@ -109,8 +115,6 @@ export interface WriterOptions {
 export interface Writer {
   /** Runs `op` inside the next group transaction; resolves with its result once the commit is on disk. */
   write<T>(op: () => T): Promise<T>;
-  /** Resolves once everything committed so far is on disk (before answering about an earlier commit). */
-  durable(): Promise<void>;
   /** Commits what is queued, waits until it is on disk, stops the checkpoint worker (graceful shutdown). */
   close(): Promise<void>;
   readonly stats: GroupCommitStats;
@@ -219,7 +223,6 @@ export function createWriter(db: Db, options: WriterOptions = {}): Writer {
         }
       });
     },
-    durable: () => new Promise<void>((resolve, reject) => afterSync((err) => (err ? reject(err) : resolve()))),
     async close() {
       flush();
       await new Promise<void>((resolve) => afterSync(() => resolve()));
