@@ -35,6 +35,10 @@ export interface TokenService {
 
 export function createTokenService(secret: Buffer, ttlSeconds: number): TokenService {
   const sign = (body: string): string => createHmac('sha256', secret).update(body).digest('base64url');
+  // Signatures of tokens that verified before, so that a token's HMAC is computed once rather
+  // than on every request (issue 6: ≈ 20 µs a request). The given signature is still compared in
+  // constant time; only genuine tokens are kept.
+  const verified = new Map<string, { signature: Buffer; claims: Readonly<TokenClaims> }>();
   return {
     issue(user, now) {
       const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
@@ -45,16 +49,27 @@ export function createTokenService(secret: Buffer, ttlSeconds: number): TokenSer
       if (typeof token !== 'string' || token.length > 2048) return null;
       const [body, mac] = token.split('.');
       if (!body || !mac) return null;
-      const expected = Buffer.from(sign(body));
+      let known = verified.get(body);
+      const expected = known?.signature ?? Buffer.from(sign(body));
       const given = Buffer.from(mac);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-      try {
-        const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as TokenClaims;
-        if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role) || typeof claims.exp !== 'number') return null;
-        return claims.exp * 1000 > now.getTime() ? claims : null;
-      } catch {
-        return null;
+      if (!known) {
+        const claims = parseClaims(body);
+        if (!claims) return null;
+        if (verified.size >= 10_000) verified.clear(); // bounds memory
+        verified.set(body, (known = { signature: expected, claims }));
       }
+      return known.claims.exp * 1000 > now.getTime() ? known.claims : null;
     },
   };
+}
+
+function parseClaims(body: string): Readonly<TokenClaims> | null {
+  try {
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as TokenClaims;
+    if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role) || typeof claims.exp !== 'number') return null;
+    return Object.freeze(claims);
+  } catch {
+    return null;
+  }
 }
