@@ -11,14 +11,14 @@
  * 30-day finished ones, which a soak at 20 reports/s grows by design). Writes
  * bench/results/load-<time>.json.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { decodeDelta, type ClientToServerEvents, type ServerToClientEvents } from '../server/src/contract/realtime.ts';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
-import { inspect, round, sleep } from './lib.ts';
+import { cpuSeconds, inspect, round, rssBytes, sleep } from './lib.ts';
 
 const { values } = parseArgs({ options: {
   clients: { type: 'string', default: '200' }, rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '30' },
@@ -97,11 +97,8 @@ await new Promise<void>((resolve) => {
   }, 50);
 });
 
-const cpu = (): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, seconds (USER_HZ = 100)
-};
-const rssMb = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const cpu = (): number => cpuSeconds(pid);
+const rssMb = (): number => rssBytes(pid) / 1024 / 1024;
 const heapMb = async (of = inspector): Promise<number> => (await of.heapAfterGcBytes()) / 1024 / 1024;
 
 const samples: { t: number; rssMb: number; heapMb: number; posted: number }[] = [];
@@ -137,7 +134,7 @@ await Promise.all(loops);
 await new Promise((r) => setTimeout(r, 2000)); // let the last deltas arrive
 clearInterval(sampler);
 const elapsed = (performance.now() - t0) / 1000;
-const cpuSeconds = cpu() - cpu0;
+const serverCpuSeconds = cpu() - cpu0;
 // Deltas that arrived before their POST's answer: latency from the POST they belong to.
 for (const e of early) {
   const t = sentAt.get(e.id);
@@ -182,7 +179,7 @@ const growthByDesign = ((postedLast - postedMiddle) * kbPerCase) / 1024;
 const result = {
   clients: CLIENTS, ratePerSecond: RATE, seconds: SECONDS, posted, closed, failed, deliveries: latencies.length, lost,
   latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: pct(100) },
-  serverCpuPercent: Math.round((cpuSeconds / elapsed) * 1000) / 10, serverRssMb,
+  serverCpuPercent: Math.round((serverCpuSeconds / elapsed) * 1000) / 10, serverRssMb,
   heapMb: {
     middleThird: round(heapMiddle), lastThird: round(heapLast), afterSoak: round(afterSoak), freshSameData: round(freshHeap), freshEmpty: round(emptyHeap),
     kbPerCase: round(kbPerCase, 2), growth: round(growth, 2), growthByDesign: round(growthByDesign, 2), residual: round(growth - growthByDesign, 2),

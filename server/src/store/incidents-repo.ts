@@ -55,13 +55,14 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
     remember: db.prepare('INSERT INTO idempotency (user_id, key, request_hash, incident_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM incidents'),
   };
-  const row = (i: Incident): Record<string, unknown> => ({
+  const row = (i: Incident, data: string): Record<string, unknown> => ({
     id: i.id, stage: i.stage, open: isOpenStage(i.stage) ? 1 : 0, class: i.class, priority: i.priority, source: i.source,
     grid_code: i.gridCode, created_at: i.createdAt, updated_at: i.updatedAt, deadline: i.deadline, sla_state: i.slaState,
-    version: i.version, data: JSON.stringify(i),
+    version: i.version, data,
   });
-  const append = (id: string, e: NewTimelineEntry, patch: Partial<Incident>): TimelineEntry => {
-    const info = s.event.run(id, e.type, e.actorId, e.actorName, e.at, e.fromStage, e.toStage, e.note, JSON.stringify(patch));
+  /** `patch`: the event's patch as JSON (a report's is the whole case, the row's own text). */
+  const append = (id: string, e: NewTimelineEntry, patch: string): TimelineEntry => {
+    const info = s.event.run(id, e.type, e.actorId, e.actorName, e.at, e.fromStage, e.toStage, e.note, patch);
     return { seq: Number(info.lastInsertRowid), incidentId: id, ...e };
   };
   return {
@@ -73,15 +74,16 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
       return `${day}${String(n).padStart(5, '0')}`;
     },
     insert(incident, entry) {
-      s.insert.run(row(incident));
-      return append(incident.id, entry, incident);
+      const data = JSON.stringify(incident);
+      s.insert.run(row(incident, data));
+      return append(incident.id, entry, data);
     },
     update(next, expectedVersion, entries) {
       const prev = parse(s.get.get(next.id)?.data);
-      const info = s.update.run({ ...row(next), expected: expectedVersion });
+      const info = s.update.run({ ...row(next, JSON.stringify(next)), expected: expectedVersion });
       if (info.changes !== 1 || !prev) throw new DomainError('stale-version', `case ${next.id} has changed: reload it`);
-      const patch = diff(prev, next);
-      return entries.map((e, i) => append(next.id, e, i === entries.length - 1 ? patch : {}));
+      const patch = JSON.stringify(diff(prev, next));
+      return entries.map((e, i) => append(next.id, e, i === entries.length - 1 ? patch : '{}'));
     },
     timeline: (id) => s.timeline.all(id).map(toEntry),
     workingSet: (since) => s.working.all(since).map((r) => JSON.parse(r.data) as Incident),
@@ -149,7 +151,9 @@ function parse(data: string | undefined): Incident | undefined {
 export function diff(prev: Incident, next: Incident): Partial<Incident> {
   const patch: Record<string, unknown> = {};
   for (const key of Object.keys(next) as (keyof Incident)[]) {
-    if (JSON.stringify(prev[key]) !== JSON.stringify(next[key])) patch[key] = next[key];
+    const [a, b] = [prev[key], next[key]];
+    if (a === b) continue;
+    if (typeof a !== 'object' || typeof b !== 'object' || JSON.stringify(a) !== JSON.stringify(b)) patch[key] = b;
   }
   return patch as Partial<Incident>;
 }
