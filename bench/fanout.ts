@@ -17,9 +17,10 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
-import { cpuSeconds, epochMs, Histogram, round, rssBytes, sleep, writeResult } from './lib.ts';
+import { bucketQuantileMs, cpuSeconds, epochMs, Histogram, round, rssBytes, sleep, writeResult } from './lib.ts';
 import type { PeerCommand, PeerReply } from './peers/feed-clients.ts';
 
 const { values } = parseArgs({ options: {
@@ -72,6 +73,11 @@ async function ours(): Promise<Target> {
       return {
         eventLoopLagP99Ms: round(metric('nodejs_eventloop_lag_p99_seconds') * 1000), eventLoopLagMaxMs: round(metric('nodejs_eventloop_lag_max_seconds') * 1000),
         commitBatches: metric('lst_commit_batch_size_count'), commitWrites: metric('lst_commit_batch_size_sum'),
+        // Bucket upper bounds: the log sync every answer waits for after its commit.
+        walSyncP50Ms: bucketQuantileMs(text, 'lst_wal_sync_seconds', 0.5), walSyncP99Ms: bucketQuantileMs(text, 'lst_wal_sync_seconds', 0.99),
+        walSyncMaxMs: bucketQuantileMs(text, 'lst_wal_sync_seconds', 1),
+        // Request start → answer, as the server's ingest path sees it.
+        ingestP50Ms: bucketQuantileMs(text, 'lst_ingest_seconds', 0.5), ingestP99Ms: bucketQuantileMs(text, 'lst_ingest_seconds', 0.99),
       };
     },
     stop: () => stopGracefully(server),
@@ -104,6 +110,8 @@ async function measure(target: Target) {
   let failed = 0;
   const inFlight = new Set<Promise<void>>();
   const cpu0 = cpuSeconds(target.pid);
+  const posterDelay = monitorEventLoopDelay({ resolution: 10 }); // this process, which times the POSTs
+  posterDelay.enable();
   const t0 = performance.now();
   for (let n = 0; n < RATE * SECONDS; n++) {
     const wait = t0 + (n * 1000) / RATE - performance.now();
@@ -114,6 +122,7 @@ async function measure(target: Target) {
     inFlight.add(p);
   }
   await Promise.all(inFlight);
+  posterDelay.disable();
   // Drain: until every client has every acknowledged event, or 30 s (what is missing then is lost).
   const deadline = Date.now() + 30_000;
   let result = await peer.ask({ cmd: 'report' });
@@ -148,6 +157,11 @@ async function measure(target: Target) {
     rssPerIdleConnectionKb: round(perConnectionKb),
     server,
     clientsCpuPercent: round((result.cpuSeconds / elapsed) * 100), kbPerClientPerSecond: round(result.bytesPerClient / 1024 / elapsed),
+    // How late the measuring processes themselves ran (event-loop delay, ms): part of every figure above.
+    measuringLoopDelayMs: {
+      clientsP99: round(result.loopDelayP99Ms), clientsMax: round(result.loopDelayMaxMs),
+      posterP99: round(posterDelay.percentile(99) / 1e6), posterMax: round(posterDelay.max / 1e6),
+    },
   };
 }
 
@@ -161,5 +175,9 @@ console.table(rows.map((r) => ({
   'clients CPU %': r.clientsCpuPercent, 'KB/s per client': r.kbPerClientPerSecond,
 })));
 if (ratio !== null) console.log(`CPU per delivered message, ours / raw ws: ${ratio}×`);
+const figures = a!.server as Record<string, number>;
+const own = a!.measuringLoopDelayMs;
+console.log(`measuring processes' own event-loop delay: clients p99 ${own.clientsP99} ms, max ${own.clientsMax} ms; poster p99 ${own.posterP99} ms, max ${own.posterMax} ms`);
+console.log(`ours, server side: event-loop lag p99 ${figures.eventLoopLagP99Ms} ms, max ${figures.eventLoopLagMaxMs} ms; WAL sync p50 ≤ ${figures.walSyncP50Ms} ms, p99 ≤ ${figures.walSyncP99Ms} ms, max ≤ ${figures.walSyncMaxMs} ms; report answered p50 ≤ ${figures.ingestP50Ms} ms, p99 ≤ ${figures.ingestP99Ms} ms`);
 console.log(`wrote ${writeResult(`fanout-${CLIENTS}x${RATE}`, { rows, cpuRatio: ratio })}`);
 process.exitCode = rows.every((r) => r.lost === 0 && r.failed === 0) ? 0 : 1;

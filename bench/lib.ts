@@ -132,3 +132,11 @@ export async function inspect(port: number): Promise<{ heapAfterGcBytes(): Promi
     close: () => socket.close(),
   };
 }
+
+/** The upper bound (ms) of the Prometheus histogram bucket that holds quantile q, from /metrics text (seconds). */
+export function bucketQuantileMs(metricsText: string, name: string, q: number): number {
+  const buckets = [...metricsText.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)`, 'gm'))].map((m) => [Number(m[1]), Number(m[2])] as const);
+  const total = buckets.at(-1)?.[1] ?? 0;
+  const hit = buckets.find(([, count]) => count >= q * total);
+  return total > 0 && hit ? hit[0] * 1000 : NaN;
+}

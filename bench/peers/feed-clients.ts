@@ -13,6 +13,7 @@
  * kept up, and measured the peer rather than the server. The server does the same work either way —
  * it cannot tell the clients apart —, and both groups' latencies are reported.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { decodeDelta, type ClientToServerEvents, type ServerToClientEvents, type WireDelta } from '../../server/src/contract/realtime.ts';
@@ -28,6 +29,8 @@ export type PeerReply =
     reply: 'report'; histogram: [number, number][]; fullHistogram: [number, number][]; deliveryHistogram: [number, number][]; fullClients: number;
     received: [number, number][];
     gaps: number; disconnects: number; cpuSeconds: number; bytesPerClient: number;
+    /** This process's own event-loop delay since connecting (ms): how late it can notice an arrival. */
+    loopDelayP99Ms: number; loopDelayMaxMs: number;
   };
 
 const FULL_EVERY = 50;
@@ -118,6 +121,8 @@ function wsClient(url: string, full: boolean, sample: boolean): () => boolean {
   return () => open;
 }
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
 process.on('message', (raw) => void (async () => {
   const command = raw as PeerCommand;
   const send = (reply: PeerReply): void => void process.send!(reply);
@@ -134,12 +139,14 @@ process.on('message', (raw) => void (async () => {
     while (ready.some((r) => !r()) && Date.now() < deadline) await sleep(50);
     cpuAtConnected = process.cpuUsage();
     sampledBytes = 0;
+    loopDelay.enable();
     send({ reply: 'connected', connected: ready.filter((r) => r()).length, ms: Math.round(performance.now() - started) });
   } else if (command.cmd === 'report') {
     const cpu = process.cpuUsage(cpuAtConnected);
     send({
       reply: 'report', histogram: histogram.toSparse(), fullHistogram: fullHistogram.toSparse(), deliveryHistogram: deliveryHistogram.toSparse(), fullClients, received: [...received], gaps, disconnects,
       cpuSeconds: (cpu.user + cpu.system) / 1e6, bytesPerClient: sampledBytes,
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
     });
   } else {
     for (const close of closers) close();

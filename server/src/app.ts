@@ -92,6 +92,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       metrics.commitBatch.observe(size);
       metrics.commitSeconds.observe(ms / 1000);
     },
+    onSync: (ms) => metrics.walSyncSeconds.observe(ms / 1000),
     onSyncError(err) {
       // What is on disk is unknown now; stop, so that a restart recovers from the log as it is.
       logger.fatal({ err }, 'could not sync the write-ahead log; stopping');

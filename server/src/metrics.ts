@@ -1,4 +1,4 @@
-/** Prometheus metrics (GET /metrics): connections, events, ingest latency, commit batches, SLA breaches. */
+/** Prometheus metrics (GET /metrics): connections, events, ingest latency, commit batches, log syncs, SLA breaches. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -19,6 +19,10 @@ export function createMetrics() {
       name: 'lst_commit_batch_size', help: 'Writes per group commit', registers: [registry], buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
     }),
     commitSeconds: new Histogram({ name: 'lst_commit_seconds', help: 'Group commit duration', registers: [registry], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5] }),
+    walSyncSeconds: new Histogram({
+      name: 'lst_wal_sync_seconds', help: 'fdatasync of the write-ahead log (every answer waits for one after its commit)', registers: [registry],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+    }),
     slaBreaches: new Counter({ name: 'lst_sla_breaches_total', help: 'Stage clocks that ran out (red)', registers: [registry] }),
   };
 }

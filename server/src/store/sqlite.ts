@@ -104,6 +104,8 @@ export interface WriterOptions {
    * the thread pool (nothing for ':memory:'). Tests inject their own to hold or fail syncs.
    */
   sync?: (done: (err: Error | null) => void) => void;
+  /** Observes each sync of the log: milliseconds it took (the wait every answer has after its commit). */
+  onSync?: (ms: number) => void;
   /** A failed sync leaves the log's state unknown: every write from then on is refused. */
   onSyncError?: (err: Error) => void;
   /** How often the checkpoint worker runs (ms); 0 leaves checkpoints to SQLite on the writer. */
@@ -155,8 +157,10 @@ export function createWriter(db: Db, options: WriterOptions = {}): Writer {
     const covered = waiting;
     waiting = [];
     stats.syncs++;
+    const started = performance.now();
     sync((err) => {
       syncing = false;
+      options.onSync?.(performance.now() - started);
       if (err && !failed) {
         failed = err;
         options.onSyncError?.(err);
