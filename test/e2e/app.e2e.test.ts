@@ -220,6 +220,35 @@ describe('dispatch console', () => {
     await page.close();
   });
 
+  it('shows a change someone else made while its own action was reloading the case', async () => {
+    const c = await report({ class: '市容环境设施' });
+    const { page, problems } = await openPage(browser, h.base);
+    await signIn(page, h.base, 'dispatcher', PASSWORD);
+    await page.waitForSelector(`[data-testid=queue] li[data-id="${c.id}"]`);
+    await page.click(`[data-testid=queue] li[data-id="${c.id}"]`);
+    await page.waitForSelector('[data-action=accept]');
+    // After this console's 受理, its reload of the case is answered with the state before another
+    // dispatcher's 立案, which reaches the console's feed while that reload is still out.
+    const other = (await h.login('sim-dispatcher-b')).token;
+    let held = false;
+    await page.route(`**/api/incidents/${c.id}`, async (route) => {
+      if (held || route.request().method() !== 'GET' || !page.url().includes('/dispatch')) return route.continue();
+      const accepted = (await h.api<{ incident: Incident }>(other, 'GET', `/api/incidents/${c.id}`)).body.incident;
+      if (accepted.stage !== 'accepted') return route.continue();
+      held = true;
+      const before = await route.fetch();
+      await h.api(other, 'POST', `/api/incidents/${c.id}/actions`, { action: 'register', version: accepted.version });
+      await page.waitForFunction((id) => document.querySelector(`[data-testid=queue] li[data-id="${id}"]`)?.textContent?.includes('立案'), c.id);
+      await route.fulfill({ response: before });
+    });
+    await page.click('[data-action=accept]');
+    await expect.poll(() => page.locator('[data-testid=incident-detail] .meta b').innerText()).toBe('立案');
+    await expect.poll(() => page.locator('[data-testid=message]').innerText()).toContain('他人更新');
+    expect(held).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('exports the queue with its filters as a CSV file that Excel reads as UTF-8', async () => {
     await report({ class: '施工管理' });
     const { page, problems } = await openPage(browser, h.base);
