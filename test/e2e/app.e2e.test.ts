@@ -231,6 +231,8 @@ describe('dispatch console', () => {
     // dispatcher's 立案, which reaches the console's feed while that reload is still out.
     const other = (await h.login('sim-dispatcher-b')).token;
     let held = false;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     await page.route(`**/api/incidents/${c.id}`, async (route) => {
       if (held || route.request().method() !== 'GET' || !page.url().includes('/dispatch')) return route.continue();
       const accepted = (await h.api<{ incident: Incident }>(other, 'GET', `/api/incidents/${c.id}`)).body.incident;
@@ -240,11 +242,13 @@ describe('dispatch console', () => {
       await h.api(other, 'POST', `/api/incidents/${c.id}/actions`, { action: 'register', version: accepted.version });
       await page.waitForFunction((id) => document.querySelector(`[data-testid=queue] li[data-id="${id}"]`)?.textContent?.includes('立案'), c.id);
       await route.fulfill({ response: before });
+      release();
     });
     await page.click('[data-action=accept]');
-    await expect.poll(() => page.locator('[data-testid=incident-detail] .meta b').innerText()).toBe('立案');
+    await released;
+    // The console catches up with a reload of its own once its action is done.
+    await expect.poll(() => page.locator('[data-testid=incident-detail] .meta b').innerText(), { timeout: 10_000 }).toBe('立案');
     await expect.poll(() => page.locator('[data-testid=message]').innerText()).toContain('他人更新');
-    expect(held).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   });
