@@ -180,4 +180,6 @@ const own = a!.measuringLoopDelayMs;
 console.log(`measuring processes' own event-loop delay: clients p99 ${own.clientsP99} ms, max ${own.clientsMax} ms; poster p99 ${own.posterP99} ms, max ${own.posterMax} ms`);
 console.log(`ours, server side: event-loop lag p99 ${figures.eventLoopLagP99Ms} ms, max ${figures.eventLoopLagMaxMs} ms; WAL sync p50 ≤ ${figures.walSyncP50Ms} ms, p99 ≤ ${figures.walSyncP99Ms} ms, max ≤ ${figures.walSyncMaxMs} ms; report answered p50 ≤ ${figures.ingestP50Ms} ms, p99 ≤ ${figures.ingestP99Ms} ms`);
 console.log(`wrote ${writeResult(`fanout-${CLIENTS}x${RATE}`, { rows, cpuRatio: ratio })}`);
-process.exitCode = rows.every((r) => r.lost === 0 && r.failed === 0) ? 0 : 1;
+if (b && b.failed > 0) console.log(`baseline: ${b.failed} of ${b.failed + b.events} POSTs failed (its HTTP side is overloaded at this rate; not a failure of ours)`);
+// Ours must lose nothing and refuse nothing; the baseline's failures are its own figures.
+process.exitCode = a!.lost === 0 && a!.failed === 0 ? 0 : 1;

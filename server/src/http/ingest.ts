@@ -4,10 +4,10 @@
  * request — its hello-world serves ≈ 2,100 requests/s where node:http serves ≈ 9,700 — which alone
  * capped ingest at ≈ 750 reports/s, far below the 4,000/s target (issue 6, bench/ingest.ts).
  *
- * The contract is the Express one, piece by piece: the same helmet headers (captured once), the body read like
- * express.json (JSON content types, 64 KB, objects and arrays only) before authentication, the same
- * bearer auth and roles, Idempotency-Key, error bodies (errorResponse) and access log. The
- * integration, authorization and fuzz suites run against this path.
+ * The contract is the Express one, piece by piece: the same helmet headers (captured once), the
+ * body read like express.json (JSON content types, 64 KB, objects and arrays only) before
+ * authentication, the same bearer auth and roles, Idempotency-Key, error bodies (errorResponse) and
+ * access log. The integration, authorization and fuzz suites run against this path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
