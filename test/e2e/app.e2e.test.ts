@@ -194,15 +194,20 @@ describe('dispatch console', () => {
     await page.close();
   });
 
-  it('says clearly when someone else acted first', async () => {
-    const c = await report({ class: '宣传广告' });
+  /** A new case open in a dispatcher's console, ready to accept, and another dispatcher's token. */
+  async function caseOnConsole(cls: string) {
+    const c = await report({ class: cls });
     const { page, problems } = await openPage(browser, h.base);
     await signIn(page, h.base, 'dispatcher', PASSWORD);
     await page.waitForSelector(`[data-testid=queue] li[data-id="${c.id}"]`);
     await page.click(`[data-testid=queue] li[data-id="${c.id}"]`);
     await page.waitForSelector('[data-action=accept]');
+    return { c, page, problems, other: (await h.login('sim-dispatcher-b')).token };
+  }
+
+  it('says clearly when someone else acted first', async () => {
+    const { c, page, problems, other } = await caseOnConsole('宣传广告');
     // Another dispatcher accepts it just as this console's request leaves: its version is stale.
-    const other = (await h.login('sim-dispatcher-b')).token;
     let raced = false;
     await page.route('**/api/incidents/*/actions', async (route) => {
       if (!raced) {
@@ -221,15 +226,9 @@ describe('dispatch console', () => {
   });
 
   it('shows a change someone else made while its own action was reloading the case', async () => {
-    const c = await report({ class: '市容环境设施' });
-    const { page, problems } = await openPage(browser, h.base);
-    await signIn(page, h.base, 'dispatcher', PASSWORD);
-    await page.waitForSelector(`[data-testid=queue] li[data-id="${c.id}"]`);
-    await page.click(`[data-testid=queue] li[data-id="${c.id}"]`);
-    await page.waitForSelector('[data-action=accept]');
+    const { c, page, problems, other } = await caseOnConsole('市容环境设施');
     // After this console's 受理, its reload of the case is answered with the state before another
     // dispatcher's 立案, which reaches the console's feed while that reload is still out.
-    const other = (await h.login('sim-dispatcher-b')).token;
     let held = false;
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
