@@ -4,6 +4,7 @@
  * PostgreSQL one can stand beside it. Methods are synchronous and meant to run inside Writer.write.
  */
 import { DomainError } from '../contract/errors.ts';
+import { CODE_LENGTH } from '../contract/geo.ts';
 import { isOpenStage, type Incident, type ListIncidentsQuery, type TimelineEntry, type TimelineType } from '../contract/incidents.ts';
 import type { Db } from './sqlite.ts';
 
@@ -103,9 +104,6 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
   };
 }
 
-/** Grid codes have 15 digits (district 6, street 9, community 12). */
-const GRID_CODE_LENGTH = 15;
-
 /**
  * The SQL of a list page, newest first. A grid's cases are read through the (grid_code, created_at)
  * index in order; a street's or community's scan the newest cases and keep those in scope, which
@@ -124,7 +122,7 @@ export function listQuery(query: ListIncidentsQuery, scope: { prefix: string | n
   if (query.to) (where.push('created_at < @to'), (params.to = new Date(query.to).toISOString()));
   if (query.overdue === 'true') where.push("open = 1 AND sla_state = 'red'");
   if (query.overdue === 'false') where.push("NOT (open = 1 AND sla_state = 'red')");
-  if (scope.prefix && scope.prefix.length >= GRID_CODE_LENGTH) (where.push('grid_code = @prefix'), (params.prefix = scope.prefix));
+  if (scope.prefix && scope.prefix.length >= CODE_LENGTH.grid) (where.push('grid_code = @prefix'), (params.prefix = scope.prefix));
   else if (scope.prefix) (where.push("grid_code LIKE @prefix || '%'"), (params.prefix = scope.prefix));
   if (query.cursor) {
     const [createdAt, id] = decodeCursor(query.cursor);
