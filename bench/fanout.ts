@@ -141,6 +141,7 @@ async function measure(target: Target) {
   const histogram = Histogram.fromSparse(result.histogram);
   const full = Histogram.fromSparse(result.fullHistogram);
   const delivery = Histogram.fromSparse(result.deliveryHistogram);
+  const [serverPart, fanoutPart] = [Histogram.fromSparse(result.serverHistogram), Histogram.fromSparse(result.fanoutHistogram)];
   const received = new Map(result.received);
   const lost = acknowledged.reduce((sum, n) => sum + CLIENTS - (received.get(n) ?? 0), 0);
   const delivered = histogram.total;
@@ -151,6 +152,13 @@ async function measure(target: Target) {
     latencyMs: { p50: histogram.percentile(50), p95: histogram.percentile(95), p99: histogram.percentile(99), max: histogram.percentile(100) },
     // From the server accepting the event (the case's createdAt) to each client: the fan-out alone.
     deliveryMs: { p50: delivery.percentile(50), p99: delivery.percentile(99) },
+    // Ours: that span cut at the broadcast (the delta's serverTime). Accepted → sent is the server's
+    // commit, log sync and tick; sent → received is the writes to every socket and the clients'
+    // process noticing. The p99s of the parts do not add up to the whole's.
+    splitMs: serverPart.total ? {
+      acceptedToSentP50: serverPart.percentile(50), acceptedToSentP99: serverPart.percentile(99),
+      sentToReceivedP50: fanoutPart.percentile(50), sentToReceivedP99: fanoutPart.percentile(99),
+    } : null,
     // The full clients alone (socket.io-client and the app's decode, or JSON.parse for raw ws).
     fullClients: { count: result.fullClients, p50: full.percentile(50), p99: full.percentile(99) },
     serverCpuPercent: round((cpu / elapsed) * 100), cpuMicrosPerDelivered: round((cpu * 1e6) / Math.max(1, delivered), 2),
@@ -177,6 +185,10 @@ console.table(rows.map((r) => ({
 if (ratio !== null) console.log(`CPU per delivered message, ours / raw ws: ${ratio}×`);
 const figures = a!.server as Record<string, number>;
 const own = a!.measuringLoopDelayMs;
+if (a!.splitMs) {
+  const split = a!.splitMs;
+  console.log(`ours, accepted → received cut at the broadcast: accepted → sent p50 ${split.acceptedToSentP50} ms, p99 ${split.acceptedToSentP99} ms; sent → received p50 ${split.sentToReceivedP50} ms, p99 ${split.sentToReceivedP99} ms`);
+}
 console.log(`measuring processes' own event-loop delay: clients p99 ${own.clientsP99} ms, max ${own.clientsMax} ms; poster p99 ${own.posterP99} ms, max ${own.posterMax} ms`);
 console.log(`ours, server side: event-loop lag p99 ${figures.eventLoopLagP99Ms} ms, max ${figures.eventLoopLagMaxMs} ms; WAL sync p50 ≤ ${figures.walSyncP50Ms} ms, p99 ≤ ${figures.walSyncP99Ms} ms, max ≤ ${figures.walSyncMaxMs} ms; report answered p50 ≤ ${figures.ingestP50Ms} ms, p99 ≤ ${figures.ingestP99Ms} ms`);
 console.log(`wrote ${writeResult(`fanout-${CLIENTS}x${RATE}`, { rows, cpuRatio: ratio })}`);

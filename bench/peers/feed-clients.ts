@@ -27,6 +27,8 @@ export type PeerReply =
   | { reply: 'connected'; connected: number; ms: number }
   | {
     reply: 'report'; histogram: [number, number][]; fullHistogram: [number, number][]; deliveryHistogram: [number, number][]; fullClients: number;
+    /** Ours only, split at the broadcast (the delta's serverTime): accepted → sent, and sent → received. */
+    serverHistogram: [number, number][]; fanoutHistogram: [number, number][];
     received: [number, number][];
     gaps: number; disconnects: number; cpuSeconds: number; bytesPerClient: number;
     /** This process's own event-loop delay since connecting (ms): how late it can notice an arrival. */
@@ -38,9 +40,13 @@ const TAG = /^bench:(\d+):([\d.]+)$/;
 // A tag, then the first timestamp after it in the same row: createdAt (see INCIDENT_FIELDS).
 const TAGS = /bench:(\d+):([\d.]+)(?:".*?"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")?/g;
 const SEQ = /"seq":(\d+)/;
+const SERVER_TIME = /"serverTime":"([^"]+)"/;
 const histogram = new Histogram(); // POST sent → received, every client
 const fullHistogram = new Histogram(); // the same, full clients only
 const deliveryHistogram = new Histogram(); // accepted by the server (the case's createdAt) → received, every client
+// The same span cut at the broadcast (the delta's serverTime, taken as the tick starts sending):
+const serverHistogram = new Histogram(); // accepted → sent: commit, log sync, wait for the tick
+const fanoutHistogram = new Histogram(); // sent → received: writes to every socket, the kernel, this process noticing
 let fullClients = 0;
 const received = new Map<number, number>();
 let gaps = 0;
@@ -49,22 +55,29 @@ let sampledBytes = 0; // what the first client received, as JSON text: the paylo
 let cpuAtConnected = process.cpuUsage();
 const closers: (() => void)[] = [];
 
-function record(n: number, sentAt: number, acceptedAt: number, full: boolean): void {
+/** One client got event `n`; the server's times are NaN where the message has none (the baseline). */
+function record(n: number, sentAt: number, acceptedAt: number, broadcastAt: number, full: boolean): void {
   const now = epochMs();
   histogram.record(now - sentAt);
   if (full) fullHistogram.record(now - sentAt);
   if (!Number.isNaN(acceptedAt)) deliveryHistogram.record(now - acceptedAt);
+  if (!Number.isNaN(acceptedAt) && !Number.isNaN(broadcastAt)) {
+    serverHistogram.record(broadcastAt - acceptedAt);
+    fanoutHistogram.record(now - broadcastAt);
+  }
   received.set(n, (received.get(n) ?? 0) + 1);
 }
 
-function seen(description: unknown, createdAt: string): void {
+function seen(description: unknown, createdAt: string, broadcastAt: number): void {
   const m = typeof description === 'string' ? TAG.exec(description) : null;
-  if (m) record(Number(m[1]), Number(m[2]), Date.parse(createdAt), true);
+  if (m) record(Number(m[1]), Number(m[2]), Date.parse(createdAt), broadcastAt, true);
 }
 
 /** A light client's look at a frame: the ASCII tags only (latin1 decoding leaves them intact). */
 function scan(text: string): void {
-  for (const m of text.matchAll(TAGS)) record(Number(m[1]), Number(m[2]), m[3] ? Date.parse(m[3]) : NaN, false);
+  const serverTime = SERVER_TIME.exec(text)?.[1];
+  const broadcastAt = serverTime ? Date.parse(serverTime) : NaN;
+  for (const m of text.matchAll(TAGS)) record(Number(m[1]), Number(m[2]), m[3] ? Date.parse(m[3]) : NaN, broadcastAt, false);
 }
 
 function socketIoClient(url: string, token: string, sample: boolean): () => boolean {
@@ -76,7 +89,7 @@ function socketIoClient(url: string, token: string, sample: boolean): () => bool
     if (seq >= 0 && delta.seq !== seq + 1) gaps++;
     seq = delta.seq;
     if (sample) sampledBytes += JSON.stringify(wire).length;
-    for (const i of delta.incidents) if (i.version === 1) seen(i.description, i.createdAt);
+    for (const i of delta.incidents) if (i.version === 1) seen(i.description, i.createdAt, Date.parse(delta.serverTime));
   });
   s.on('disconnect', () => disconnects++);
   closers.push(() => s.disconnect());
@@ -114,7 +127,7 @@ function wsClient(url: string, full: boolean, sample: boolean): () => boolean {
     if (sample) sampledBytes += data.length;
     if (!full) return scan(data.toString('latin1'));
     const msg = JSON.parse(String(data)) as { report: { description?: unknown; createdAt: string } };
-    seen(msg.report.description, msg.report.createdAt);
+    seen(msg.report.description, msg.report.createdAt, NaN);
   });
   ws.on('close', () => open && disconnects++);
   closers.push(() => ws.close());
@@ -144,7 +157,8 @@ process.on('message', (raw) => void (async () => {
   } else if (command.cmd === 'report') {
     const cpu = process.cpuUsage(cpuAtConnected);
     send({
-      reply: 'report', histogram: histogram.toSparse(), fullHistogram: fullHistogram.toSparse(), deliveryHistogram: deliveryHistogram.toSparse(), fullClients, received: [...received], gaps, disconnects,
+      reply: 'report', histogram: histogram.toSparse(), fullHistogram: fullHistogram.toSparse(), deliveryHistogram: deliveryHistogram.toSparse(),
+      serverHistogram: serverHistogram.toSparse(), fanoutHistogram: fanoutHistogram.toSparse(), fullClients, received: [...received], gaps, disconnects,
       cpuSeconds: (cpu.user + cpu.system) / 1e6, bytesPerClient: sampledBytes,
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
     });
