@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
+import compression from 'compression';
 import express from 'express';
 import helmet from 'helmet';
 import { pino, type Logger } from 'pino';
@@ -157,6 +158,9 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     },
   });
   app.use(securityHeaders);
+  // Text answers go out compressed (brotli or gzip, as the browser accepts; the JavaScript a wall
+  // loads is 1.7 MB as built, 0.55 MB compressed, the geography 0.5 MB of JSON).
+  app.use(compression());
   app.get('/healthz', (_req, res) => {
     db.prepare('SELECT 1').get();
     res.json({ status: 'ok', time: clock.now().toISOString(), incidents: incidents.workingSet().length });
@@ -184,6 +188,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   app.use('/open311/v2', open311Router({ incidents, geography, apiKeys, clock, logger }));
   app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'not-found', message: 'no such API route' } }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
+    // Built assets carry a content hash in their names: a browser keeps them until a release renames them.
+    app.use('/assets', express.static(join(config.clientDir, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: false }));
     app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));
     app.get('/{*splat}', (_req, res) => res.sendFile(join(config.clientDir, 'index.html')));
   }

@@ -57,6 +57,7 @@ export function user(req: Request): User {
 export function errorResponse(error: unknown, logger: Logger, context: { method?: string; path: string }): { status: number; body: ApiError } {
   if (error instanceof DomainError) return { status: ERROR_STATUS[error.code], body: error.toApiError() };
   if (isHttpError(error) && error.status === 413) return { status: 413, body: { code: 'too-large', message: 'request body too large' } };
+  if (isHttpError(error) && error.status === 404) return { status: 404, body: { code: 'not-found', message: `no such file: ${context.path}` } };
   if (isHttpError(error) && error.status >= 400 && error.status < 500) {
     return { status: 400, body: { code: 'bad-request', message: error.type === 'entity.parse.failed' ? 'body is not valid JSON' : error.message } };
   }
