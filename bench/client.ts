@@ -49,6 +49,10 @@ await page.goto(`${server.base}/wall?kiosk=${KIOSK}`);
 await mapIdle(page);
 const firstIdleMs = await page.evaluate(() => (window as unknown as { __mapIdle: number }).__mapIdle - performance.timeOrigin);
 const firstLoad = firstLoadBreakdown((await cdp.send('Profiler.stop')).profile);
+// What crossed the network to get there (the app, the geography, fonts, the map worker), and its size as used.
+const bytes = await page.evaluate(() => (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+  .reduce((sum, e) => ({ transferred: sum.transferred + e.encodedBodySize, decoded: sum.decoded + e.decodedBodySize }), { transferred: 0, decoded: 0 }));
+Object.assign(firstLoad, { transferredKb: round(bytes.transferred / 1024), decodedKb: round(bytes.decoded / 1024) });
 await cdp.detach();
 await page.waitForFunction(() => !!(window as unknown as { __lstFeed?: { state(): unknown } }).__lstFeed?.state());
 await page.waitForTimeout(5000); // let the start-up work (fonts, detail tiles, first chart renders) settle before measuring
@@ -201,6 +205,7 @@ await stopGracefully(server);
 
 console.table(rows);
 console.log(`first map idle after navigation: ${round(firstIdleMs)} ms (target ≤ 3000); the page's main thread until then: `
-  + `WebGL context ${firstLoad.glContextMs} ms and shader programs ${firstLoad.shadersMs} ms (software GL), other script ${firstLoad.otherScriptMs} ms, idle ${firstLoad.idleMs} ms`);
+  + `WebGL context ${firstLoad.glContextMs} ms and shader programs ${firstLoad.shadersMs} ms (software GL), other script ${firstLoad.otherScriptMs} ms, idle ${firstLoad.idleMs} ms; `
+  + `${firstLoad.transferredKb} KB over the network (${firstLoad.decodedKb} KB as used)`);
 if (problems.length) console.log(`page problems: ${problems.join('; ')}`);
 console.log(`wrote ${writeResult('client', { seconds: SECONDS, rate: RATE, firstIdleMs: round(firstIdleMs), firstLoad, rows, problems })}`);
