@@ -41,12 +41,30 @@ const hasStage = async ([id, stage]: [string, string]): Promise<boolean> => {
   return data.features.some((x) => x.properties?.id === id && x.properties?.stage === stage);
 };
 
+/** Init script: records when the map loaded and each camera move after that. */
+function watchCameraAfterLoad(): void {
+  let map: Window['__lstMap'] | undefined;
+  window.__cameraMoves = [];
+  Object.defineProperty(window, '__lstMap', { configurable: true, get: () => map, set: (m: Window['__lstMap']) => {
+    map = m;
+    m.once('load', () => {
+      window.__mapLoadedAt = performance.now();
+      m.on('move', () => window.__cameraMoves!.push(performance.now()));
+    });
+  } });
+}
+
 describe('wall display', () => {
   it('renders the map with 20 communities and 304 grids and every panel with data, touching nothing off-origin', async () => {
     const { page, problems } = await openPage(browser, h.base);
+    await page.addInitScript(watchCameraAfterLoad);
     await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
     await mapIdle(page);
     await page.waitForFunction(() => document.querySelectorAll('[data-panel] canvas').length >= 5);
+    // The first scene is where the map opens: a jump (one move), not a 1.2 s flight that kept the
+    // map from its first idle (a move per frame).
+    await page.waitForFunction(() => window.__mapLoadedAt !== undefined && performance.now() > window.__mapLoadedAt + 2000);
+    expect(await page.evaluate(() => window.__cameraMoves!.filter((t) => t < window.__mapLoadedAt! + 2000).length)).toBeLessThanOrEqual(1);
     expect(await page.evaluate(sourceCodes, 'communities')).toBe(20);
     expect(await page.evaluate(sourceCodes, 'grids')).toBe(304);
     expect(new URL(page.url()).search).toBe(''); // the kiosk key left the address bar
@@ -338,5 +356,7 @@ describe('browser safety', () => {
 declare global {
   interface Window {
     __lstMap: import('maplibre-gl').Map;
+    __cameraMoves?: number[];
+    __mapLoadedAt?: number;
   }
 }
