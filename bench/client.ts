@@ -8,18 +8,24 @@
  * stage changes, 10 % closures. Measured per path: main-thread long tasks (PerformanceObserver;
  * target: none over 50 ms), frames per second, and that the retained set stays within its bound.
  * Paths: case points by `updateData` (diff) vs `setData` (whole set); grid colours by feature-state
- * vs `setData` of the grid polygons. Also the first map idle after navigation (target ≤ 3 s).
+ * vs `setData` of the grid polygons. Also the first map idle after navigation (target ≤ 3 s), against
+ * a bare MapLibre page of the same grids in the same run, with where the wall's main thread spent it.
  * Writes bench/results/client.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bbox } from '@turf/turf';
+import { DEMO_GEOGRAPHY_DIR } from '../server/src/cli/geo-file.ts';
 import type { Incident } from '../server/src/contract/incidents.ts';
 import type { Delta } from '../server/src/contract/realtime.ts';
 import { launchBrowser, mapIdle, openPage, SOFTWARE_GL_ARGS } from '../test/helpers/browser.ts';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
+import { readGeographySet } from '../server/src/store/geography-files.ts';
 import { round, writeResult } from './lib.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '1000' } } });
@@ -30,6 +36,54 @@ const ROOT = join(import.meta.dirname, '..');
 const RETAINED_BOUND = 2000; // client/src/feed/reducer.ts
 
 if (!existsSync(join(ROOT, 'dist/client/index.html'))) spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+
+/**
+ * The first idle's baseline: a bare MapLibre page — the same 304 grids as one fill and one outline
+ * layer over a background, nothing else (no app, no text, no live layers) — served by this script,
+ * in a browser of its own (Chromium keeps compiled shaders per browser: the wall's gets a fresh one
+ * too). What software GL on this machine costs any map before the app's own work.
+ */
+async function bareMapFirstIdle(): Promise<number> {
+  const grids = readGeographySet(DEMO_GEOGRAPHY_DIR).geography.grids;
+  const [minX, minY, maxX, maxY] = bbox(grids);
+  const dist = join(ROOT, 'node_modules/maplibre-gl/dist');
+  const script = `import * as maplibregl from '/maplibre-gl.mjs';
+    maplibregl.setWorkerUrl('/maplibre-gl-worker.mjs');
+    const grids = await (await fetch('/grids.json')).json();
+    const map = new maplibregl.Map({ container: 'map', attributionControl: false, bounds: [[${minX}, ${minY}], [${maxX}, ${maxY}]], fitBoundsOptions: { padding: 24 },
+      style: { version: 8, sources: { grids: { type: 'geojson', data: grids } }, layers: [
+        { id: 'ground', type: 'background', paint: { 'background-color': '#06142b' } },
+        { id: 'fill', type: 'fill', source: 'grids', paint: { 'fill-color': '#2f5f94' } },
+        { id: 'line', type: 'line', source: 'grids', paint: { 'line-color': '#5fb8ff' } }] } });
+    map.once('idle', () => (window.__mapIdle = Date.now()));`;
+  const files: Record<string, [string, string | Buffer]> = {
+    '/': ['text/html', '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><style>html,body,#map{margin:0;width:100%;height:100%}</style><div id="map"></div><script type="module" src="/bare.js"></script>'],
+    '/bare.js': ['text/javascript', script],
+    '/maplibre-gl.mjs': ['text/javascript', readFileSync(join(dist, 'maplibre-gl.mjs'))],
+    '/maplibre-gl-worker.mjs': ['text/javascript', readFileSync(join(dist, 'maplibre-gl-worker.mjs'))],
+    '/grids.json': ['application/json', JSON.stringify(grids)],
+  };
+  const http = createServer((req, res) => {
+    const file = files[req.url ?? ''];
+    if (file) res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const bare = await launchBrowser(SOFTWARE_GL_ARGS);
+  try {
+    const { page, problems } = await openPage(bare, base);
+    await page.goto(`${base}/`);
+    await mapIdle(page);
+    if (problems.length) throw new Error(`bare map page: ${problems.join('; ')}`);
+    return await page.evaluate(() => (window as unknown as { __mapIdle: number }).__mapIdle - performance.timeOrigin);
+  } finally {
+    await bare.close();
+    http.close();
+  }
+}
+const bareIdleMs = await bareMapFirstIdle();
+
 const server = await startServerProcess({
   DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-client-')), DEMO_PASSWORD: 'bench-pass-2026', KIOSK_KEY: KIOSK, LOG_LEVEL: 'error',
   // Nothing else may send deltas while the page is driven (their seq would collide with ours).
@@ -204,8 +258,8 @@ await browser.close();
 await stopGracefully(server);
 
 console.table(rows);
-console.log(`first map idle after navigation: ${round(firstIdleMs)} ms (target ≤ 3000); the page's main thread until then: `
+console.log(`first map idle after navigation: ${round(firstIdleMs)} ms (target ≤ 3000); a bare MapLibre page of the same grids: ${round(bareIdleMs)} ms; the wall's main thread until then: `
   + `WebGL context ${firstLoad.glContextMs} ms and shader programs ${firstLoad.shadersMs} ms (software GL), other script ${firstLoad.otherScriptMs} ms, idle ${firstLoad.idleMs} ms; `
   + `${firstLoad.transferredKb} KB over the network (${firstLoad.decodedKb} KB as used)`);
 if (problems.length) console.log(`page problems: ${problems.join('; ')}`);
-console.log(`wrote ${writeResult('client', { seconds: SECONDS, rate: RATE, firstIdleMs: round(firstIdleMs), firstLoad, rows, problems })}`);
+console.log(`wrote ${writeResult('client', { seconds: SECONDS, rate: RATE, firstIdleMs: round(firstIdleMs), bareMapFirstIdleMs: round(bareIdleMs), firstLoad, rows, problems })}`);
