@@ -57,7 +57,7 @@ describe('serving the app', () => {
   it('answers a missing asset with 404 instead of the app page, and any other path with the app page', async () => {
     const missing = await get('/assets/WallView-gone.js', {});
     expect(missing.status).toBe(404);
-    expect(missing.body.toString()).not.toContain('<!doctype html>');
+    expect(JSON.parse(missing.body.toString())).toEqual({ error: { code: 'not-found', message: 'no such file: /assets/WallView-gone.js' } });
     const page = await get('/wall', {});
     expect(page.status).toBe(200);
     expect(page.body.toString()).toContain('冷水滩区网格化指挥中心');
