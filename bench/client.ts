@@ -23,9 +23,9 @@ import { bbox } from '@turf/turf';
 import { DEMO_GEOGRAPHY_DIR } from '../server/src/cli/geo-file.ts';
 import type { Incident } from '../server/src/contract/incidents.ts';
 import type { Delta } from '../server/src/contract/realtime.ts';
+import { readGeographySet } from '../server/src/store/geography-files.ts';
 import { launchBrowser, mapIdle, openPage, SOFTWARE_GL_ARGS } from '../test/helpers/browser.ts';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
-import { readGeographySet } from '../server/src/store/geography-files.ts';
 import { round, writeResult } from './lib.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '1000' } } });
@@ -40,8 +40,8 @@ if (!existsSync(join(ROOT, 'dist/client/index.html'))) spawnSync('npx', ['vite',
 /**
  * The first idle's baseline: a bare MapLibre page — the same 304 grids as one fill and one outline
  * layer over a background, nothing else (no app, no text, no live layers) — served by this script,
- * in a browser of its own (Chromium keeps compiled shaders per browser: the wall's gets a fresh one
- * too). What software GL on this machine costs any map before the app's own work.
+ * in a browser of its own, as the wall gets one (neither starts with a GPU process the other has
+ * warmed). What software GL on this machine costs any map before the app's own work.
  */
 async function bareMapFirstIdle(): Promise<number> {
   const grids = readGeographySet(DEMO_GEOGRAPHY_DIR).geography.grids;
@@ -116,7 +116,8 @@ interface CpuProfile { nodes: { id: number; callFrame: { functionName: string };
 /**
  * The main thread's time until the first idle, from the profile: inside MapLibre's `_setupPainter`
  * (creating the WebGL context) and `getProgram` (compiling and linking shaders) — method names,
- * which minification keeps — the rest of the script, and idle (waiting for the network or workers).
+ * which minification keeps — the rest of the script, and idle (waiting for the network, the map's
+ * worker or Chromium's GPU process).
  */
 function firstLoadBreakdown(profile: CpuProfile): Record<string, number> {
   const parent = new Map<number, number>();
