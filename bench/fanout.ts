@@ -1,6 +1,6 @@
 /**
- * `npm run bench:fanout -- --clients 1000 --rate 100 --seconds 20 [--baseline no]`: delivery from POST to every
- * feed client, ours against a raw `ws` broadcast baseline in the same run.
+ * `npm run bench:fanout -- --clients 1000 --rate 100 --seconds 20 [--baseline no] [--floor no]`: delivery from
+ * POST to every feed client, ours against a raw `ws` broadcast baseline in the same run.
  *
  * For each system: start the server as its own process; measure its RSS, connect the clients from
  * a separate peer process (bench/peers/feed-clients.ts) and measure again (RSS per idle
@@ -10,8 +10,10 @@
  * alone — see bench/peers/feed-clients.ts for full and light clients), losses (every client must get
  * every acknowledged event), and server CPU per delivered message. Ours: POST /api/incidents
  * (validate, locate, durable commit, coalesced Socket.IO broadcast to the district room). Baseline:
- * node:http + ws, no database, one send per client per event (bench/peers/ws-baseline.ts).
- * Writes bench/results/fanout-<clients>x<rate>.json.
+ * node:http + ws, no database, one send per client per event (bench/peers/ws-baseline.ts). Floor:
+ * the same server coalescing events into one frame per tick like ours (`--tick-ms`, default 50):
+ * its delivery p99 is what this machine and the measuring process allow at this rate and batching
+ * without a database, a log sync or Socket.IO. Writes bench/results/fanout-<clients>x<rate>.json.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -25,7 +27,7 @@ import type { PeerCommand, PeerReply } from './peers/feed-clients.ts';
 
 const { values } = parseArgs({ options: {
   clients: { type: 'string', default: '1000' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' },
-  baseline: { type: 'string', default: 'yes' }, 'tick-ms': { type: 'string' },
+  baseline: { type: 'string', default: 'yes' }, floor: { type: 'string', default: 'yes' }, 'tick-ms': { type: 'string' },
 } });
 const CLIENTS = Math.min(5000, Number(values.clients));
 const RATE = Math.min(5000, Number(values.rate));
@@ -84,12 +86,15 @@ async function ours(): Promise<Target> {
   };
 }
 
-async function baseline(): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/ws-baseline.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The raw `ws` baseline; with `tickMs`, the floor: the same, coalesced into one frame per tick like ours. */
+async function baseline(tickMs = 0): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/ws-baseline.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TICK_MS: String(tickMs) },
+  });
   const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(/port (\d+)/.exec(String(d))![1]))));
   const url = `http://127.0.0.1:${port}`;
   return {
-    name: 'baseline (raw ws)', pid: child.pid!, url, token: '', kind: 'ws',
+    name: tickMs ? `floor (raw ws, a frame per ${tickMs} ms)` : 'baseline (raw ws)', pid: child.pid!, url, token: '', kind: 'ws',
     post: async (n) => (await fetch(`${url}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report(n)) })).ok,
     serverFigures: () => Promise.resolve({}),
     stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))),
@@ -175,7 +180,9 @@ async function measure(target: Target) {
 
 const rows = [await measure(await ours())];
 if (values.baseline !== 'no') rows.push(await measure(await baseline()));
+const floor = values.floor !== 'no' ? await measure(await baseline(Number(values['tick-ms'] ?? 50))) : null;
 const [a, b] = rows;
+if (floor) rows.push(floor);
 const ratio = b ? round(a!.cpuMicrosPerDelivered / b.cpuMicrosPerDelivered, 2) : null;
 console.table(rows.map((r) => ({
   system: r.system, clients: r.clients, 'events/s': r.rate, events: r.events, delivered: r.delivered, lost: r.lost, 'ack p99 ms': r.ackMs.p99, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99,
@@ -185,9 +192,9 @@ console.table(rows.map((r) => ({
 if (ratio !== null) console.log(`CPU per delivered message, ours / raw ws: ${ratio}×`);
 const figures = a!.server as Record<string, number>;
 const own = a!.measuringLoopDelayMs;
-if (a!.splitMs) {
-  const split = a!.splitMs;
-  console.log(`ours, accepted → received cut at the broadcast: accepted → sent p50 ${split.acceptedToSentP50} ms, p99 ${split.acceptedToSentP99} ms; sent → received p50 ${split.sentToReceivedP50} ms, p99 ${split.sentToReceivedP99} ms`);
+for (const r of [a!, floor]) {
+  const split = r?.splitMs;
+  if (split) console.log(`${r.system}, accepted → received cut at the broadcast: accepted → sent p50 ${split.acceptedToSentP50} ms, p99 ${split.acceptedToSentP99} ms; sent → received p50 ${split.sentToReceivedP50} ms, p99 ${split.sentToReceivedP99} ms`);
 }
 console.log(`measuring processes' own event-loop delay: clients p99 ${own.clientsP99} ms, max ${own.clientsMax} ms; poster p99 ${own.posterP99} ms, max ${own.posterMax} ms`);
 console.log(`ours, server side: event-loop lag p99 ${figures.eventLoopLagP99Ms} ms, max ${figures.eventLoopLagMaxMs} ms; WAL sync p50 ≤ ${figures.walSyncP50Ms} ms, p99 ≤ ${figures.walSyncP99Ms} ms, max ≤ ${figures.walSyncMaxMs} ms; report answered p50 ≤ ${figures.ingestP50Ms} ms, p99 ≤ ${figures.ingestP99Ms} ms`);

@@ -19,7 +19,7 @@ for (const r of read<Locator>('locator.json') ?? []) {
 }
 
 type Fan = { rows: {
-  clients: number; rate: number; lost: number; latencyMs: { p99: number }; fullClients?: { count: number; p99: number }; deliveryMs?: { p99: number };
+  system: string; clients: number; rate: number; lost: number; latencyMs: { p99: number }; fullClients?: { count: number; p99: number }; deliveryMs?: { p99: number };
   cpuMicrosPerDelivered: number;
   serverCpuPercent: number; clientsCpuPercent: number; rssPerIdleConnectionKb: number;
   splitMs?: { acceptedToSentP99: number; sentToReceivedP99: number } | null;
@@ -30,13 +30,19 @@ const fullP99 = (r: Fan['rows'][number]): string =>
   + (r.splitMs ? ` (accepted → sent ${r.splitMs.acceptedToSentP99}, sent → receipt ${r.splitMs.sentToReceivedP99})` : '')
   + (r.fullClients ? `; ${r.fullClients.count} full clients p99 ${r.fullClients.p99} ms` : '')
   + (r.measuringLoopDelayMs ? `; clients' process loop delay p99 ${r.measuringLoopDelayMs.clientsP99} ms` : '');
+/** The floor's delivery (raw ws coalesced per tick, no database): what the machine and the measuring process allow. */
+const floorOf = (f: Fan): string => {
+  const floor = f.rows.find((r) => r.system.startsWith('floor'));
+  return floor ? `floor (raw ws, a frame per tick, no database): POST → receipt p99 ${floor.latencyMs.p99} ms${fullP99(floor)}` : '';
+};
 const fan = read<Fan>('fanout-1000x100.json');
 if (fan) {
-  const [ours, ws] = fan.rows;
-  rows.push({ row: '2 fan-out 1,000 clients × 100 events/s: delivery p99', measured: `POST → receipt p99 ${ours!.latencyMs.p99} ms, lost ${ours!.lost}${fullP99(ours!)} (clients' process CPU ${ours!.clientsCpuPercent} %)`,
-    baseline: ws ? `raw ws p99 ${ws.latencyMs.p99} ms` : '', ratio: '', target: '≤ 150 ms, 0 lost', met: yes(ours!.latencyMs.p99 <= 150 && ours!.lost === 0) });
-  if (ws) rows.push({ row: '2 fan-out: server CPU per delivered message', measured: `${ours!.cpuMicrosPerDelivered} µs (server ${ours!.serverCpuPercent} %)`, baseline: `raw ws ${ws.cpuMicrosPerDelivered} µs`, ratio: `${fan.cpuRatio}×`, target: '≤ 2.5×', met: yes((fan.cpuRatio ?? Infinity) <= 2.5) });
-  rows.push({ row: '6 memory: server RSS per idle connection', measured: `${ours!.rssPerIdleConnectionKb} KB`, baseline: ws ? `raw ws ${ws.rssPerIdleConnectionKb} KB` : '', ratio: '', target: '≤ 50 KB', met: yes(ours!.rssPerIdleConnectionKb <= 50) });
+  const ours = fan.rows[0]!;
+  const ws = fan.rows.find((r) => r.system.startsWith('baseline'));
+  rows.push({ row: '2 fan-out 1,000 clients × 100 events/s: delivery p99', measured: `POST → receipt p99 ${ours.latencyMs.p99} ms, lost ${ours.lost}${fullP99(ours)} (clients' process CPU ${ours.clientsCpuPercent} %)`,
+    baseline: [ws ? `raw ws p99 ${ws.latencyMs.p99} ms` : '', floorOf(fan)].filter(Boolean).join('; '), ratio: '', target: '≤ 150 ms, 0 lost', met: yes(ours.latencyMs.p99 <= 150 && ours.lost === 0) });
+  if (ws) rows.push({ row: '2 fan-out: server CPU per delivered message', measured: `${ours.cpuMicrosPerDelivered} µs (server ${ours.serverCpuPercent} %)`, baseline: `raw ws ${ws.cpuMicrosPerDelivered} µs`, ratio: `${fan.cpuRatio}×`, target: '≤ 2.5×', met: yes((fan.cpuRatio ?? Infinity) <= 2.5) });
+  rows.push({ row: '6 memory: server RSS per idle connection', measured: `${ours.rssPerIdleConnectionKb} KB`, baseline: ws ? `raw ws ${ws.rssPerIdleConnectionKb} KB` : '', ratio: '', target: '≤ 50 KB', met: yes(ours.rssPerIdleConnectionKb <= 50) });
 }
 
 type IngestRun = { perSecond: number; latencyMs: { p99: number }; serverCpuUsPerRequest?: number; mainThreadCpuUsPerRequest?: number };
@@ -53,7 +59,7 @@ if (ingest) {
 const e2e = read<Fan>('fanout-500x200.json');
 if (e2e) {
   const o = e2e.rows[0]!;
-  rows.push({ row: '4 end to end, 500 clients × 200 events/s: POST → receipt p99', measured: `${o.latencyMs.p99} ms, lost ${o.lost}${fullP99(o)} (clients' process CPU ${o.clientsCpuPercent} %)`, baseline: '', ratio: '', target: '≤ 100 ms', met: yes(o.latencyMs.p99 <= 100 && o.lost === 0) });
+  rows.push({ row: '4 end to end, 500 clients × 200 events/s: POST → receipt p99', measured: `${o.latencyMs.p99} ms, lost ${o.lost}${fullP99(o)} (clients' process CPU ${o.clientsCpuPercent} %)`, baseline: floorOf(e2e), ratio: '', target: '≤ 100 ms', met: yes(o.latencyMs.p99 <= 100 && o.lost === 0) });
 }
 
 type Client = { firstIdleMs: number; bareMapFirstIdleMs?: number; firstLoad?: Record<string, number>; rows: Record<string, number | string | boolean>[] };

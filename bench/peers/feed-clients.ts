@@ -27,7 +27,7 @@ export type PeerReply =
   | { reply: 'connected'; connected: number; ms: number }
   | {
     reply: 'report'; histogram: [number, number][]; fullHistogram: [number, number][]; deliveryHistogram: [number, number][]; fullClients: number;
-    /** Ours only, split at the broadcast (the delta's serverTime): accepted → sent, and sent → received. */
+    /** Split at the broadcast (the frame's serverTime; ours and the coalesced floor): accepted → sent, and sent → received. */
     serverHistogram: [number, number][]; fanoutHistogram: [number, number][];
     received: [number, number][];
     gaps: number; disconnects: number; cpuSeconds: number; bytesPerClient: number;
@@ -126,8 +126,10 @@ function wsClient(url: string, full: boolean, sample: boolean): () => boolean {
   ws.on('message', (data: Buffer) => {
     if (sample) sampledBytes += data.length;
     if (!full) return scan(data.toString('latin1'));
-    const msg = JSON.parse(String(data)) as { report: { description?: unknown; createdAt: string } };
-    seen(msg.report.description, msg.report.createdAt, NaN);
+    type Report = { description?: unknown; createdAt: string };
+    const msg = JSON.parse(String(data)) as { report: Report } | { reports: Report[]; serverTime: string };
+    const broadcastAt = 'serverTime' in msg ? Date.parse(msg.serverTime) : NaN; // the coalesced floor's frames
+    for (const r of 'reports' in msg ? msg.reports : [msg.report]) seen(r.description, r.createdAt, broadcastAt);
   });
   ws.on('close', () => open && disconnects++);
   closers.push(() => ws.close());
