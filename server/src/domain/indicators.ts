@@ -2,12 +2,11 @@
  * Indicators for one scope, computed from the live working set (open cases and the last 30 days),
  * the tasks and the organisation data. Pure: the clock and data are handed in.
  */
-import type { UnitFeature } from '../contract/geo.ts';
+import { DISTRICT_CODE, type UnitFeature } from '../contract/geo.ts';
 import { isOpenStage, type Incident, type IncidentClass, type Source, type Stage } from '../contract/incidents.ts';
 import type { Indicators, RankingRow, TrendPoint } from '../contract/indicators.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { Task, TaskState, TaskType } from '../contract/tasks.ts';
-import { inScope } from './workflow.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -33,13 +32,47 @@ export function summarise(i: Incident): CaseSummary {
   };
 }
 
+/**
+ * The working set grouped by grid, so that a scope's cases — and each ranked unit's — are gathered
+ * from its grids' lists instead of filtering every case for the scope and again for every unit
+ * ranked (issue 6: at 9,000 cases, 68 ms for the district and 395 ms for all 304 grids, every
+ * indicator period, on the event loop). Build one per change of the working set; scopes are memoised.
+ */
+export interface CaseIndex {
+  /** The cases in a scope: all of them for the district (unlocated ones too), else those of its grids. */
+  within(code: string): readonly CaseSummary[];
+}
+
+export function indexCases(cases: readonly CaseSummary[]): CaseIndex {
+  const byGrid = new Map<string, CaseSummary[]>();
+  for (const c of cases) {
+    if (c.gridCode === null) continue;
+    const list = byGrid.get(c.gridCode);
+    if (list) list.push(c);
+    else byGrid.set(c.gridCode, [c]);
+  }
+  const scoped = new Map<string, CaseSummary[]>();
+  return {
+    within(code) {
+      if (code === DISTRICT_CODE) return cases;
+      let found = scoped.get(code);
+      if (!found) {
+        found = [];
+        for (const [grid, list] of byGrid) if (grid.startsWith(code)) for (const c of list) found.push(c);
+        scoped.set(code, found);
+      }
+      return found;
+    },
+  };
+}
+
 export interface IndicatorInput {
   scope: UnitFeature;
   /** Child units to rank (empty for a grid). */
   children: readonly UnitFeature[];
   /** Communities inside the scope, ranked too. */
   communities: readonly UnitFeature[];
-  incidents: readonly CaseSummary[];
+  incidents: CaseIndex;
   tasks: readonly Task[];
   organisation: Organisation;
   now: Date;
@@ -48,11 +81,15 @@ export interface IndicatorInput {
 export function computeIndicators({ scope, children, communities, incidents, tasks, organisation, now }: IndicatorInput): Indicators {
   const code = scope.properties.code;
   const t = now.getTime();
-  const mine = incidents.filter((i) => inScope(code, i.gridCode));
+  const mine = incidents.within(code);
   const today = shanghaiMidnight(t);
   const monthAgo = t - 30 * DAY;
-  const todays = mine.filter((i) => Date.parse(i.createdAt) >= today);
-  const recent = mine.filter((i) => Date.parse(i.createdAt) >= monthAgo);
+  // Case times are the server's toISOString() (UTC, fixed width): they compare as strings, ≈ 20×
+  // cheaper than parsing each one per filter (issue 6).
+  const todayIso = new Date(today).toISOString();
+  const monthAgoIso = new Date(monthAgo).toISOString();
+  const todays = mine.filter((i) => i.createdAt >= todayIso);
+  const recent = mine.filter((i) => i.createdAt >= monthAgoIso);
   const todayByStage: Partial<Record<Stage, number>> = {};
   for (const i of todays) todayByStage[i.stage] = (todayByStage[i.stage] ?? 0) + 1;
   const open = mine.filter((i) => isOpenStage(i.stage));
@@ -90,7 +127,7 @@ export function computeIndicators({ scope, children, communities, incidents, tas
     computedAt: now.toISOString(),
     todayByStage,
     todayReported: todays.length,
-    todayClosed: mine.filter((i) => i.closedAt && Date.parse(i.closedAt) >= today && (i.stage === 'closed' || i.stage === 'evaluated')).length,
+    todayClosed: mine.filter((i) => i.closedAt !== null && i.closedAt >= todayIso && (i.stage === 'closed' || i.stage === 'evaluated')).length,
     open: open.length,
     overdue: open.filter((i) => i.slaState === 'red').length,
     amber: open.filter((i) => i.slaState === 'amber').length,
@@ -100,8 +137,8 @@ export function computeIndicators({ scope, children, communities, incidents, tas
     sourceMix,
     trend24h: trend(mine, Math.floor(t / HOUR) * HOUR - 23 * HOUR, HOUR, 24),
     trend30d: trend(mine, today - 29 * DAY, DAY, 30),
-    ranking: ranked(children, mine),
-    communityRanking: ranked(communities, mine),
+    ranking: ranked(children, incidents),
+    communityRanking: ranked(communities, incidents),
     tasks: {
       week,
       byType,
@@ -125,11 +162,14 @@ export function computeIndicators({ scope, children, communities, incidents, tas
   };
 }
 
+const VERIFIED_STAGES: ReadonlySet<Stage> = new Set(['verified', 'closed', 'evaluated']);
+const DISPATCHED_STAGES: ReadonlySet<Stage> = new Set(['handling', 'handled', 'verified', 'closed', 'evaluated', 'shelved']);
+
 function rateSet(recent: readonly CaseSummary[]): Pick<Indicators, 'closureRate' | 'onTimeRate' | 'reworkRate' | 'extensionRate' | 'meanHandlingHours'> {
   const accepted = recent.filter((i) => i.stage !== 'rejected' && i.stage !== 'merged');
   const closed = accepted.filter((i) => i.stage === 'closed' || i.stage === 'evaluated');
-  const verifiedOnce = accepted.filter((i) => i.reworkCount > 0 || ['verified', 'closed', 'evaluated'].includes(i.stage));
-  const dispatched = accepted.filter((i) => i.assignee !== null || ['handling', 'handled', 'verified', 'closed', 'evaluated', 'shelved'].includes(i.stage));
+  const verifiedOnce = accepted.filter((i) => i.reworkCount > 0 || VERIFIED_STAGES.has(i.stage));
+  const dispatched = accepted.filter((i) => i.assignee !== null || DISPATCHED_STAGES.has(i.stage));
   const ratio = (a: number, b: number): number | null => (b ? a / b : null);
   return {
     closureRate: ratio(closed.length, accepted.length),
@@ -142,8 +182,9 @@ function rateSet(recent: readonly CaseSummary[]): Pick<Indicators, 'closureRate'
 
 function trend(incidents: readonly CaseSummary[], start: number, step: number, buckets: number): TrendPoint[] {
   const points = Array.from({ length: buckets }, (_, k) => ({ at: new Date(start + k * step).toISOString(), reported: 0, closed: 0 }));
+  const [from, to] = [new Date(start).toISOString(), new Date(start + buckets * step).toISOString()];
   const bucket = (iso: string | null): TrendPoint | undefined => {
-    if (!iso) return undefined;
+    if (!iso || iso < from || iso >= to) return undefined; // most cases fall outside the 24-hour trend: no parsing
     const k = Math.floor((Date.parse(iso) - start) / step);
     return k >= 0 && k < buckets ? points[k] : undefined;
   };
@@ -158,18 +199,19 @@ function trend(incidents: readonly CaseSummary[], start: number, step: number, b
   return points;
 }
 
-function ranked(units: readonly UnitFeature[], incidents: readonly CaseSummary[]): RankingRow[] {
+function ranked(units: readonly UnitFeature[], incidents: CaseIndex): RankingRow[] {
   return units.map((u) => rankRow(u, incidents)).sort((a, b) => b.score - a.score || a.code.localeCompare(b.code));
 }
 
-function rankRow(unit: UnitFeature, incidents: readonly CaseSummary[]): RankingRow {
+function rankRow(unit: UnitFeature, incidents: CaseIndex): RankingRow {
   const code = unit.properties.code;
-  const mine = incidents.filter((i) => i.gridCode?.startsWith(code));
+  const mine = incidents.within(code);
   const open = mine.filter((i) => isOpenStage(i.stage));
   const overdue = open.filter((i) => i.slaState === 'red').length;
-  const r = rateSet(mine);
-  const closureRate = r.closureRate ?? 1;
-  const onTimeRate = r.onTimeRate ?? 1;
+  const accepted = mine.filter((i) => i.stage !== 'rejected' && i.stage !== 'merged');
+  const closed = accepted.filter((i) => i.stage === 'closed' || i.stage === 'evaluated');
+  const closureRate = accepted.length ? closed.length / accepted.length : 1;
+  const onTimeRate = closed.length ? closed.filter((i) => i.closedOnTime).length / closed.length : 1;
   const notOverdue = open.length ? 1 - overdue / open.length : 1;
   return {
     code, name: unit.properties.name, open: open.length, overdue, closureRate, onTimeRate,

@@ -58,7 +58,9 @@ export function createIncidentService(deps: IncidentServiceDeps) {
   const nearby = createNearbyIndex<Incident>(deps.duplicate.radiusM);
   const slaDue = new Map<string, number>(); // open cases → when the sweep must next look at them (ms)
   const since = (): string => new Date(clock.now().getTime() - WORKING_SET_DAYS * 86_400_000).toISOString();
+  let workingSetVersion = 0; // moves with every change of live or finished
   const keep = (i: Incident): void => {
+    workingSetVersion++;
     if (isOpenStage(i.stage)) {
       live.set(i.id, i);
       finished.delete(i.id);
@@ -238,6 +240,8 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     workingSet(): CaseSummary[] {
       return [...live.values(), ...finished.values()];
     },
+    /** Changes whenever workingSet() would: what is derived from it can be kept until then. */
+    workingSetVersion: (): number => workingSetVersion,
 
     /**
      * Moves SLA states on (amber, red + 督办, escalation) and drops stale cases from memory. Reads
@@ -246,7 +250,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     async sweep(): Promise<number> {
       const now = clock.now();
       const cutoff = since();
-      for (const i of finished.values()) if (i.updatedAt < cutoff) finished.delete(i.id);
+      for (const i of finished.values()) if (i.updatedAt < cutoff && finished.delete(i.id)) workingSetVersion++;
       const due: string[] = [];
       for (const [id, at] of slaDue) if (at <= now.getTime()) due.push(id);
       if (due.length === 0) return 0;

@@ -3,7 +3,7 @@ import { DomainError } from '../contract/errors.ts';
 import type { Indicators } from '../contract/indicators.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { Geography } from '../domain/geography.ts';
-import { computeIndicators } from '../domain/indicators.ts';
+import { computeIndicators, indexCases, type CaseIndex } from '../domain/indicators.ts';
 import type { Clock } from './incidents.ts';
 import type { IncidentService } from './incidents.ts';
 import type { TaskService } from './tasks.ts';
@@ -12,6 +12,13 @@ export type IndicatorService = ReturnType<typeof createIndicatorService>;
 
 export function createIndicatorService(deps: { geography: Geography; organisation: Organisation; incidents: IncidentService; tasks: TaskService; clock: Clock; maxAgeMs: number }) {
   const cache = new Map<string, { at: number; value: Indicators }>();
+  // One grouping of the working set serves every scope computed until the working set changes.
+  let cases: { version: number; index: CaseIndex } | null = null;
+  const caseIndex = (): CaseIndex => {
+    const version = deps.incidents.workingSetVersion();
+    if (cases?.version !== version) cases = { version, index: indexCases(deps.incidents.workingSet()) };
+    return cases.index;
+  };
   return {
     /** Indicators of a district, street, community or grid; recomputed when older than maxAgeMs or invalidated. */
     forScope(code: string): Indicators {
@@ -26,7 +33,7 @@ export function createIndicatorService(deps: { geography: Geography; organisatio
         scope: unit,
         children: unit.properties.level === 'grid' ? [] : deps.geography.children(code),
         communities: deps.geography.units('community').filter((c) => c.properties.code.startsWith(code)),
-        incidents: deps.incidents.workingSet(),
+        incidents: caseIndex(),
         tasks: deps.tasks.workingSet(),
         organisation: deps.organisation,
         now,
