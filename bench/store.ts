@@ -5,7 +5,11 @@
  *   check is due (nextSlaCheck); baseline: the previous sweep, which read every open case from the
  *   database and evaluated it;
  * - the first page (50) of the quietest grid's cases: ours is listQuery (the grid index, in order);
- *   baseline: the previous query, a LIKE prefix that cannot use that index and scans the newest cases.
+ *   baseline: the previous query, a LIKE prefix that cannot use that index and scans the newest cases;
+ * - indicators for the district and for all 304 grids (every grid watched): ours gathers each scope's
+ *   and each ranked unit's cases from the working set grouped by grid (indexCases, grouping
+ *   included in the time); baseline: the same computation filtering the whole working set per
+ *   scope and per unit, as before. Both must give identical indicators.
  * Event-loop milliseconds per call, median of 7. Writes bench/results/store.json.
  */
 import { mkdtempSync } from 'node:fs';
@@ -16,8 +20,12 @@ import { pino } from 'pino';
 import { createApp } from '../server/src/app.ts';
 import { loadConfig } from '../server/src/config.ts';
 import { INCIDENT_CLASSES, isOpenStage, listIncidentsSchema, type Incident } from '../server/src/contract/incidents.ts';
+import { DEMO_GEOGRAPHY_DIR } from '../server/src/cli/geo-file.ts';
+import { computeIndicators, indexCases, type CaseIndex } from '../server/src/domain/indicators.ts';
 import { createRandom } from '../server/src/domain/random.ts';
 import { createSlaClock, slaUpdate } from '../server/src/domain/sla.ts';
+import { inScope } from '../server/src/domain/workflow.ts';
+import { readGeographySet } from '../server/src/store/geography-files.ts';
 import { listQuery } from '../server/src/store/incidents-repo.ts';
 import { round, writeResult } from './lib.ts';
 
@@ -85,15 +93,42 @@ const list = {
   ours: await timed(() => oursStatement.all(ours.params)),
   baseline: await timed(() => likeStatement.all({ prefix: quiet.grid_code, limit: query.limit + 1 })),
 };
+
+// Indicators as the service computes them, for the district and for every grid.
+const organisation = readGeographySet(DEMO_GEOGRAPHY_DIR).organisation;
+const cases = app.incidents.workingSet();
+const grids = app.geography.units('grid').map((g) => g.properties.code);
+const indicatorsOf = (codes: string[], index: () => CaseIndex): string => {
+  const incidents = index();
+  const now = new Date();
+  return JSON.stringify(codes.map((code) => ({ ...computeIndicators({
+    scope: app.geography.unit(code)!, children: code.length === 15 ? [] : app.geography.children(code),
+    communities: app.geography.units('community').filter((c) => c.properties.code.startsWith(code)),
+    incidents, tasks: app.tasks.workingSet(), organisation, now,
+  }), computedAt: '' })));
+};
+const filtering = (): CaseIndex => ({ within: (code) => cases.filter((c) => inScope(code, c.gridCode)) });
+const grouped = (): CaseIndex => indexCases(cases);
+for (const codes of [['431103'], grids]) {
+  if (indicatorsOf(codes, grouped) !== indicatorsOf(codes, filtering)) throw new Error('the two indicator computations disagree');
+}
+const indicators = {
+  district: { ours: await timed(() => indicatorsOf(['431103'], grouped)), baseline: await timed(() => indicatorsOf(['431103'], filtering)) },
+  allGrids: { ours: await timed(() => indicatorsOf(grids, grouped)), baseline: await timed(() => indicatorsOf(grids, filtering)) },
+};
 await app.close();
 
 const result = {
   cases: app.incidents.workingSet().length, open: openIds.length,
   sweep: { ...sweep, ratio: round(sweep.baseline / sweep.ours, 1) },
   quietGridPage: { grid: quiet.grid_code, casesInGrid: quiet.n, rows: oursRows.length, ...list, ratio: round(list.baseline / list.ours, 1) },
+  indicatorsDistrict: { ...indicators.district, ratio: round(indicators.district.baseline / indicators.district.ours, 1) },
+  indicatorsAllGrids: { grids: grids.length, ...indicators.allGrids, ratio: round(indicators.allGrids.baseline / indicators.allGrids.ours, 1) },
 };
 console.table([
   { read: `SLA sweep, ${result.open} open cases, none due`, 'ours ms': sweep.ours, 'baseline ms': sweep.baseline, baseline: 'read and evaluate every open case', 'ratio ×': result.sweep.ratio },
   { read: `first page of the quietest grid (${quiet.n} of ${result.cases} cases)`, 'ours ms': list.ours, 'baseline ms': list.baseline, baseline: 'LIKE prefix scan', 'ratio ×': result.quietGridPage.ratio },
+  { read: `indicators, district (${result.cases} cases)`, 'ours ms': indicators.district.ours, 'baseline ms': indicators.district.baseline, baseline: 'filter every case per scope and unit', 'ratio ×': result.indicatorsDistrict.ratio },
+  { read: `indicators, all ${grids.length} grids`, 'ours ms': indicators.allGrids.ours, 'baseline ms': indicators.allGrids.baseline, baseline: 'filter every case per scope and unit', 'ratio ×': result.indicatorsAllGrids.ratio },
 ]);
 console.log(`wrote ${writeResult('store', result)}`);
