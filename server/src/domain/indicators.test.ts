@@ -71,6 +71,13 @@ describe('indicators from the working set grouped by grid', () => {
         expect(Object.values(ours.classMix).reduce((a, b) => a + (b ?? 0), 0)).toBe(recent);
         const lastDay = mine.filter((c) => Date.parse(c.createdAt) >= Math.floor(now.getTime() / HOUR) * HOUR - 23 * HOUR).length;
         expect(ours.trend24h.reduce((n, p) => n + p.reported, 0)).toBe(lastDay);
+        // Each case in the 30-day trend's bucket of its local day, by parsed time.
+        const days = new Map<string, number>();
+        for (const c of mine) {
+          const k = Math.floor((Date.parse(c.createdAt) - (today - 29 * DAY)) / DAY);
+          if (k >= 0 && k < 30) days.set(ours.trend30d[k]!.at, (days.get(ours.trend30d[k]!.at) ?? 0) + 1);
+        }
+        for (const p of ours.trend30d) expect(p.reported, p.at).toBe(days.get(p.at) ?? 0);
       }
     }), { numRuns: 150 });
   });

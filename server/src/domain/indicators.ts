@@ -180,13 +180,35 @@ function rateSet(recent: readonly CaseSummary[]): Pick<Indicators, 'closureRate'
   };
 }
 
+/**
+ * The ISO times of a trend's bucket edges (start, start + step, …, start + buckets × step). Every
+ * scope computed in a round shares them: cases find their bucket by comparing strings, without
+ * formatting dates per scope or parsing each case's times (issue 6).
+ */
+const edgeCache = new Map<string, readonly string[]>();
+function bucketEdges(start: number, step: number, buckets: number): readonly string[] {
+  const key = `${start}/${step}/${buckets}`;
+  let edges = edgeCache.get(key);
+  if (!edges) {
+    if (edgeCache.size >= 8) edgeCache.clear(); // windows move on with the clock
+    edges = Array.from({ length: buckets + 1 }, (_, k) => new Date(start + k * step).toISOString());
+    edgeCache.set(key, edges);
+  }
+  return edges;
+}
+
 function trend(incidents: readonly CaseSummary[], start: number, step: number, buckets: number): TrendPoint[] {
-  const points = Array.from({ length: buckets }, (_, k) => ({ at: new Date(start + k * step).toISOString(), reported: 0, closed: 0 }));
-  const [from, to] = [new Date(start).toISOString(), new Date(start + buckets * step).toISOString()];
+  const edges = bucketEdges(start, step, buckets);
+  const points = edges.slice(0, buckets).map((at) => ({ at, reported: 0, closed: 0 }));
   const bucket = (iso: string | null): TrendPoint | undefined => {
-    if (!iso || iso < from || iso >= to) return undefined; // most cases fall outside the 24-hour trend: no parsing
-    const k = Math.floor((Date.parse(iso) - start) / step);
-    return k >= 0 && k < buckets ? points[k] : undefined;
+    if (!iso || iso < edges[0]! || iso >= edges[buckets]!) return undefined;
+    let [lo, hi] = [0, buckets]; // edges[lo] ≤ iso < edges[hi]
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (edges[mid]! <= iso) lo = mid;
+      else hi = mid;
+    }
+    return points[lo];
   };
   for (const i of incidents) {
     const r = bucket(i.createdAt);
