@@ -1,6 +1,7 @@
 /**
  * Indicators for one scope, computed from the live working set (open cases and the last 30 days),
- * the tasks and the organisation data. Pure: the clock and data are handed in.
+ * the tasks and the organisation data. Pure: the clock and data are handed in (the one module-level
+ * map only memoises the trends' bucket edges).
  */
 import { DISTRICT_CODE, type UnitFeature } from '../contract/geo.ts';
 import { isOpenStage, type Incident, type IncidentClass, type Source, type Stage } from '../contract/incidents.ts';
@@ -165,9 +166,14 @@ export function computeIndicators({ scope, children, communities, incidents, tas
 const VERIFIED_STAGES: ReadonlySet<Stage> = new Set(['verified', 'closed', 'evaluated']);
 const DISPATCHED_STAGES: ReadonlySet<Stage> = new Set(['handling', 'handled', 'verified', 'closed', 'evaluated', 'shelved']);
 
+/** The cases that count for rates (neither rejected nor merged), and those of them closed. */
+function acceptedAndClosed(cases: readonly CaseSummary[]): { accepted: CaseSummary[]; closed: CaseSummary[] } {
+  const accepted = cases.filter((i) => i.stage !== 'rejected' && i.stage !== 'merged');
+  return { accepted, closed: accepted.filter((i) => i.stage === 'closed' || i.stage === 'evaluated') };
+}
+
 function rateSet(recent: readonly CaseSummary[]): Pick<Indicators, 'closureRate' | 'onTimeRate' | 'reworkRate' | 'extensionRate' | 'meanHandlingHours'> {
-  const accepted = recent.filter((i) => i.stage !== 'rejected' && i.stage !== 'merged');
-  const closed = accepted.filter((i) => i.stage === 'closed' || i.stage === 'evaluated');
+  const { accepted, closed } = acceptedAndClosed(recent);
   const verifiedOnce = accepted.filter((i) => i.reworkCount > 0 || VERIFIED_STAGES.has(i.stage));
   const dispatched = accepted.filter((i) => i.assignee !== null || DISPATCHED_STAGES.has(i.stage));
   const ratio = (a: number, b: number): number | null => (b ? a / b : null);
@@ -230,8 +236,7 @@ function rankRow(unit: UnitFeature, incidents: CaseIndex): RankingRow {
   const mine = incidents.within(code);
   const open = mine.filter((i) => isOpenStage(i.stage));
   const overdue = open.filter((i) => i.slaState === 'red').length;
-  const accepted = mine.filter((i) => i.stage !== 'rejected' && i.stage !== 'merged');
-  const closed = accepted.filter((i) => i.stage === 'closed' || i.stage === 'evaluated');
+  const { accepted, closed } = acceptedAndClosed(mine);
   const closureRate = accepted.length ? closed.length / accepted.length : 1;
   const onTimeRate = closed.length ? closed.filter((i) => i.closedOnTime).length / closed.length : 1;
   const notOverdue = open.length ? 1 - overdue / open.length : 1;
