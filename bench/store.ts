@@ -21,7 +21,7 @@ import { createApp } from '../server/src/app.ts';
 import { loadConfig } from '../server/src/config.ts';
 import { INCIDENT_CLASSES, isOpenStage, listIncidentsSchema, type Incident } from '../server/src/contract/incidents.ts';
 import { DEMO_GEOGRAPHY_DIR } from '../server/src/cli/geo-file.ts';
-import { computeIndicators, indexCases, type CaseIndex } from '../server/src/domain/indicators.ts';
+import { computeIndicators, indexCases, scopeUnits, type CaseIndex } from '../server/src/domain/indicators.ts';
 import { createRandom } from '../server/src/domain/random.ts';
 import { createSlaClock, slaUpdate } from '../server/src/domain/sla.ts';
 import { inScope } from '../server/src/domain/workflow.ts';
@@ -102,9 +102,7 @@ const indicatorsOf = (codes: string[], index: () => CaseIndex): string => {
   const incidents = index();
   const now = new Date();
   return JSON.stringify(codes.map((code) => ({ ...computeIndicators({
-    scope: app.geography.unit(code)!, children: code.length === 15 ? [] : app.geography.children(code),
-    communities: app.geography.units('community').filter((c) => c.properties.code.startsWith(code)),
-    incidents, tasks: app.tasks.workingSet(), organisation, now,
+    ...scopeUnits(app.geography, code), incidents, tasks: app.tasks.workingSet(), organisation, now,
   }), computedAt: '' })));
 };
 const filtering = (): CaseIndex => ({ within: (code) => cases.filter((c) => inScope(code, c.gridCode)) });

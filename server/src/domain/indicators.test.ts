@@ -4,7 +4,7 @@ import { DEMO_GEOGRAPHY_DIR } from '../cli/geo-file.ts';
 import { INCIDENT_CLASSES, STAGES } from '../contract/incidents.ts';
 import { readGeographySet } from '../store/geography-files.ts';
 import { createGeography } from './geography.ts';
-import { computeIndicators, indexCases, shanghaiMidnight, type CaseIndex, type CaseSummary } from './indicators.ts';
+import { computeIndicators, indexCases, scopeUnits, shanghaiMidnight, type CaseIndex, type CaseSummary } from './indicators.ts';
 import { inScope } from './workflow.ts';
 
 const set = readGeographySet(DEMO_GEOGRAPHY_DIR);
@@ -18,9 +18,7 @@ const NOW = Date.parse('2026-11-30T01:30:00.000Z'); // 09:30 in Lengshuitan
 const filtering = (cases: readonly CaseSummary[]): CaseIndex => ({ within: (code) => cases.filter((c) => inScope(code, c.gridCode)) });
 
 const indicators = (code: string, incidents: CaseIndex, now: Date) => computeIndicators({
-  scope: geography.unit(code)!, children: code.length === 15 ? [] : geography.children(code),
-  communities: geography.units('community').filter((c) => c.properties.code.startsWith(code)),
-  incidents, tasks: [], organisation: set.organisation, now,
+  ...scopeUnits(geography, code), incidents, tasks: [], organisation: set.organisation, now,
 });
 
 // Cases in a few grids of two streets (and unlocated ones), created up to 40 days back, some closed.

@@ -8,6 +8,7 @@ import { isOpenStage, type Incident, type IncidentClass, type Source, type Stage
 import type { Indicators, RankingRow, TrendPoint } from '../contract/indicators.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { Task, TaskState, TaskType } from '../contract/tasks.ts';
+import type { Geography } from './geography.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -77,6 +78,16 @@ export interface IndicatorInput {
   tasks: readonly Task[];
   organisation: Organisation;
   now: Date;
+}
+
+/** The units an existing scope's indicators are about: itself, its children to rank (none for a grid), and its communities. */
+export function scopeUnits(geography: Geography, code: string): Pick<IndicatorInput, 'scope' | 'children' | 'communities'> {
+  const scope = geography.unit(code)!;
+  return {
+    scope,
+    children: scope.properties.level === 'grid' ? [] : geography.children(code),
+    communities: geography.units('community').filter((c) => c.properties.code.startsWith(code)),
+  };
 }
 
 export function computeIndicators({ scope, children, communities, incidents, tasks, organisation, now }: IndicatorInput): Indicators {

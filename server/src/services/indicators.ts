@@ -3,7 +3,7 @@ import { DomainError } from '../contract/errors.ts';
 import type { Indicators } from '../contract/indicators.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { Geography } from '../domain/geography.ts';
-import { computeIndicators, indexCases, type CaseIndex } from '../domain/indicators.ts';
+import { computeIndicators, indexCases, scopeUnits, type CaseIndex } from '../domain/indicators.ts';
 import type { Clock } from './incidents.ts';
 import type { IncidentService } from './incidents.ts';
 import type { TaskService } from './tasks.ts';
@@ -30,9 +30,7 @@ export function createIndicatorService(deps: { geography: Geography; organisatio
       const hit = cache.get(code);
       if (hit && now.getTime() - hit.at < deps.maxAgeMs) return hit.value;
       const value = computeIndicators({
-        scope: unit,
-        children: unit.properties.level === 'grid' ? [] : deps.geography.children(code),
-        communities: deps.geography.units('community').filter((c) => c.properties.code.startsWith(code)),
+        ...scopeUnits(deps.geography, code),
         incidents: caseIndex(),
         tasks: deps.tasks.workingSet(),
         organisation: deps.organisation,
