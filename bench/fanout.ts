@@ -1,5 +1,5 @@
 /**
- * `npm run bench:fanout -- --clients 1000 --rate 100 --seconds 20 [--baseline no] [--floor no]`: delivery from
+ * `npm run bench:fanout -- --clients 1000 --rate 100 --seconds 20 [--baseline no] [--floor no] [--durable-floor no] [--floor-work-us N]`: delivery from
  * POST to every feed client, ours against a raw `ws` broadcast baseline in the same run.
  *
  * For each system: start the server as its own process; measure its RSS, connect the clients from
@@ -13,7 +13,11 @@
  * node:http + ws, no database, one send per client per event (bench/peers/ws-baseline.ts). Floor:
  * the same server coalescing events into one frame per tick like ours (`--tick-ms`, default 50):
  * its delivery p99 is what this machine and the measuring process allow at this rate and batching
- * without a database, a log sync or Socket.IO. Writes bench/results/fanout-<clients>x<rate>.json.
+ * without a database, a log sync or Socket.IO. Durable floor: the floor storing each event through
+ * the app's writer before answering and publishing it (persist, then publish, as ours): what the
+ * durable commit and the log sync cost on this disk with nothing of the app around them;
+ * `--floor-work-us N` also keeps its event loop busy N µs per event (a stand-in for an app's work).
+ * Writes bench/results/fanout-<clients>x<rate>.json.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -27,7 +31,8 @@ import type { PeerCommand, PeerReply } from './peers/feed-clients.ts';
 
 const { values } = parseArgs({ options: {
   clients: { type: 'string', default: '1000' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' },
-  baseline: { type: 'string', default: 'yes' }, floor: { type: 'string', default: 'yes' }, 'tick-ms': { type: 'string' },
+  baseline: { type: 'string', default: 'yes' }, floor: { type: 'string', default: 'yes' }, 'durable-floor': { type: 'string', default: 'yes' },
+  'tick-ms': { type: 'string' }, 'floor-work-us': { type: 'string', default: '0' },
 } });
 const CLIENTS = Math.min(5000, Number(values.clients));
 const RATE = Math.min(5000, Number(values.rate));
@@ -86,15 +91,20 @@ async function ours(): Promise<Target> {
   };
 }
 
-/** The raw `ws` baseline; with `tickMs`, the floor: the same, coalesced into one frame per tick like ours. */
-async function baseline(tickMs = 0): Promise<Target> {
+/**
+ * The raw `ws` baseline; with `tickMs`, the floor: the same, coalesced into one frame per tick like
+ * ours; with `durable` too, the durable floor: each event committed and synced before it is published.
+ */
+async function baseline(tickMs = 0, durable = false, workUs = 0): Promise<Target> {
+  const env: Record<string, string> = { TICK_MS: String(tickMs), WORK_US: String(workUs) };
+  if (durable) env.DURABLE_DIR = mkdtempSync(join(tmpdir(), 'lst-fanout-floor-'));
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/ws-baseline.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TICK_MS: String(tickMs) },
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
   });
   const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(/port (\d+)/.exec(String(d))![1]))));
   const url = `http://127.0.0.1:${port}`;
   return {
-    name: tickMs ? `floor (raw ws, a frame per ${tickMs} ms)` : 'baseline (raw ws)', pid: child.pid!, url, token: '', kind: 'ws',
+    name: durable ? `durable floor (raw ws, a frame per ${tickMs} ms, commit + WAL sync first${workUs ? `, ${workUs} µs of work per event` : ''})` : tickMs ? `floor (raw ws, a frame per ${tickMs} ms)` : 'baseline (raw ws)', pid: child.pid!, url, token: '', kind: 'ws',
     post: async (n) => (await fetch(`${url}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report(n)) })).ok,
     serverFigures: () => Promise.resolve({}),
     stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))),
@@ -180,9 +190,12 @@ async function measure(target: Target) {
 
 const rows = [await measure(await ours())];
 if (values.baseline !== 'no') rows.push(await measure(await baseline()));
-const floor = values.floor !== 'no' ? await measure(await baseline(Number(values['tick-ms'] ?? 50))) : null;
+const tickMs = Number(values['tick-ms'] ?? 50);
+const floor = values.floor !== 'no' ? await measure(await baseline(tickMs)) : null;
+const durableFloor = values['durable-floor'] !== 'no' ? await measure(await baseline(tickMs, true, Number(values['floor-work-us']))) : null;
 const [a, b] = rows;
 if (floor) rows.push(floor);
+if (durableFloor) rows.push(durableFloor);
 const ratio = b ? round(a!.cpuMicrosPerDelivered / b.cpuMicrosPerDelivered, 2) : null;
 console.table(rows.map((r) => ({
   system: r.system, clients: r.clients, 'events/s': r.rate, events: r.events, delivered: r.delivered, lost: r.lost, 'ack p99 ms': r.ackMs.p99, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99,
@@ -192,7 +205,7 @@ console.table(rows.map((r) => ({
 if (ratio !== null) console.log(`CPU per delivered message, ours / raw ws: ${ratio}×`);
 const figures = a!.server as Record<string, number>;
 const own = a!.measuringLoopDelayMs;
-for (const r of [a!, floor]) {
+for (const r of [a!, floor, durableFloor]) {
   const split = r?.splitMs;
   if (split) console.log(`${r.system}, accepted → received cut at the broadcast: accepted → sent p50 ${split.acceptedToSentP50} ms, p99 ${split.acceptedToSentP99} ms; sent → received p50 ${split.sentToReceivedP50} ms, p99 ${split.sentToReceivedP99} ms`);
 }
