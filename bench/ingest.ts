@@ -8,8 +8,14 @@
  * Idempotency-Key, as a dispatcher. Baseline: POST /api/incidents/preview, which runs the same
  * authentication, validation, location, scope and duplicate check and answers without writing.
  * The baseline runs first, so it sees an empty case load; ours then files every case for real.
+ *
+ * Then the floors (`--floors no` skips them), on the raw node:http server of bench/peers/ws-baseline.ts
+ * with the same bodies: POST /event answered at once, and the durable floor, which first stores each
+ * event as one row of a one-table database through the app's own writer. Their ratio is what a
+ * durable commit costs on this machine with nothing of the app around it.
  * Writes bench/results/ingest.json.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +32,7 @@ import { cpuSeconds, round, sleep, writeResult } from './lib.ts';
 const { values } = parseArgs({ options: {
   connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' },
   // Profiling one side alone: SERVER_PROF=/tmp/prof npm run bench:ingest -- --only ours
-  only: { type: 'string' },
+  only: { type: 'string' }, floors: { type: 'string', default: 'yes' },
 } });
 const CONNECTIONS = Math.min(500, Number(values.connections));
 const SECONDS = Math.min(120, Number(values.seconds));
@@ -51,14 +57,15 @@ const login = await (await fetch(`${server.base}/api/auth/login`, {
 })).json() as { token: string };
 
 let n = 0;
-async function run(path: string, expected: number) {
+async function run(path: string, expected: number, target = { base: server.base, pid: server.child.pid! }) {
   await sleep(500);
-  const cpu0 = cpuSeconds(server.child.pid!);
-  const main0 = cpuSeconds(server.child.pid!, server.child.pid!);
+  const pid = target.pid;
+  const cpu0 = cpuSeconds(pid);
+  const main0 = cpuSeconds(pid, pid);
   const own0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await autocannon({
-    url: `${server.base}${path}`, connections: CONNECTIONS, duration: SECONDS, method: 'POST',
+    url: `${target.base}${path}`, connections: CONNECTIONS, duration: SECONDS, method: 'POST',
     requests: [{
       setupRequest: (req) => {
         const i = n++;
@@ -72,8 +79,8 @@ async function run(path: string, expected: number) {
     }],
   });
   const elapsed = (performance.now() - t0) / 1000;
-  const serverCpu = cpuSeconds(server.child.pid!) - cpu0;
-  const mainCpu = cpuSeconds(server.child.pid!, server.child.pid!) - main0;
+  const serverCpu = cpuSeconds(pid) - cpu0;
+  const mainCpu = cpuSeconds(pid, pid) - main0;
   const own = process.cpuUsage(own0);
   const generatorCpu = (own.user + own.system) / 1e6;
   const ok = result[`${Math.floor(expected / 100)}xx` as '2xx'];
@@ -96,8 +103,26 @@ const stored = await (await fetch(`${server.base}/metrics`)).text();
 const commits = { batches: Number(/^lst_commit_batch_size_count (\S+)/m.exec(stored)?.[1]), writes: Number(/^lst_commit_batch_size_sum (\S+)/m.exec(stored)?.[1]) };
 await stopGracefully(server);
 
+/** The raw server of bench/peers/ws-baseline.ts (no clients connect), durable or not. */
+async function floorRun(durable: boolean) {
+  const env: Record<string, string> = { TICK_MS: '50' };
+  if (durable) env.DURABLE_DIR = mkdtempSync(join(tmpdir(), 'lst-ingest-floor-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/ws-baseline.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(/port (\d+)/.exec(String(d))![1]))));
+  try {
+    return await run('/event', 201, { base: `http://127.0.0.1:${port}`, pid: child.pid! });
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+const floors = values.floors === 'no' ? null : { plain: await floorRun(false), durable: await floorRun(true) };
+const floorRatio = floors ? round(floors.durable.perSecond / floors.plain.perSecond, 2) : null;
+
 const ratio = round(ours.perSecond / baseline.perSecond, 2);
-console.table([{ ...baseline, system: 'baseline: preview, no database' }, { ...ours, system: 'ours: report, durable commit' }].map((r) => ({
+const tableRows = [{ ...baseline, system: 'baseline: preview, no database' }, { ...ours, system: 'ours: report, durable commit' }];
+if (floors) tableRows.push({ ...floors.plain, system: 'floor: raw node:http, no app, no database' }, { ...floors.durable, system: 'durable floor: the same + one-row commit' });
+console.table(tableRows.map((r) => ({
   system: r.system, connections: r.connections, 'requests/s': r.perSecond, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99, 'max ms': r.latencyMs.max,
   'non-2xx': r.non2xx, errors: r.errors, 'server CPU %': r.serverCpuPercent, 'server µs/req': r.serverCpuUsPerRequest, 'main thread %': r.mainThreadCpuPercent, 'main µs/req': r.mainThreadCpuUsPerRequest,
   'autocannon CPU %': r.generatorCpuPercent, 'autocannon µs/req': r.generatorCpuUsPerRequest,
@@ -108,5 +133,9 @@ console.log(`ours / no-database baseline: ${ratio}× the request rate; ${commits
 const perRequest = (r: typeof ours): number => r.serverCpuUsPerRequest + r.generatorCpuUsPerRequest;
 const cpuBudget = { allowedExtraUs: round(perRequest(baseline) / 0.8 - perRequest(baseline)), actualExtraUs: round(perRequest(ours) - perRequest(baseline)) };
 console.log(`CPU per request (server + autocannon): baseline ${round(perRequest(baseline))} µs, ours ${round(perRequest(ours))} µs; 0.8× allows ${cpuBudget.allowedExtraUs} µs more, the durable path takes ${cpuBudget.actualExtraUs} µs more`);
-console.log(`wrote ${writeResult('ingest', { baseline, ours, ratio, commits, cpuBudget })}`);
+if (floors) {
+  const extra = round(perRequest(floors.durable) - perRequest(floors.plain));
+  console.log(`durable floor / floor: ${floorRatio}× the request rate; a one-row durable commit takes ${extra} µs more CPU per request (server + autocannon) than answering at once`);
+}
+console.log(`wrote ${writeResult('ingest', { baseline, ours, ratio, commits, cpuBudget, floors, floorRatio })}`);
 process.exitCode = ours.non2xx === 0 && ours.errors === 0 && baseline.non2xx === 0 ? 0 : 1;
