@@ -8,8 +8,10 @@
  * stage changes, 10 % closures. Measured per path: main-thread long tasks (PerformanceObserver;
  * target: none over 50 ms), frames per second, and that the retained set stays within its bound.
  * Paths: case points by `updateData` (diff) vs `setData` (whole set); grid colours by feature-state
- * vs `setData` of the grid polygons. Also the first map idle after navigation (target ≤ 3 s), against
- * a bare MapLibre page of the same grids in the same run, with where the wall's main thread spent it.
+ * vs `setData` of the grid polygons. Also the first map idle after navigation (target ≤ 3 s), with
+ * where the wall's main thread spent it. Baselines in the same run: the idle wall, and a bare
+ * MapLibre page of the same grids (its first idle, and its long tasks while its points change at
+ * `rate` by updateData).
  * Writes bench/results/client.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -38,12 +40,14 @@ const RETAINED_BOUND = 2000; // client/src/feed/reducer.ts
 if (!existsSync(join(ROOT, 'dist/client/index.html'))) spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 
 /**
- * The first idle's baseline: a bare MapLibre page — the same 304 grids as one fill and one outline
- * layer over a background, nothing else (no app, no text, no live layers) — served by this script,
- * in a browser of its own, as the wall gets one (neither starts with a GPU process the other has
- * warmed). What software GL on this machine costs any map before the app's own work.
+ * The baselines of a bare MapLibre page — the same 304 grids as one fill and one outline layer over a
+ * background, and one circle layer of points, nothing else (no app, no text, no panels) — served by
+ * this script, in a browser of its own, as the wall gets one (neither starts with a GPU process the
+ * other has warmed). Its first idle is what software GL on this machine costs any map before the
+ * app's own work; its long tasks while its points change by `updateData` at `rate` (as the wall's
+ * case points do) are what the map alone costs at that rate.
  */
-async function bareMapFirstIdle(): Promise<number> {
+async function bareMap(): Promise<{ firstIdleMs: number; longTasks: number[]; seconds: number; applied: number; points: number }> {
   const grids = readGeographySet(DEMO_GEOGRAPHY_DIR).geography.grids;
   const [minX, minY, maxX, maxY] = bbox(grids);
   const dist = join(ROOT, 'node_modules/maplibre-gl/dist');
@@ -51,10 +55,12 @@ async function bareMapFirstIdle(): Promise<number> {
     maplibregl.setWorkerUrl('/maplibre-gl-worker.mjs');
     const grids = await (await fetch('/grids.json')).json();
     const map = new maplibregl.Map({ container: 'map', attributionControl: false, bounds: [[${minX}, ${minY}], [${maxX}, ${maxY}]], fitBoundsOptions: { padding: 24 },
-      style: { version: 8, sources: { grids: { type: 'geojson', data: grids } }, layers: [
+      style: { version: 8, sources: { grids: { type: 'geojson', data: grids }, points: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } }, layers: [
         { id: 'ground', type: 'background', paint: { 'background-color': '#06142b' } },
         { id: 'fill', type: 'fill', source: 'grids', paint: { 'fill-color': '#2f5f94' } },
-        { id: 'line', type: 'line', source: 'grids', paint: { 'line-color': '#5fb8ff' } }] } });
+        { id: 'line', type: 'line', source: 'grids', paint: { 'line-color': '#5fb8ff' } },
+        { id: 'points', type: 'circle', source: 'points', paint: { 'circle-radius': 5, 'circle-color': '#ff5a5a' } }] } });
+    window.__bareMap = map;
     map.once('idle', () => (window.__mapIdle = Date.now()));`;
   const files: Record<string, [string, string | Buffer]> = {
     '/': ['text/html', '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><style>html,body,#map{margin:0;width:100%;height:100%}</style><div id="map"></div><script type="module" src="/bare.js"></script>'],
@@ -73,16 +79,70 @@ async function bareMapFirstIdle(): Promise<number> {
   const bare = await launchBrowser(SOFTWARE_GL_ARGS);
   try {
     const { page, problems } = await openPage(bare, base);
+    await page.addInitScript(() => void ((window as unknown as { __name: unknown }).__name = (f: unknown) => f));
     await page.goto(`${base}/`);
     await mapIdle(page);
     if (problems.length) throw new Error(`bare map page: ${problems.join('; ')}`);
-    return await page.evaluate(() => (window as unknown as { __mapIdle: number }).__mapIdle - performance.timeOrigin);
+    const firstIdleMs = await page.evaluate(() => (window as unknown as { __mapIdle: number }).__mapIdle - performance.timeOrigin);
+    await page.waitForTimeout(5000);
+    const driven = await page.evaluate(driveBare, { seconds: SECONDS, rate: RATE, box: [minX, minY, maxX, maxY] as [number, number, number, number] });
+    return { firstIdleMs, ...driven };
   } finally {
     await bare.close();
     http.close();
   }
 }
-const bareIdleMs = await bareMapFirstIdle();
+
+/**
+ * Runs in the bare page: `rate` point changes/s by `updateData`, a batch per 50 ms tick like the
+ * wall's feed, in the wall's mix (60 % new points, 30 % moved, 10 % removed; at most
+ * RETAINED_BOUND kept), watching the main thread.
+ */
+async function driveBare({ seconds, rate, box }: { seconds: number; rate: number; box: [number, number, number, number] }) {
+  type Source = { updateData(d: { add?: unknown[]; remove?: string[] }): Promise<void> };
+  const source = (window as unknown as { __bareMap: { getSource(id: string): Source } }).__bareMap.getSource('points');
+  const longTasks: number[] = [];
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+  observer.observe({ type: 'longtask' });
+  const kept: string[] = [];
+  let n = 0;
+  let applied = 0;
+  const point = (id: string) => ({ type: 'Feature', id, properties: { id }, geometry: { type: 'Point', coordinates: [box[0] + Math.random() * (box[2] - box[0]), box[1] + Math.random() * (box[3] - box[1])] } });
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      if (performance.now() - started > seconds * 1000) return resolve();
+      const due = Math.round(((performance.now() - started) / 1000) * rate) - applied;
+      const add: unknown[] = [];
+      const remove: string[] = [];
+      for (let c = 0; c < due; c++) {
+        const r = c % 10;
+        if (r < 6 || kept.length < 50) {
+          const id = `p${n++}`;
+          kept.push(id);
+          add.push(point(id));
+        } else {
+          const at = Math.floor(Math.random() * kept.length);
+          const id = kept[at]!;
+          remove.push(id);
+          if (r === 9) kept.splice(at, 1);
+          else add.push(point(id));
+        }
+      }
+      while (kept.length > 2000) remove.push(kept.shift()!);
+      void source.updateData({ add, remove });
+      applied += due;
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+  const driven = (performance.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 1000));
+  observer.disconnect();
+  return { longTasks, seconds: driven, applied, points: kept.length };
+}
+const bareMapRun = await bareMap();
+const bareIdleMs = bareMapRun.firstIdleMs;
 
 const server = await startServerProcess({
   DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-client-')), DEMO_PASSWORD: 'bench-pass-2026', KIOSK_KEY: KIOSK, LOG_LEVEL: 'error',
@@ -258,6 +318,10 @@ for (const how of ['feature-state', 'setData'] as const) {
 await browser.close();
 await stopGracefully(server);
 
+rows.push({
+  layer: 'bare map points', path: 'updateData (bare MapLibre page)', 'changes/s': round(bareMapRun.applied / bareMapRun.seconds), 'long tasks > 50 ms': bareMapRun.longTasks.filter((d) => d > 50).length,
+  'longest task ms': round(Math.max(0, ...bareMapRun.longTasks)), retained: bareMapRun.points, 'within bound': bareMapRun.points <= RETAINED_BOUND,
+});
 console.table(rows);
 console.log(`first map idle after navigation: ${round(firstIdleMs)} ms (target ≤ 3000); a bare MapLibre page of the same grids: ${round(bareIdleMs)} ms; the wall's main thread until then: `
   + `WebGL context ${firstLoad.glContextMs} ms and shader programs ${firstLoad.shadersMs} ms (software GL), other script ${firstLoad.otherScriptMs} ms, idle ${firstLoad.idleMs} ms; `
