@@ -54,10 +54,21 @@ function watchCameraAfterLoad(): void {
   } });
 }
 
+/** Init script: counts clears of the panels' 2D canvases (ECharts clears a layer to redraw it). */
+function countChartDraws(): void {
+  window.__chartDraws = 0;
+  const clear = CanvasRenderingContext2D.prototype.clearRect;
+  CanvasRenderingContext2D.prototype.clearRect = function (this: CanvasRenderingContext2D, ...args: Parameters<typeof clear>) {
+    if (this.canvas instanceof HTMLCanvasElement && this.canvas.closest('[data-panel]')) window.__chartDraws!++;
+    clear.apply(this, args);
+  };
+}
+
 describe('wall display', () => {
   it('renders the map with 20 communities and 304 grids and every panel with data, touching nothing off-origin', async () => {
     const { page, problems } = await openPage(browser, h.base);
     await page.addInitScript(watchCameraAfterLoad);
+    await page.addInitScript(countChartDraws);
     await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
     await mapIdle(page);
     await page.waitForFunction(() => document.querySelectorAll('[data-panel] canvas').length >= 5);
@@ -75,6 +86,13 @@ describe('wall display', () => {
     await expect.poll(() => page.locator('[data-testid=kpis] .kpi-value').first().innerText()).toMatch(/\d/);
     await expect.poll(() => page.locator('[data-testid=connection]').innerText()).toContain('实时');
     await page.screenshot({ path: join(SCREENS_DIR, 'wall-1920x1080.png') });
+    // Nothing changes now (the harness's clock stands still; heartbeats bring the same figures): the
+    // charts must not redraw at each tick of the wall's clock or each heartbeat, as they did (issue 6).
+    await page.waitForTimeout(1000); // the charts' opening animations end
+    const drawsBefore = await page.evaluate(() => window.__chartDraws!);
+    expect(drawsBefore).toBeGreaterThan(0); // the counter sees the charts' canvases
+    await page.waitForTimeout(3500);
+    expect(await page.evaluate(() => window.__chartDraws!)).toBe(drawsBefore);
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -358,5 +376,6 @@ declare global {
     __lstMap: import('maplibre-gl').Map;
     __cameraMoves?: number[];
     __mapLoadedAt?: number;
+    __chartDraws?: number;
   }
 }
