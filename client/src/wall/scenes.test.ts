@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, interrupt, INTERRUPT_MS, SCENES, startRotation } from './scenes.ts';
+import { advance, interrupt, INTERRUPT_MIN_MS, INTERRUPT_MS, SCENES, startRotation } from './scenes.ts';
 
 describe('wall scene rotation', () => {
   it('moves through the scenes by their durations and wraps around', () => {
@@ -21,6 +21,20 @@ describe('wall scene rotation', () => {
     expect(resumed.interrupt).toBeNull();
     expect(resumed.index).toBe(1);
     expect(resumed.since).toBe(40_000 + INTERRUPT_MS);
+  });
+
+  it('keeps each urgent case of a burst up for its minimum before the newest waiting one replaces it', () => {
+    let s = interrupt(startRotation(0), 'A', 10_000);
+    s = interrupt(s, 'B', 11_000);
+    s = interrupt(s, 'C', 12_000); // C is newer than B: it waits in B's place
+    expect(s.interrupt?.caseId).toBe('A');
+    expect(advance(s, 10_000 + INTERRUPT_MIN_MS - 1).interrupt?.caseId).toBe('A');
+    s = advance(s, 10_000 + INTERRUPT_MIN_MS);
+    expect(s.interrupt).toMatchObject({ caseId: 'C', since: 10_000 + INTERRUPT_MIN_MS, until: 10_000 + INTERRUPT_MIN_MS + INTERRUPT_MS, next: null });
+    // Once a case has had its minimum, a newer one takes over at once.
+    expect(interrupt(s, 'D', 10_000 + 2 * INTERRUPT_MIN_MS).interrupt?.caseId).toBe('D');
+    // The same case again changes nothing.
+    expect(interrupt(s, 'C', 10_000 + INTERRUPT_MIN_MS + 1)).toBe(s);
   });
 
   it('returns the same object when nothing changes (no needless re-render)', () => {

@@ -1,7 +1,9 @@
 /**
  * The wall's scene rotation, pure: district overview → hot-spot community → SLA board → party
  * building, each with its duration and map extent; an urgent case interrupts for a while, then
- * the rotation resumes where it left off.
+ * the rotation resumes where it left off. In a burst of urgent cases each one shown stays up for
+ * INTERRUPT_MIN_MS before the newest waiting one replaces it: a screen that jumped to every new
+ * case could be read by nobody (and flew the map at every delta under load; issue 6).
  */
 export type SceneId = 'overview' | 'hotspot' | 'sla' | 'party';
 
@@ -19,13 +21,15 @@ export const SCENES: readonly Scene[] = [
 ];
 
 export const INTERRUPT_MS = 15_000;
+/** The least time an urgent case stays on screen before a newer one replaces it. */
+export const INTERRUPT_MIN_MS = 5_000;
 
 export interface RotationState {
   index: number;
   /** When the current scene started (ms). */
   since: number;
-  /** An urgent case being shown, until `until`. */
-  interrupt: { caseId: string; until: number } | null;
+  /** An urgent case being shown since `since`, until `until`; `next`: the newest one waiting. */
+  interrupt: { caseId: string; since: number; until: number; next: string | null } | null;
 }
 
 export const startRotation = (now: number): RotationState => ({ index: 0, since: now, interrupt: null });
@@ -33,6 +37,8 @@ export const startRotation = (now: number): RotationState => ({ index: 0, since:
 /** Advances the rotation to `now`: ends an expired interrupt, moves past finished scenes. */
 export function advance(state: RotationState, now: number, scenes: readonly Scene[] = SCENES): RotationState {
   if (state.interrupt) {
+    const { next, since } = state.interrupt;
+    if (next !== null && now >= since + INTERRUPT_MIN_MS) return { ...state, interrupt: { caseId: next, since: now, until: now + INTERRUPT_MS, next: null } };
     if (now < state.interrupt.until) return state;
     // Resume the interrupted scene from the start, so it gets its full time on screen.
     return { index: state.index, since: now, interrupt: null };
@@ -45,7 +51,13 @@ export function advance(state: RotationState, now: number, scenes: readonly Scen
   return index === state.index && since === state.since ? state : { index, since, interrupt: null };
 }
 
-/** An urgent case takes the screen (a newer one replaces the one shown). */
+/**
+ * An urgent case takes the screen. One already shown is replaced once it has been up for
+ * INTERRUPT_MIN_MS; until then the newest case waits (advance() makes the switch).
+ */
 export function interrupt(state: RotationState, caseId: string, now: number): RotationState {
-  return { ...state, interrupt: { caseId, until: now + INTERRUPT_MS } };
+  const shown = state.interrupt;
+  if (shown?.caseId === caseId) return state;
+  if (shown && now < shown.since + INTERRUPT_MIN_MS) return { ...state, interrupt: { ...shown, next: caseId } };
+  return { ...state, interrupt: { caseId, since: now, until: now + INTERRUPT_MS, next: null } };
 }
