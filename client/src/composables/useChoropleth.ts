@@ -19,12 +19,18 @@ export function useChoropleth(incidents: Ref<readonly Incident[]>, metric: Ref<A
         { source: 'grids' as const, values: shortfall(15) },
       ];
     }
+    // One pass over the cases by grid; communities and streets add up their grids' counts (the
+    // wall recomputes this at every delta: three passes over 2,000 cases were 3 % of its main thread).
+    const byGrid = new Map<string, number>();
+    for (const i of incidents.value) {
+      if (!i.gridCode || (metric.value === 'overdue' && i.slaState !== 'red')) continue;
+      byGrid.set(i.gridCode, (byGrid.get(i.gridCode) ?? 0) + 1);
+    }
     const count = (len: number): Map<string, number> => {
       const counts = new Map<string, number>();
-      for (const i of incidents.value) {
-        if (!i.gridCode || (metric.value === 'overdue' && i.slaState !== 'red')) continue;
-        const code = i.gridCode.slice(0, len);
-        counts.set(code, (counts.get(code) ?? 0) + 1);
+      for (const [grid, n] of byGrid) {
+        const code = grid.slice(0, len);
+        counts.set(code, (counts.get(code) ?? 0) + n);
       }
       const max = Math.max(1, ...counts.values());
       return new Map([...counts].map(([k, v]) => [k, v / max]));
