@@ -6,7 +6,8 @@ const steps: string[][] = [
   ['locator.ts'],
   ['ingest.ts', '--connections', '50', '--seconds', '10'],
   ['fanout.ts', '--clients', '1000', '--rate', '100', '--seconds', '20'],
-  ['fanout.ts', '--clients', '500', '--rate', '200', '--seconds', '20', '--baseline', 'no'],
+  // The durable floor twice: bare, and with 400 µs of work per event (less than our report path's own).
+  ['fanout.ts', '--clients', '500', '--rate', '200', '--seconds', '20', '--baseline', 'no', '--floor-work-us', '0,400'],
   ['client.ts', '--seconds', '30', '--rate', '1000'],
   ['store.ts', '--open', '10000'],
   // 600 s: socket.io keeps every broadcast for its 2-minute recovery window (pruned each minute), so

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:fanout -- --clients 1000 --rate 100 --seconds 20 [--baseline no] [--floor no] [--durable-floor no] [--floor-work-us N]`: delivery from
+ * `npm run bench:fanout -- --clients 1000 --rate 100 --seconds 20 [--baseline no] [--floor no] [--durable-floor no] [--floor-work-us N[,N…]]`: delivery from
  * POST to every feed client, ours against a raw `ws` broadcast baseline in the same run.
  *
  * For each system: start the server as its own process; measure its RSS, connect the clients from
@@ -16,7 +16,8 @@
  * without a database, a log sync or Socket.IO. Durable floor: the floor storing each event through
  * the app's writer before answering and publishing it (persist, then publish, as ours): what the
  * durable commit and the log sync cost on this disk with nothing of the app around them;
- * `--floor-work-us N` also keeps its event loop busy N µs per event (a stand-in for an app's work).
+ * `--floor-work-us 0,400` runs it once per value, its event loop kept busy that many µs per event
+ * (a stand-in for an app's own work per report: how much of it the floor's delivery tolerates).
  * Writes bench/results/fanout-<clients>x<rate>.json.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -192,10 +193,11 @@ const rows = [await measure(await ours())];
 if (values.baseline !== 'no') rows.push(await measure(await baseline()));
 const tickMs = Number(values['tick-ms'] ?? 50);
 const floor = values.floor !== 'no' ? await measure(await baseline(tickMs)) : null;
-const durableFloor = values['durable-floor'] !== 'no' ? await measure(await baseline(tickMs, true, Number(values['floor-work-us']))) : null;
+const durableFloors = [];
+if (values['durable-floor'] !== 'no') for (const workUs of values['floor-work-us'].split(',').map(Number)) durableFloors.push(await measure(await baseline(tickMs, true, workUs)));
 const [a, b] = rows;
 if (floor) rows.push(floor);
-if (durableFloor) rows.push(durableFloor);
+rows.push(...durableFloors);
 const ratio = b ? round(a!.cpuMicrosPerDelivered / b.cpuMicrosPerDelivered, 2) : null;
 console.table(rows.map((r) => ({
   system: r.system, clients: r.clients, 'events/s': r.rate, events: r.events, delivered: r.delivered, lost: r.lost, 'ack p99 ms': r.ackMs.p99, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99,
@@ -205,7 +207,7 @@ console.table(rows.map((r) => ({
 if (ratio !== null) console.log(`CPU per delivered message, ours / raw ws: ${ratio}×`);
 const figures = a!.server as Record<string, number>;
 const own = a!.measuringLoopDelayMs;
-for (const r of [a!, floor, durableFloor]) {
+for (const r of [a!, floor, ...durableFloors]) {
   const split = r?.splitMs;
   if (split) console.log(`${r.system}, accepted → received cut at the broadcast: accepted → sent p50 ${split.acceptedToSentP50} ms, p99 ${split.acceptedToSentP99} ms; sent → received p50 ${split.sentToReceivedP50} ms, p99 ${split.sentToReceivedP99} ms`);
 }
