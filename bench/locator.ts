@@ -1,5 +1,5 @@
 /**
- * `npm run bench:locator`: gridAt (Flatbush + exact point-in-polygon) against the naive baseline —
+ * `npm run bench:locator`: gridAt (a cell index + exact point-in-polygon) against the naive baseline —
  * turf booleanPointInPolygon over every grid, lowest code wins — on the district's 304 grids and
  * on a generated 10,000-grid city, in the same run. Answers must be identical. The naive loop runs
  * on a subset (it is slow); ratios are per point, from the median of 5 alternating rounds (this VM's

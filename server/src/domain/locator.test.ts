@@ -5,6 +5,7 @@ import { readGeographySet } from '../store/geography-files.ts';
 import { DEMO_GEOGRAPHY_DIR } from '../cli/geo-file.ts';
 import type { UnitFeature } from '../contract/geo.ts';
 import { createGeography } from './geography.ts';
+import { createLocator } from './locator.ts';
 
 const { geography: data, organisation } = readGeographySet(DEMO_GEOGRAPHY_DIR);
 const geo = createGeography(data, organisation.partyOrgs);
@@ -49,6 +50,19 @@ describe('gridAt', () => {
     expect(geo.gridAt(111.3, 26.1)).toBeNull();
     expect(geo.gridAt(Number.NaN, 26.43)).toBeNull();
     expect(geo.gridAt(111.6, Number.POSITIVE_INFINITY)).toBeNull();
+  });
+
+  it('handles no units, one unit, and a point on the far edge of the extent', () => {
+    expect(createLocator([]).locate(111.6, 26.4)).toBeNull();
+    const square = (code: string, x: number): UnitFeature => ({
+      type: 'Feature', properties: { code, name: code, level: 'grid', parent: null },
+      geometry: { type: 'Polygon', coordinates: [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]] },
+    } as unknown as UnitFeature);
+    expect(createLocator([square('B', 0)]).locate(1, 1)?.properties.code).toBe('B');
+    const two = createLocator([square('B', 1), square('A', 0)]);
+    expect(two.locate(1, 0.5)?.properties.code).toBe('A'); // the shared edge: the lower code
+    expect(two.locate(2, 1)?.properties.code).toBe('B'); // the extent's far corner
+    expect(two.locate(2.0001, 1)).toBeNull();
   });
 });
 
