@@ -5,6 +5,7 @@ import { join } from 'node:path';
 const steps: string[][] = [
   ['locator.ts'],
   ['ingest.ts', '--connections', '50', '--seconds', '10'],
+  ['report-cost.ts', '--reports', '20000'],
   ['fanout.ts', '--clients', '1000', '--rate', '100', '--seconds', '20'],
   // The durable floor twice: bare, and with 400 µs of work per event (less than our report path's own).
   ['fanout.ts', '--clients', '500', '--rate', '200', '--seconds', '20', '--baseline', 'no', '--floor-work-us', '0,400'],

@@ -67,6 +67,13 @@ if (ingest) {
     baseline: `answering at once ${floors.plain.perSecond}/s, p99 ${floors.plain.latencyMs.p99} ms${cpu(floors.plain)}`, ratio: `${ingest.floorRatio}×`, target: '', met: '' });
 }
 
+type ReportCost = { reports: number; previewMainUsPerOp: number; reportMainUsPerOp: number; sqliteStatementsUsPerReport: number; statements: { sql: string; usPerReport: number }[] };
+const cost = read<ReportCost>('report-cost.json');
+// Not a row of issue 6: what the report's durable record costs the event loop, in process (the ingest row's budget).
+if (cost) rows.push({ row: "(cost) a report's SQLite statements, in process", measured: `${cost.sqliteStatementsUsPerReport} µs per report (`
+  + cost.statements.slice(0, 4).map((s) => `${s.sql.split(' (')[0]} ${s.usPerReport}`).join(', ') + ')',
+  baseline: `main thread per report ${cost.reportMainUsPerOp} µs, per preview ${cost.previewMainUsPerOp} µs`, ratio: '', target: '', met: '' });
+
 const e2e = read<Fan>('fanout-500x200.json');
 if (e2e) {
   const o = e2e.rows[0]!;
