@@ -20,14 +20,14 @@
  * (a stand-in for an app's own work per report: how much of it the floor's delivery tolerates).
  * Writes bench/results/fanout-<clients>x<rate>.json.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
-import { bucketQuantileMs, cpuSeconds, epochMs, Histogram, round, rssBytes, sleep, writeResult } from './lib.ts';
+import { bucketQuantileMs, cpuSeconds, epochMs, Histogram, round, rssBytes, sleep, startWsBaseline, writeResult } from './lib.ts';
 import type { PeerCommand, PeerReply } from './peers/feed-clients.ts';
 
 const { values } = parseArgs({ options: {
@@ -99,16 +99,12 @@ async function ours(): Promise<Target> {
 async function baseline(tickMs = 0, durable = false, workUs = 0): Promise<Target> {
   const env: Record<string, string> = { TICK_MS: String(tickMs), WORK_US: String(workUs) };
   if (durable) env.DURABLE_DIR = mkdtempSync(join(tmpdir(), 'lst-fanout-floor-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/ws-baseline.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
-  });
-  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(/port (\d+)/.exec(String(d))![1]))));
-  const url = `http://127.0.0.1:${port}`;
+  const { child, url, stop } = await startWsBaseline(env);
   return {
     name: durable ? `durable floor (raw ws, a frame per ${tickMs} ms, commit + WAL sync first${workUs ? `, ${workUs} µs of work per event` : ''})` : tickMs ? `floor (raw ws, a frame per ${tickMs} ms)` : 'baseline (raw ws)', pid: child.pid!, url, token: '', kind: 'ws',
     post: async (n) => (await fetch(`${url}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report(n)) })).ok,
     serverFigures: () => Promise.resolve({}),
-    stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))),
+    stop,
   };
 }
 

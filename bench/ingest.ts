@@ -15,7 +15,6 @@
  * durable commit costs on this machine with nothing of the app around it.
  * Writes bench/results/ingest.json.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import { createGeography } from '../server/src/domain/geography.ts';
 import { createRandom } from '../server/src/domain/random.ts';
 import { readGeographySet } from '../server/src/store/geography-files.ts';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
-import { cpuSeconds, round, sleep, writeResult } from './lib.ts';
+import { cpuSeconds, round, sleep, startWsBaseline, writeResult } from './lib.ts';
 
 const { values } = parseArgs({ options: {
   connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' },
@@ -107,13 +106,11 @@ await stopGracefully(server);
 async function floorRun(durable: boolean) {
   const env: Record<string, string> = { TICK_MS: '50' };
   if (durable) env.DURABLE_DIR = mkdtempSync(join(tmpdir(), 'lst-ingest-floor-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/ws-baseline.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(/port (\d+)/.exec(String(d))![1]))));
+  const floor = await startWsBaseline(env);
   try {
-    return await run('/event', 201, { base: `http://127.0.0.1:${port}`, pid: child.pid! });
+    return await run('/event', 201, { base: floor.url, pid: floor.child.pid! });
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await floor.stop();
   }
 }
 const floors = values.floors === 'no' ? null : { plain: await floorRun(false), durable: await floorRun(true) };

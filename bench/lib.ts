@@ -1,7 +1,9 @@
 /**
  * What the benchmarks share: process CPU and RSS from /proc, a latency histogram that merges
- * across processes, percentiles, and writing results to bench/results/.
+ * across processes, percentiles, writing results to bench/results/, and starting the raw baselines'
+ * server (bench/peers/ws-baseline.ts).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
@@ -139,4 +141,16 @@ export function bucketQuantileMs(metricsText: string, name: string, q: number): 
   const total = buckets.at(-1)?.[1] ?? 0;
   const hit = buckets.find(([, count]) => count >= q * total);
   return total > 0 && hit ? hit[0] * 1000 : NaN;
+}
+
+/** Starts the raw baselines' server (bench/peers/ws-baseline.ts) with `env` (TICK_MS, DURABLE_DIR, WORK_US). */
+export async function startWsBaseline(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/ws-baseline.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
+  });
+  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(/port (\d+)/.exec(String(d))![1]))));
+  return {
+    child, url: `http://127.0.0.1:${port}`,
+    stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))),
+  };
 }
