@@ -87,9 +87,9 @@ async function bareMap(): Promise<{ firstIdleMs: number; coldLongTasks: number[]
     await page.waitForTimeout(5000);
     const box: [number, number, number, number] = [minX, minY, maxX, maxY];
     // Warm up first, as the wall is by the runs before its updateData row: the points' first draws
-    // compile their shader programs (one long task, 224–300 ms in software GL), once per page.
-    const cold = await page.evaluate(driveBare, { seconds: 5, rate: RATE, box });
-    const driven = await page.evaluate(driveBare, { seconds: SECONDS, rate: RATE, box });
+    // compile their shader programs (one long task, 224–394 ms in software GL), once per page.
+    const cold = await page.evaluate(driveBare, { seconds: 5, rate: RATE, box, bound: RETAINED_BOUND });
+    const driven = await page.evaluate(driveBare, { seconds: SECONDS, rate: RATE, box, bound: RETAINED_BOUND });
     return { firstIdleMs, coldLongTasks: cold.longTasks, ...driven };
   } finally {
     await bare.close();
@@ -99,10 +99,10 @@ async function bareMap(): Promise<{ firstIdleMs: number; coldLongTasks: number[]
 
 /**
  * Runs in the bare page: `rate` point changes/s by `updateData`, a batch per 50 ms tick like the
- * wall's feed, in the wall's mix (60 % new points, 30 % moved, 10 % removed; at most
- * RETAINED_BOUND kept), watching the main thread.
+ * wall's feed, in the wall's mix (60 % new points, 30 % moved, 10 % removed; at most `bound`
+ * kept, the oldest dropped first), watching the main thread.
  */
-async function driveBare({ seconds, rate, box }: { seconds: number; rate: number; box: [number, number, number, number] }) {
+async function driveBare({ seconds, rate, box, bound }: { seconds: number; rate: number; box: [number, number, number, number]; bound: number }) {
   type Source = { updateData(d: { add?: unknown[]; remove?: string[] }): Promise<void> };
   const source = (window as unknown as { __bareMap: { getSource(id: string): Source } }).__bareMap.getSource('points');
   const longTasks: number[] = [];
@@ -133,7 +133,7 @@ async function driveBare({ seconds, rate, box }: { seconds: number; rate: number
           else add.push(point(id));
         }
       }
-      while (kept.length > 2000) remove.push(kept.shift()!);
+      while (kept.length > bound) remove.push(kept.shift()!);
       void source.updateData({ add, remove });
       applied += due;
       setTimeout(tick, 50);
