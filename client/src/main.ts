@@ -5,6 +5,9 @@ import './styles.css';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
+import { startEarly } from './early.ts';
 import { router } from './router.ts';
 
-createApp(App).use(createPinia()).use(router).mount('#app');
+const pinia = createPinia();
+createApp(App).use(pinia).use(router).mount('#app');
+void startEarly(pinia);

@@ -15,8 +15,7 @@ import type { LabelCollection, UnitCollection, UnitLevel } from '@contract/geo.t
 import type { Task } from '@contract/tasks.ts';
 import type { Incident } from '@contract/incidents.ts';
 import { useGeographyStore } from '../stores/geography.ts';
-import type { BaseMap, ClientConfig } from '@contract/client-config.ts';
-import { api } from '../services/api.ts';
+import type { BaseMap } from '@contract/client-config.ts';
 import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
 import { buildStyle, PARTY_LABEL, type MapTheme } from './style.ts';
 
@@ -87,7 +86,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   };
 
   onMounted(async () => {
-    const [, config] = await Promise.all([geography.loadBase(), api<ClientConfig>('GET', '/client-config')]);
+    const config = await geography.loadMapBase();
     if (!container.value) return;
     basemap = config.basemap;
     datum = basemap?.datum ?? 'wgs84';

@@ -1,9 +1,13 @@
-/** Geography layers for the map and unit details, fetched once from /api/geography and /api/units. */
+/**
+ * Geography layers for the map and unit details, fetched once from /api/geography and /api/units,
+ * and the client configuration the map is drawn with (/api/client-config: the base map).
+ */
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
 import type { LabelCollection, UnitCollection, UnitProperties } from '@contract/geo.ts';
 import type { PartyOrg } from '@contract/geo.ts';
 import type { ServiceCenter, DemonstrationSite } from '@contract/org.ts';
+import type { ClientConfig } from '@contract/client-config.ts';
 import { api } from '../services/api.ts';
 
 export interface UnitDetail {
@@ -38,6 +42,15 @@ export const useGeographyStore = defineStore('geography', () => {
   function loadBase(): Promise<void[]> {
     return Promise.all((['district', 'streets', 'communities', 'grids', 'labels'] as const).map(load));
   }
+  let config: Promise<ClientConfig> | null = null;
+  /** What a map needs before it can be drawn: the base layers and the client configuration. */
+  function loadMapBase(): Promise<ClientConfig> {
+    if (!config) {
+      config = api<ClientConfig>('GET', '/client-config');
+      config.catch(() => (config = null));
+    }
+    return Promise.all([loadBase(), config]).then(([, c]) => c);
+  }
   function unit(code: string): Promise<UnitDetail> {
     let p = details.get(code);
     if (!p) {
@@ -47,5 +60,5 @@ export const useGeographyStore = defineStore('geography', () => {
     }
     return p;
   }
-  return { layers, load, loadBase, unit };
+  return { layers, load, loadBase, loadMapBase, unit };
 });
