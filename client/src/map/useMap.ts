@@ -44,9 +44,10 @@ const LAYER_SOURCE = { streets: 'street', communities: 'community', grids: 'grid
 
 /**
  * Case points go to the map at most this often, in a task of their own. Flushed in the animation
- * frame, they shared one task with the map's render and the page's style, layout and paint: 50–70 ms
- * in software GL at 1,000 changes/s, 3–5 long tasks per 30 s; on a timer 0–1 (issue 6, ad hoc A/B,
- * two 30 s runs each). A wall shows a change within a tenth of a second either way.
+ * frame, they shared the frame's rendering step with the map's render and the page's style and
+ * layout (26–49 ms in software GL at 1,000 changes/s, past 50 now and then: 3–5 long tasks per 30 s;
+ * on a timer 0–1; issue 6, ad hoc A/B, two 30 s runs each). A wall shows a change within a tenth of
+ * a second either way.
  */
 const FLUSH_MS = 100;
 
