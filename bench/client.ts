@@ -49,7 +49,7 @@ if (!existsSync(join(ROOT, 'dist/client/index.html'))) spawnSync('npx', ['vite',
  * work; its long tasks while its points change by `updateData` at `rate` (as the wall's case points
  * do), after 5 s of the same to warm it up, are what the map alone costs at that rate.
  */
-async function serveBareMap(): Promise<{ base: string; close(): void }> {
+async function serveBareMap(): Promise<{ base: string; box: [number, number, number, number]; close(): void }> {
   const grids = readGeographySet(DEMO_GEOGRAPHY_DIR).geography.grids;
   const [minX, minY, maxX, maxY] = bbox(grids);
   const dist = join(ROOT, 'node_modules/maplibre-gl/dist');
@@ -77,7 +77,7 @@ async function serveBareMap(): Promise<{ base: string; close(): void }> {
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return { base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, close: () => http.close() };
+  return { base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, box: [minX, minY, maxX, maxY], close: () => http.close() };
 }
 
 /**
@@ -99,9 +99,7 @@ async function firstIdle(url: string): Promise<number> {
 }
 
 /** The bare page's long tasks under `rate` point changes/s, after 5 s of the same to warm it up. */
-async function driveBareMap(base: string): Promise<{ coldLongTasks: number[]; longTasks: number[]; seconds: number; applied: number; points: number }> {
-  const grids = readGeographySet(DEMO_GEOGRAPHY_DIR).geography.grids;
-  const box = bbox(grids) as [number, number, number, number];
+async function driveBareMap({ base, box }: { base: string; box: [number, number, number, number] }): Promise<{ coldLongTasks: number[]; longTasks: number[]; seconds: number; applied: number; points: number }> {
   const bare = await launchBrowser(SOFTWARE_GL_ARGS);
   try {
     const { page, problems } = await openPage(bare, base);
@@ -169,7 +167,7 @@ async function driveBare({ seconds, rate, box, bound }: { seconds: number; rate:
   return { longTasks, seconds: driven, applied, points: kept.length };
 }
 const bareServer = await serveBareMap();
-const bareMapRun = await driveBareMap(bareServer.base);
+const bareMapRun = await driveBareMap(bareServer);
 
 const server = await startServerProcess({
   DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-client-')), DEMO_PASSWORD: 'bench-pass-2026', KIOSK_KEY: KIOSK, LOG_LEVEL: 'error',
