@@ -60,5 +60,5 @@ export const useGeographyStore = defineStore('geography', () => {
     }
     return p;
   }
-  return { layers, load, loadBase, loadMapBase, unit };
+  return { layers, load, loadMapBase, unit };
 });
