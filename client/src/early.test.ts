@@ -2,12 +2,11 @@
 import { createPinia, type Pinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { startEarly } from './early.ts';
-import { useGeographyStore } from './stores/geography.ts';
+import { BASE_LAYERS, useGeographyStore } from './stores/geography.ts';
 import { useSessionStore } from './stores/session.ts';
 
 const LOGIN = { token: 't-1', expiresAt: '2099-01-01T00:00:00.000Z', user: { id: 'wall', username: 'wall', name: '大屏', role: 'wall', scope: '431103' } };
 const EMPTY = { type: 'FeatureCollection', features: [] };
-const BASE_LAYERS = ['district', 'streets', 'communities', 'grids', 'labels'];
 
 /** A fake /api: answers every call, or fails the kiosk sign-in while `failKiosk` is set; records the calls. */
 function fakeApi(): { calls: string[]; failKiosk: boolean } {
@@ -37,7 +36,7 @@ describe('startEarly (the map views\' head start)', () => {
     // What WallView and the map then do: no second round trip for either.
     await useSessionStore(pinia).kioskLogin('wall-key');
     expect(await useGeographyStore(pinia).loadMapBase()).toEqual({ basemap: null });
-    expect(api.calls).toHaveLength(7);
+    expect(api.calls).toHaveLength(2 + BASE_LAYERS.length);
   });
 
   it('leaves a failed sign-in to the wall, which tries again and gets the error', async () => {

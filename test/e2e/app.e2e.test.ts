@@ -35,6 +35,12 @@ async function report(extra: Record<string, unknown> = {}): Promise<Incident> {
 
 /** Unique codes of a map source's features (tiles repeat features). Functions, not strings: the CSP forbids eval. */
 const sourceCodes = (source: string): number => new Set(window.__lstMap.querySourceFeatures(source).map((f) => f.properties.code)).size;
+/** How many features a GeoJSON source holds (drawn or not at this zoom). */
+const sourceSize = async (source: string): Promise<number> =>
+  ((await (window.__lstMap.getSource(source) as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.FeatureCollection).features.length;
+/** The levels among a source's features drawn on screen now. */
+const renderedLevels = (source: string): string[] =>
+  [...new Set(window.__lstMap.queryRenderedFeatures().filter((f) => f.source === source).map((f) => String(f.properties.level)))].sort();
 /** Whether the map's incident data holds the case at that stage (clusters hide single points, so ask the source). */
 const hasStage = async ([id, stage]: [string, string]): Promise<boolean> => {
   const data = (await (window.__lstMap.getSource('incidents') as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.FeatureCollection;
@@ -77,7 +83,9 @@ describe('wall display', () => {
     await page.waitForFunction(() => window.__mapLoadedAt !== undefined && performance.now() > window.__mapLoadedAt + 2000);
     expect(await page.evaluate(() => window.__cameraMoves!.filter((t) => t < window.__mapLoadedAt! + 2000).length)).toBeLessThanOrEqual(1);
     expect(await page.evaluate(sourceCodes, 'communities')).toBe(20);
-    expect(await page.evaluate(sourceCodes, 'grids')).toBe(304);
+    // The grids' polygons are drawn from zoom 14; here their outlines come from the boundary mesh.
+    expect(await page.evaluate(sourceSize, 'grids')).toBe(304);
+    expect(await page.evaluate(renderedLevels, 'boundaries')).toEqual(['community', 'district', 'grid', 'street']);
     expect(new URL(page.url()).search).toBe(''); // the kiosk key left the address bar
     for (const title of ['事件类别', '24小时趋势', '今日闭环流程', '社区排名', '时限督办', '党建引领']) {
       const panel = page.locator(`[data-panel="${title}"]`);

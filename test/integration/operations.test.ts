@@ -132,6 +132,8 @@ describe('indicators, units and operations endpoints', () => {
     expect((await h.api(gridworker, 'GET', '/api/units/431103003004')).status).toBe(200); // its own community, for the breadcrumb
     const layer = await h.api<{ features: unknown[] }>(dispatcher, 'GET', '/api/geography/grids');
     expect(layer.body.features).toHaveLength(304);
+    const mesh = await h.api<{ features: { properties: { level: string } }[] }>(dispatcher, 'GET', '/api/geography/boundaries');
+    expect(new Set(mesh.body.features.map((f) => f.properties.level))).toEqual(new Set(['district', 'street', 'community', 'grid']));
     expect((await h.api(dispatcher, 'GET', '/api/geography/secrets')).status).toBe(404);
   });
 

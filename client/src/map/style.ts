@@ -31,7 +31,10 @@ const stageColor: ExpressionSpecification = ['match', ['get', 'stage'], ...Objec
 export const PARTY_LABEL: ExpressionSpecification = ['concat', ['get', 'name'],
   ['match', ['get', 'level'], 'street', '党工委', 'community', '党工委', 'grid', '党支部', 'compound', '党小组', '']];
 
-export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>, scale = 1, basemap: BaseMap | null = null): StyleSpecification {
+/** The data a style is built from: the base layers (client/src/stores/geography.ts). */
+export type BaseData = Record<'district' | 'streets' | 'communities' | 'grids' | 'boundaries' | 'labels', GeoJSON>;
+
+export function buildStyle(theme: MapTheme, data: BaseData, scale = 1, basemap: BaseMap | null = null): StyleSpecification {
   const c = PALETTE[theme];
   // Over a raster base map the district's own fills turn translucent so the map shows through.
   const under = basemap?.type === 'raster' ? 0.35 : 1;
@@ -50,6 +53,7 @@ export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' 
       streets: { type: 'geojson', data: data.streets, promoteId: 'code' },
       communities: { type: 'geojson', data: data.communities, promoteId: 'code' },
       grids: { type: 'geojson', data: data.grids, promoteId: 'code' },
+      boundaries: { type: 'geojson', data: data.boundaries },
       labels: { type: 'geojson', data: data.labels },
       compounds: { type: 'geojson', data: empty },
       buildings: { type: 'geojson', data: empty },
@@ -67,10 +71,20 @@ export function buildStyle(theme: MapTheme, data: Record<'district' | 'streets' 
       { id: 'grid-fill', type: 'fill', source: 'grids', minzoom: 14, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0, 14.5, 0.45] } },
       { id: 'compound-fill', type: 'fill', source: 'compounds', minzoom: 15, paint: { 'fill-color': c.building, 'fill-opacity': 0.25 } },
       { id: 'building-fill', type: 'fill', source: 'buildings', minzoom: 15.5, paint: { 'fill-color': c.building, 'fill-opacity': 0.9 } },
-      { id: 'grid-line', type: 'line', source: 'grids', minzoom: 12.5, paint: { 'line-color': c.grid, 'line-width': z(0.8) } },
-      { id: 'community-line', type: 'line', source: 'communities', paint: { 'line-color': c.community, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, z(0.6), 15, z(2)], 'line-opacity': 0.8 } },
-      { id: 'street-line', type: 'line', source: 'streets', paint: { 'line-color': c.streetLine, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, z(1.2), 15, z(3.5)] } },
-      { id: 'district-line', type: 'line', source: 'district', paint: { 'line-color': c.districtLine, 'line-width': z(2.5) } },
+      // Outlines from the boundary mesh: each edge once, by the highest level it bounds (drawing each
+      // polygon's own outline put an inner edge through the GPU up to six times).
+      { id: 'grid-line', type: 'line', source: 'boundaries', minzoom: 12.5, filter: ['==', ['get', 'level'], 'grid'], paint: { 'line-color': c.grid, 'line-width': z(0.8) } },
+      { id: 'unit-line', type: 'line', source: 'boundaries', filter: ['!=', ['get', 'level'], 'grid'],
+        layout: { 'line-sort-key': ['match', ['get', 'level'], 'community', 1, 'street', 2, 3] },
+        paint: {
+          'line-color': ['match', ['get', 'level'], 'community', c.community, 'street', c.streetLine, c.districtLine],
+          // Communities 0.6 → 2 between zoom 11 and 15, streets 1.2 → 3.5 between 10 and 15, the district 2.5.
+          'line-width': ['interpolate', ['linear'], ['zoom'],
+            10, ['match', ['get', 'level'], 'community', z(0.6), 'street', z(1.2), z(2.5)],
+            11, ['match', ['get', 'level'], 'community', z(0.6), 'street', z(1.66), z(2.5)],
+            15, ['match', ['get', 'level'], 'community', z(2), 'street', z(3.5), z(2.5)]],
+          'line-opacity': ['match', ['get', 'level'], 'community', 0.8, 1],
+        } },
       { id: 'selection-line', type: 'line', source: 'selection', paint: { 'line-color': ACCENT, 'line-width': z(4) } },
       labelLayer('label-street', 'street', 9, 12.5, z(15), { layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': z(16), 'text-letter-spacing': 0.1 } }),
       labelLayer('label-community', 'community', 12, 14.5, z(13)),

@@ -14,10 +14,10 @@ import { onBeforeUnmount, onMounted, shallowRef, type Ref } from 'vue';
 import type { LabelCollection, UnitCollection, UnitLevel } from '@contract/geo.ts';
 import type { Task } from '@contract/tasks.ts';
 import type { Incident } from '@contract/incidents.ts';
-import { useGeographyStore } from '../stores/geography.ts';
+import { BASE_LAYERS, useGeographyStore } from '../stores/geography.ts';
 import type { BaseMap } from '@contract/client-config.ts';
 import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
-import { buildStyle, PARTY_LABEL, type MapTheme } from './style.ts';
+import { buildStyle, PARTY_LABEL, type BaseData, type MapTheme } from './style.ts';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -99,8 +99,8 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     if (!container.value) return;
     basemap = config.basemap;
     datum = basemap?.datum ?? 'wgs84';
-    for (const name of ['district', 'streets', 'communities', 'grids', 'labels'] as const) shown[name] = toDisplay(geography.layers[name] as GeoJSON, datum);
-    const style = buildStyle(options.theme, shown as Record<'district' | 'streets' | 'communities' | 'grids' | 'labels', GeoJSON>, options.scale ?? 1, basemap);
+    for (const name of BASE_LAYERS) shown[name] = toDisplay(geography.layers[name] as GeoJSON, datum);
+    const style = buildStyle(options.theme, shown as BaseData, options.scale ?? 1, basemap);
     const [minX, minY, maxX, maxY] = bbox(shown.streets as UnitCollection);
     map = new maplibregl.Map({
       container: container.value,

@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
-import type { LabelCollection, UnitCollection, UnitProperties } from '@contract/geo.ts';
+import type { BoundaryCollection, LabelCollection, UnitCollection, UnitProperties } from '@contract/geo.ts';
 import type { PartyOrg } from '@contract/geo.ts';
 import type { ServiceCenter, DemonstrationSite } from '@contract/org.ts';
 import type { ClientConfig } from '@contract/client-config.ts';
@@ -20,18 +20,20 @@ export interface UnitDetail {
   demonstration: DemonstrationSite[];
 }
 
-export type BaseLayer = 'district' | 'streets' | 'communities' | 'grids' | 'labels';
+/** What every map loads before it is drawn: the units down to the grid, their outlines and labels. */
+export const BASE_LAYERS = ['district', 'streets', 'communities', 'grids', 'boundaries', 'labels'] as const;
+export type BaseLayer = (typeof BASE_LAYERS)[number];
 /** Loaded on demand: polygons and label points below the grid (the map at zoom ≥ 15, the search). */
 export type DetailLayer = 'compounds' | 'buildings' | 'detail-labels';
 
 export const useGeographyStore = defineStore('geography', () => {
-  const layers = shallowRef<Partial<Record<BaseLayer | DetailLayer, UnitCollection | LabelCollection>>>({});
+  const layers = shallowRef<Partial<Record<BaseLayer | DetailLayer, UnitCollection | LabelCollection | BoundaryCollection>>>({});
   const loading = new Map<string, Promise<void>>();
   const details = new Map<string, Promise<UnitDetail>>();
   function load(name: BaseLayer | DetailLayer): Promise<void> {
     let p = loading.get(name);
     if (!p) {
-      p = api<UnitCollection | LabelCollection>('GET', `/geography/${name}`).then((data) => {
+      p = api<UnitCollection | LabelCollection | BoundaryCollection>('GET', `/geography/${name}`).then((data) => {
         layers.value = { ...layers.value, [name]: data };
       });
       p.catch(() => loading.delete(name));
@@ -40,7 +42,7 @@ export const useGeographyStore = defineStore('geography', () => {
     return p;
   }
   function loadBase(): Promise<void[]> {
-    return Promise.all((['district', 'streets', 'communities', 'grids', 'labels'] as const).map(load));
+    return Promise.all(BASE_LAYERS.map(load));
   }
   let config: Promise<ClientConfig> | null = null;
   /** What a map needs before it can be drawn: the base layers and the client configuration. */

@@ -2,7 +2,7 @@
  * Geography contract: unit levels, code formats and the GeoJSON shapes that the generator
  * writes, the server loads and the client draws. Imported by server, client and generator.
  */
-import type { Feature, FeatureCollection, MultiPolygon, Point, Polygon } from 'geojson';
+import type { Feature, FeatureCollection, LineString, MultiPolygon, Point, Polygon } from 'geojson';
 
 /** Administrative levels, top to bottom. */
 export const UNIT_LEVELS = ['district', 'street', 'community', 'grid', 'compound', 'building'] as const;
@@ -63,6 +63,13 @@ export interface LabelProperties {
 }
 export type LabelFeature = Feature<Point, LabelProperties>;
 export type LabelCollection = FeatureCollection<Point, LabelProperties>;
+
+/** The outlines the maps draw (GET /api/geography/boundaries; server/src/domain/boundaries.ts). */
+export const BOUNDARY_LEVELS = ['grid', 'community', 'street', 'district'] as const;
+export type BoundaryLevel = (typeof BOUNDARY_LEVELS)[number];
+/** A run of edges of one level; a ring wholly of one unit's level stays a closed ring (a Polygon). */
+export type BoundaryFeature = Feature<LineString | Polygon, { level: BoundaryLevel }>;
+export type BoundaryCollection = FeatureCollection<LineString | Polygon, { level: BoundaryLevel }>;
 
 /** Everything the geography module needs, as loaded from data/ or an imported set. */
 export interface GeographyData {

@@ -6,6 +6,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 import type { Organisation } from '../contract/org.ts';
+import { boundaryMesh } from '../domain/boundaries.ts';
 import type { Geography } from '../domain/geography.ts';
 import { maskName } from '../domain/masking.ts';
 import { inScope } from '../domain/workflow.ts';
@@ -13,7 +14,7 @@ import type { IndicatorService } from '../services/indicators.ts';
 import { parseInput } from '../services/validation.ts';
 import { route, user } from './common.ts';
 
-const LAYERS = ['district', 'streets', 'communities', 'grids', 'compounds', 'buildings', 'labels', 'detail-labels'] as const;
+const LAYERS = ['district', 'streets', 'communities', 'grids', 'boundaries', 'compounds', 'buildings', 'labels', 'detail-labels'] as const;
 /** Label points the district view needs at once; compound labels come with the detail layers (zoom ≥ 15, search). */
 const BASE_LABEL_LEVELS = new Set(['district', 'street', 'community', 'grid']);
 
@@ -22,8 +23,10 @@ export function geographyRouter(geography: Geography, organisation: Organisation
   // Serialised once: the layers are static for the life of the process.
   // Building labels are not served: no view shows them (buildings are picked on the map).
   const labels = (keep: (level: string) => boolean) => ({ ...geography.data.labels, features: geography.data.labels.features.filter((f) => keep(f.properties.level)) });
+  const { district, streets, communities, grids } = geography.data;
   const layer = (l: (typeof LAYERS)[number]): unknown =>
-    l === 'labels' ? labels((level) => BASE_LABEL_LEVELS.has(level)) : l === 'detail-labels' ? labels((level) => level === 'compound') : geography.data[l];
+    l === 'labels' ? labels((level) => BASE_LABEL_LEVELS.has(level)) : l === 'detail-labels' ? labels((level) => level === 'compound')
+      : l === 'boundaries' ? boundaryMesh([district, ...streets.features, ...communities.features, ...grids.features]) : geography.data[l];
   const bodies = new Map<string, string>(LAYERS.map((l) => [l, JSON.stringify(layer(l))]));
 
   router.get('/geography/:layer', route((req, res) => {
