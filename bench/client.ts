@@ -10,9 +10,11 @@
  * Paths: case points by `updateData` (diff) vs `setData` (whole set); grid colours by feature-state
  * vs `setData` of the grid polygons. Also the first map idle after navigation (target ≤ 3 s), the
  * median of `--loads` fresh browsers, and where the wall's main thread spent it in one profiled load.
- * Baselines in the same run: the idle wall, and a bare MapLibre page of the same grids (its first
- * idle in as many fresh browsers, taken in turn with the wall's, and its long tasks while its points
- * change at `rate` by updateData).
+ * Baselines in the same run: the idle wall; the wall's map alone (its own style and layers at its
+ * size, with nothing of the app around it: what the map costs before the app's own work); and a bare
+ * MapLibre page of the same grids (fill and outline only). The first idles are taken in as many fresh
+ * browsers each, in turn; the bare page also gives its long tasks while its points change at `rate`
+ * by updateData.
  * Writes bench/results/client.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,10 +25,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bbox } from '@turf/turf';
+import type { GeoJSON } from 'geojson';
 import { DEMO_GEOGRAPHY_DIR } from '../server/src/cli/geo-file.ts';
 import type { Incident } from '../server/src/contract/incidents.ts';
 import type { Delta } from '../server/src/contract/realtime.ts';
 import { readGeographySet } from '../server/src/store/geography-files.ts';
+import { BASE_LAYERS, buildStyle, type BaseData } from '../client/src/map/style.ts';
 import { launchBrowser, mapIdle, openPage, SOFTWARE_GL_ARGS } from '../test/helpers/browser.ts';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
 import { round, writeResult } from './lib.ts';
@@ -49,13 +53,34 @@ if (!existsSync(join(ROOT, 'dist/client/index.html'))) spawnSync('npx', ['vite',
  * work; its long tasks while its points change by `updateData` at `rate` (as the wall's case points
  * do), after 5 s of the same to warm it up, are what the map alone costs at that rate.
  */
-async function serveBareMap(): Promise<{ base: string; box: [number, number, number, number]; close(): void }> {
+interface MapPage { base: string; close(): void }
+
+/**
+ * Serves a page of its own with MapLibre (from node_modules, as built) and nothing else: `script`
+ * (a module that builds the map into #map and sets `window.__mapIdle` at its first idle) and `files`.
+ */
+async function serveMapPage(script: string, files: Record<string, [string, string]>, mapCss: string): Promise<MapPage> {
+  const dist = join(ROOT, 'node_modules/maplibre-gl/dist');
+  const all: Record<string, [string, string | Buffer]> = {
+    '/': ['text/html', `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><style>html,body{margin:0;width:100%;height:100%;background:#06142b}#map{${mapCss}}</style><div id="map"></div><script type="module" src="/page.js"></script>`],
+    '/page.js': ['text/javascript', `import * as maplibregl from '/maplibre-gl.mjs';\nmaplibregl.setWorkerUrl('/maplibre-gl-worker.mjs');\n${script}`],
+    '/maplibre-gl.mjs': ['text/javascript', readFileSync(join(dist, 'maplibre-gl.mjs'))],
+    '/maplibre-gl-worker.mjs': ['text/javascript', readFileSync(join(dist, 'maplibre-gl-worker.mjs'))],
+    ...files,
+  };
+  const http = createServer((req, res) => {
+    const file = all[req.url ?? ''];
+    if (file) res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return { base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, close: () => http.close() };
+}
+
+async function serveBareMap(): Promise<MapPage & { box: [number, number, number, number] }> {
   const grids = readGeographySet(DEMO_GEOGRAPHY_DIR).geography.grids;
   const [minX, minY, maxX, maxY] = bbox(grids);
-  const dist = join(ROOT, 'node_modules/maplibre-gl/dist');
-  const script = `import * as maplibregl from '/maplibre-gl.mjs';
-    maplibregl.setWorkerUrl('/maplibre-gl-worker.mjs');
-    const grids = await (await fetch('/grids.json')).json();
+  const page = await serveMapPage(`const grids = await (await fetch('/grids.json')).json();
     const map = new maplibregl.Map({ container: 'map', attributionControl: false, bounds: [[${minX}, ${minY}], [${maxX}, ${maxY}]], fitBoundsOptions: { padding: 24 },
       style: { version: 8, sources: { grids: { type: 'geojson', data: grids }, points: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } }, layers: [
         { id: 'ground', type: 'background', paint: { 'background-color': '#06142b' } },
@@ -63,21 +88,25 @@ async function serveBareMap(): Promise<{ base: string; box: [number, number, num
         { id: 'line', type: 'line', source: 'grids', paint: { 'line-color': '#5fb8ff' } },
         { id: 'points', type: 'circle', source: 'points', paint: { 'circle-radius': 5, 'circle-color': '#ff5a5a' } }] } });
     window.__bareMap = map;
-    map.once('idle', () => (window.__mapIdle = Date.now()));`;
-  const files: Record<string, [string, string | Buffer]> = {
-    '/': ['text/html', '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><style>html,body,#map{margin:0;width:100%;height:100%}</style><div id="map"></div><script type="module" src="/bare.js"></script>'],
-    '/bare.js': ['text/javascript', script],
-    '/maplibre-gl.mjs': ['text/javascript', readFileSync(join(dist, 'maplibre-gl.mjs'))],
-    '/maplibre-gl-worker.mjs': ['text/javascript', readFileSync(join(dist, 'maplibre-gl-worker.mjs'))],
-    '/grids.json': ['application/json', JSON.stringify(grids)],
-  };
-  const http = createServer((req, res) => {
-    const file = files[req.url ?? ''];
-    if (file) res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return { base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, box: [minX, minY, maxX, maxY], close: () => http.close() };
+    map.once('idle', () => (window.__mapIdle = Date.now()));`, { '/grids.json': ['application/json', JSON.stringify(grids)] }, 'width:100%;height:100%');
+  return { ...page, box: [minX, minY, maxX, maxY] };
+}
+
+/**
+ * The wall's own map with nothing of the app around it: the style the wall builds (buildStyle,
+ * dark, the wall's text scale) over the base layers as the server serves them, in a box the size of
+ * the wall's map, framed as the wall frames it. No panels, no charts, no feed, no Vue: what the map
+ * alone costs software GL here, against which the wall's first idle is read.
+ */
+async function serveWallMapAlone(server: string, map: { width: number; height: number; scale: number }): Promise<MapPage> {
+  const { token } = await (await fetch(`${server}/api/auth/kiosk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: KIOSK }) })).json() as { token: string };
+  const layer = async (name: string): Promise<GeoJSON> => (await fetch(`${server}/api/geography/${name}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<GeoJSON>;
+  const data = Object.fromEntries(await Promise.all(BASE_LAYERS.map(async (name) => [name, await layer(name)] as const))) as BaseData;
+  const [minX, minY, maxX, maxY] = bbox(data.streets);
+  return serveMapPage(`const style = await (await fetch('/style.json')).json();
+    const map = new maplibregl.Map({ container: 'map', style, attributionControl: false, interactive: false, localIdeographFontFamily: "'Noto Sans SC', sans-serif",
+      maxZoom: 18, minZoom: 8, bounds: [[${minX}, ${minY}], [${maxX}, ${maxY}]], fitBoundsOptions: { padding: 24 } });
+    map.once('idle', () => (window.__mapIdle = Date.now()));`, { '/style.json': ['application/json', JSON.stringify(buildStyle('dark', data, map.scale))] }, `width:${map.width}px;height:${map.height}px`);
 }
 
 /**
@@ -193,6 +222,11 @@ const bytes = await page.evaluate(() => (performance.getEntriesByType('resource'
   .reduce((sum, e) => ({ transferred: sum.transferred + e.encodedBodySize, decoded: sum.decoded + e.decodedBodySize }), { transferred: 0, decoded: 0 }));
 Object.assign(firstLoad, { transferredKb: round(bytes.transferred / 1024), decodedKb: round(bytes.decoded / 1024) });
 await cdp.detach();
+// The wall's map as laid out at 1920×1080, for the page that shows it alone.
+const wallMap = await page.evaluate(() => {
+  const box = document.querySelector('.maplibregl-canvas')!.getBoundingClientRect();
+  return { width: Math.round(box.width), height: Math.round(box.height), scale: parseFloat(getComputedStyle(document.documentElement).fontSize) / 16 };
+});
 await page.waitForFunction(() => !!(window as unknown as { __lstFeed?: { state(): unknown } }).__lstFeed?.state());
 await page.waitForTimeout(5000); // let the start-up work (fonts, detail tiles, first chart renders) settle before measuring
 
@@ -344,14 +378,18 @@ await browser.close();
 // The first idle, without the profiler, in fresh browsers: the wall's and the bare page's in turn.
 const wallIdles: number[] = [];
 const bareIdles: number[] = [];
+const aloneIdles: number[] = [];
+const aloneServer = await serveWallMapAlone(server.base, wallMap);
 for (let i = 0; i < LOADS; i++) {
   wallIdles.push(round(await firstIdle(`${server.base}/wall?kiosk=${KIOSK}`)));
+  aloneIdles.push(round(await firstIdle(`${aloneServer.base}/`)));
   bareIdles.push(round(await firstIdle(`${bareServer.base}/`)));
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const [firstIdleMs, bareIdleMs] = [median(wallIdles), median(bareIdles)];
+const [firstIdleMs, aloneIdleMs, bareIdleMs] = [median(wallIdles), median(aloneIdles), median(bareIdles)];
 await stopGracefully(server);
 bareServer.close();
+aloneServer.close();
 
 rows.push({
   layer: 'bare map points', path: 'updateData (bare MapLibre page)', 'changes/s': round(bareMapRun.applied / bareMapRun.seconds), 'long tasks > 50 ms': bareMapRun.longTasks.filter((d) => d > 50).length,
@@ -360,7 +398,8 @@ rows.push({
 });
 console.table(rows);
 console.log(`first map idle after navigation, median of ${LOADS} fresh browsers: ${firstIdleMs} ms [${wallIdles.join(', ')}] (target ≤ 3000); `
+  + `the wall's map alone (its style and layers, ${wallMap.width}×${wallMap.height}, no app around it): ${aloneIdleMs} ms [${aloneIdles.join(', ')}]; `
   + `a bare MapLibre page of the same grids: ${bareIdleMs} ms [${bareIdles.join(', ')}]; the wall's main thread in a profiled load (idle at ${firstLoad.profiledIdleMs} ms): WebGL context ${firstLoad.glContextMs} ms and shader programs ${firstLoad.shadersMs} ms (software GL), other script ${firstLoad.otherScriptMs} ms, idle ${firstLoad.idleMs} ms; `
   + `${firstLoad.transferredKb} KB over the network (${firstLoad.decodedKb} KB as used)`);
 if (problems.length) console.log(`page problems: ${problems.join('; ')}`);
-console.log(`wrote ${writeResult('client', { seconds: SECONDS, rate: RATE, firstIdleMs, bareMapFirstIdleMs: bareIdleMs, firstIdleRuns: wallIdles, bareMapFirstIdleRuns: bareIdles, firstLoad, rows, problems })}`);
+console.log(`wrote ${writeResult('client', { seconds: SECONDS, rate: RATE, firstIdleMs, wallMapAloneFirstIdleMs: aloneIdleMs, bareMapFirstIdleMs: bareIdleMs, firstIdleRuns: wallIdles, wallMapAloneFirstIdleRuns: aloneIdles, bareMapFirstIdleRuns: bareIdles, wallMap, firstLoad, rows, problems })}`);

@@ -2,7 +2,8 @@
 import { createPinia, type Pinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { startEarly } from './early.ts';
-import { BASE_LAYERS, useGeographyStore } from './stores/geography.ts';
+import { BASE_LAYERS } from './map/style.ts';
+import { useGeographyStore } from './stores/geography.ts';
 import { useSessionStore } from './stores/session.ts';
 
 const LOGIN = { token: 't-1', expiresAt: '2099-01-01T00:00:00.000Z', user: { id: 'wall', username: 'wall', name: '大屏', role: 'wall', scope: '431103' } };

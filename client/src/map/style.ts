@@ -31,8 +31,9 @@ const stageColor: ExpressionSpecification = ['match', ['get', 'stage'], ...Objec
 export const PARTY_LABEL: ExpressionSpecification = ['concat', ['get', 'name'],
   ['match', ['get', 'level'], 'street', '党工委', 'community', '党工委', 'grid', '党支部', 'compound', '党小组', '']];
 
-/** The data a style is built from: the base layers (client/src/stores/geography.ts). */
-export type BaseData = Record<'district' | 'streets' | 'communities' | 'grids' | 'boundaries' | 'labels', GeoJSON>;
+/** The layers a style is built from, which every map loads before it is drawn (GET /api/geography/:layer). */
+export const BASE_LAYERS = ['district', 'streets', 'communities', 'grids', 'boundaries', 'labels'] as const;
+export type BaseData = Record<(typeof BASE_LAYERS)[number], GeoJSON>;
 
 export function buildStyle(theme: MapTheme, data: BaseData, scale = 1, basemap: BaseMap | null = null): StyleSpecification {
   const c = PALETTE[theme];

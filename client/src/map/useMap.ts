@@ -14,10 +14,10 @@ import { onBeforeUnmount, onMounted, shallowRef, type Ref } from 'vue';
 import type { LabelCollection, UnitCollection, UnitLevel } from '@contract/geo.ts';
 import type { Task } from '@contract/tasks.ts';
 import type { Incident } from '@contract/incidents.ts';
-import { BASE_LAYERS, useGeographyStore } from '../stores/geography.ts';
+import { useGeographyStore } from '../stores/geography.ts';
 import type { BaseMap } from '@contract/client-config.ts';
 import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
-import { buildStyle, PARTY_LABEL, type BaseData, type MapTheme } from './style.ts';
+import { BASE_LAYERS, buildStyle, PARTY_LABEL, type BaseData, type MapTheme } from './style.ts';
 
 maplibregl.setWorkerUrl(workerUrl);
 

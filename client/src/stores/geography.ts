@@ -8,6 +8,7 @@ import type { BoundaryCollection, LabelCollection, UnitCollection, UnitPropertie
 import type { PartyOrg } from '@contract/geo.ts';
 import type { ServiceCenter, DemonstrationSite } from '@contract/org.ts';
 import type { ClientConfig } from '@contract/client-config.ts';
+import { BASE_LAYERS } from '../map/style.ts';
 import { api } from '../services/api.ts';
 
 export interface UnitDetail {
@@ -20,8 +21,6 @@ export interface UnitDetail {
   demonstration: DemonstrationSite[];
 }
 
-/** What every map loads before it is drawn: the units down to the grid, their outlines and labels. */
-export const BASE_LAYERS = ['district', 'streets', 'communities', 'grids', 'boundaries', 'labels'] as const;
 export type BaseLayer = (typeof BASE_LAYERS)[number];
 /** Loaded on demand: polygons and label points below the grid (the map at zoom ≥ 15, the search). */
 export type DetailLayer = 'compounds' | 'buildings' | 'detail-labels';
