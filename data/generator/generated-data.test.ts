@@ -82,6 +82,13 @@ describe('generated geography', () => {
     for (const s of g.streets.features) expect(Math.abs(area('communities', s.properties.code) / turf.area(s) - 1)).toBeLessThan(1e-6);
   });
 
+  it('gives every unit its own area, the district its real outline\'s (≈ 1,218 km²)', () => {
+    for (const u of [g.district, ...g.streets.features, ...g.communities.features, ...g.grids.features]) {
+      expect(u.properties.area, u.properties.code).toBe(Math.round(turf.area(u)));
+    }
+    expect(g.district.properties.area / 1e6).toBeCloseTo(1218, 0);
+  });
+
   it('lies inside the real district outline around the urban core', () => {
     for (const s of g.streets.features) expect(turf.booleanWithin(s, g.district), s.properties.code).toBe(true);
     const [minX, minY, maxX, maxY] = turf.bbox(g.streets);

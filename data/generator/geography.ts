@@ -112,7 +112,8 @@ export function generateGeography(random: Random, district: UnitFeature, divisio
     return { households, population, partyMembers };
   }
 
-  const districtFeature: UnitFeature = { ...district, properties: { ...district.properties, ...districtTotals } };
+  // The district's area is its real outline's (the leader's district card showed 0.00 km²).
+  const districtFeature: UnitFeature = { ...district, properties: { ...district.properties, ...districtTotals, area: Math.round(turf.area(district)) } };
   labels.unshift(label(districtFeature.properties, districtCentre(district)));
   return { district: districtFeature, ...out, labels: turf.featureCollection(labels) };
 }
