@@ -46,13 +46,6 @@ const RETAINED_BOUND = 2000; // client/src/feed/reducer.ts
 
 if (!existsSync(join(ROOT, 'dist/client/index.html'))) spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 
-/**
- * The baselines of a bare MapLibre page — the same 304 grids as one fill and one outline layer over a
- * background, and one circle layer of points, nothing else (no app, no text, no panels) — served by
- * this script. Its first idle is what software GL on this machine costs any map before the app's own
- * work; its long tasks while its points change by `updateData` at `rate` (as the wall's case points
- * do), after 5 s of the same to warm it up, are what the map alone costs at that rate.
- */
 interface MapPage { base: string; close(): void }
 
 /**
@@ -77,6 +70,13 @@ async function serveMapPage(script: string, files: Record<string, [string, strin
   return { base: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, close: () => http.close() };
 }
 
+/**
+ * The baselines of a bare MapLibre page — the same 304 grids as one fill and one outline layer over a
+ * background, and one circle layer of points, nothing else (no app, no text, no panels) — served by
+ * this script. Its first idle is what software GL on this machine costs any map before the app's own
+ * work; its long tasks while its points change by `updateData` at `rate` (as the wall's case points
+ * do), after 5 s of the same to warm it up, are what such a map costs at that rate.
+ */
 async function serveBareMap(): Promise<MapPage & { box: [number, number, number, number] }> {
   const grids = readGeographySet(DEMO_GEOGRAPHY_DIR).geography.grids;
   const [minX, minY, maxX, maxY] = bbox(grids);
@@ -375,7 +375,7 @@ for (const how of ['feature-state', 'setData'] as const) {
   rows.push({ layer: 'grid colours', path: how, 'main-thread ms per update': round(r.meanMs, 2), 'long tasks > 50 ms': r.longTasks.filter((d) => d > 50).length, 'longest task ms': round(Math.max(0, ...r.longTasks)) });
 }
 await browser.close();
-// The first idle, without the profiler, in fresh browsers: the wall's and the bare page's in turn.
+// The first idle, without the profiler, in fresh browsers: the wall's, its map alone's and the bare page's in turn.
 const wallIdles: number[] = [];
 const bareIdles: number[] = [];
 const aloneIdles: number[] = [];
