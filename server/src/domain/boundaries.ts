@@ -41,11 +41,12 @@ export function boundaryMesh(units: readonly UnitFeature[]): BoundaryCollection 
   const features: BoundaryFeature[] = [];
   for (const unit of levelled) {
     const level = unit.properties.level as BoundaryLevel;
+    const unitRank = rank(level);
     for (const ring of rings(unit)) {
       const n = ring.length - 1; // closed: the last position repeats the first
       const keys = Array.from({ length: n }, (_, i) => edgeKey(ring[i]!, ring[i + 1]!));
       // This unit draws an edge if its level is the edge's highest and no unit has drawn it yet.
-      const mine = keys.map((k) => top.get(k) === rank(level) && !drawn.has(k));
+      const mine = keys.map((k) => top.get(k) === unitRank && !drawn.has(k));
       keys.forEach((k, i) => mine[i] && drawn.add(k));
       if (n > 0 && mine.every(Boolean)) {
         features.push({ type: 'Feature', properties: { level }, geometry: { type: 'Polygon', coordinates: [ring] } });
