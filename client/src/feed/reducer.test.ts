@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Incident, Stage } from '@contract/incidents.ts';
 import type { Delta, Snapshot } from '@contract/realtime.ts';
 import type { Indicators } from '@contract/indicators.ts';
-import { applyDelta, applySnapshot, MAX_RETAINED, type FeedState } from './reducer.ts';
+import type { Task } from '@contract/tasks.ts';
+import { byUrgency } from '@contract/incidents.ts';
+import { applyDelta, applySnapshot, MAX_RETAINED, mergeSorted, type FeedState } from './reducer.ts';
 
 const incident = (id: string, stage: Stage = 'reported', version = 1, extra: Partial<Incident> = {}): Incident => ({
   id, class: '市容环境', priority: '一般', source: '12345热线', stage, description: '', address: '', lng: 111.6, lat: 26.44, gridCode: '431103003004001',
@@ -77,6 +79,61 @@ describe('feed reducer', () => {
     const s = applied(applySnapshot(snapshot(1, many)), delta(2, [red]));
     expect(s.incidents.size).toBe(MAX_RETAINED);
     expect(s.incidents.has('RED')).toBe(true);
+    expect(s.open[0]!.id).toBe('RED');
+    expect(s.incidents.has(`N${String(MAX_RETAINED + 49).padStart(5, '0')}`)).toBe(false);
+  });
+
+  it('keeps the retained cases most urgent first across random deltas, as a full sort would, and the same as its map', () => {
+    let seed = 7;
+    const random = (n: number): number => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0), (seed >>> 8) % n);
+    const OPEN: Stage[] = ['reported', 'accepted', 'dispatched', 'handling'];
+    const versions = new Map<string, number>();
+    const next = (id = `C${random(MAX_RETAINED + 400)}`): Incident => {
+      const version = (versions.get(id) ?? 0) + 1 + random(2); // some deltas skip a version
+      versions.set(id, version);
+      const stage = random(12) ? OPEN[random(OPEN.length)]! : random(2) ? 'closed' : 'merged';
+      return incident(id, stage, version, {
+        slaState: (['ok', 'amber', 'red'] as const)[random(3)], priority: (['一般', '紧急', '重大'] as const)[random(3)],
+        deadline: random(4) ? `2026-12-0${1 + random(9)}T0${random(10)}:00:00.000Z` : null,
+      });
+    };
+    // more cases than the bound, and more ids in the deltas: evictions happen all along
+    let s = applySnapshot(snapshot(1, Array.from({ length: MAX_RETAINED + 100 }, (_, k) => next(`C${k}`))));
+    expect(s.incidents.size).toBe(MAX_RETAINED);
+    let evicting = 0;
+    for (let seq = 2; seq < 80; seq++) {
+      // a delta may carry a case twice, and an older version after a newer one
+      const list = Array.from({ length: 1 + random(60) }, next);
+      if (seq % 5 === 0) list.push({ ...list[0]!, version: list[0]!.version - 1 });
+      const before = s.incidents.size;
+      s = applied(s, delta(seq, list));
+      if (before === MAX_RETAINED && s.incidents.size === MAX_RETAINED) evicting++;
+      expect(s.open.length).toBe(s.incidents.size);
+      expect(s.open).toEqual([...s.incidents.values()].sort(byUrgency));
+      expect(s.incidents.size).toBeLessThanOrEqual(MAX_RETAINED);
+    }
+    expect(evicting).toBeGreaterThan(5);
+  });
+
+  it('merges two ordered lists stably', () => {
+    const byFirst = (x: [number, string], y: [number, string]): number => x[0] - y[0];
+    expect(mergeSorted([[1, 'a'], [3, 'a'], [3, 'b']], [[0, 'x'], [3, 'x'], [9, 'x']], byFirst))
+      .toEqual([[0, 'x'], [1, 'a'], [3, 'a'], [3, 'b'], [3, 'x'], [9, 'x']]);
+    expect(mergeSorted([], [[2, 'x']], byFirst)).toEqual([[2, 'x']]);
+  });
+
+  it('keeps the parts a delta does not change as the same objects (nothing redraws for them)', () => {
+    let s = applySnapshot(snapshot(1, [incident('A'), incident('B')]));
+    s = applied(s, delta(2, [incident('A', 'closed', 2)]));
+    const { tasks, recentlyFinished, indicators: ind } = s;
+    s = applied(s, delta(3, [incident('C')]));
+    expect(s.tasks).toBe(tasks);
+    expect(s.recentlyFinished).toBe(recentlyFinished);
+    expect(s.indicators).toBe(ind);
+    s = applied(s, { ...delta(4, []), tasks: [{ id: 'T1', state: 'active' } as Task] });
+    expect(s.tasks).not.toBe(tasks);
+    expect([...s.tasks.keys()]).toEqual(['T1']);
+    expect(tasks.size).toBe(0);
   });
 
   it('ignores deltas of another scope', () => {

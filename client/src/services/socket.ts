@@ -17,7 +17,7 @@ let feed: FeedClient | null = null;
 function commit(state: FeedState, changed: Incident[], snapshotTime: string | null): void {
   const conn = useConnectionStore();
   if (snapshotTime) conn.serverOffsetMs = Date.parse(snapshotTime) - Date.now();
-  useIncidentsStore().replace(state.incidents, state.incidentsTotal, state.recentlyFinished, changed);
+  useIncidentsStore().replace(state.incidents, state.open, state.incidentsTotal, state.recentlyFinished, changed);
   useTasksStore().replace(state.tasks);
   useIndicatorsStore().set(state.indicators);
   conn.scope = state.scope;

@@ -1,4 +1,4 @@
-/** Open cases in the current scope (a bounded Map, replaced per batch), most urgent first. */
+/** Open cases in the current scope (a bounded set, replaced per batch): by id, and most urgent first. */
 import { defineStore } from 'pinia';
 import { computed, shallowRef } from 'vue';
 import { byUrgency, type Incident } from '@contract/incidents.ts';
@@ -9,10 +9,12 @@ export const useIncidentsStore = defineStore('incidents', () => {
   const recentlyFinished = shallowRef<Incident[]>([]);
   /** The latest batch of changes (new, urgent and overdue ones pulse on the map). */
   const lastChanged = shallowRef<Incident[]>([]);
-  const open = computed(() => [...byId.value.values()].sort(byUrgency));
+  /** The same cases most urgent first, as the feed keeps them (no sort per batch). */
+  const open = shallowRef<readonly Incident[]>([]);
   const urgent = computed(() => open.value.filter((i) => i.priority !== '一般' || i.slaState === 'red'));
-  function replace(map: Map<string, Incident>, count: number, finished: Incident[], changed: Incident[]): void {
+  function replace(map: Map<string, Incident>, ordered: readonly Incident[], count: number, finished: Incident[], changed: Incident[]): void {
     byId.value = map;
+    open.value = ordered;
     total.value = count;
     recentlyFinished.value = finished;
     lastChanged.value = changed;
@@ -24,6 +26,7 @@ export const useIncidentsStore = defineStore('incidents', () => {
     const next = new Map(byId.value);
     next.set(incident.id, incident);
     byId.value = next;
+    open.value = [...next.values()].sort(byUrgency);
   }
   return { byId, total, recentlyFinished, lastChanged, open, urgent, replace, upsert };
 });
