@@ -65,8 +65,12 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   const painted = new Map<string, Set<string>>();
 
   let incidentPath: IncidentPath = DEFAULT_INCIDENT_PATH;
-  /** What each shown point looks like (id → change key), to send only differences. */
-  let shownPoints = new Map<string, string>();
+  /**
+   * Each shown point: the case it was drawn from and what it looks like, to send only differences.
+   * A case object is never modified (each version is a new one), so an unchanged case is found by
+   * identity and only the changed few are keyed (not 2,000 keys per flush).
+   */
+  let shownPoints = new Map<string, { incident: Incident; look: string }>();
   const pointOf = (i: Incident & { lng: number; lat: number }): Feature<Point> => ({
     type: 'Feature', id: i.id, geometry: { type: 'Point', coordinates: pointToDisplay(i.lng, i.lat, datum) },
     properties: { id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: i.slaState === 'red' || i.priority !== '一般' ? 1 : 0 },
@@ -77,20 +81,27 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     if (!source || !pendingIncidents) return;
     const located = pendingIncidents.filter((i): i is Incident & { lng: number; lat: number } => i.lng !== null && i.lat !== null);
     pendingIncidents = null;
-    const next = new Map(located.map((i) => [i.id, `${i.stage}|${i.priority}|${i.slaState}|${i.lng}|${i.lat}`]));
-    if (incidentPath === 'setData') void source.setData({ type: 'FeatureCollection', features: located.map(pointOf) });
-    else {
-      const add: Feature[] = [];
-      const remove: string[] = [];
-      for (const i of located) {
-        const before = shownPoints.get(i.id);
-        if (before === next.get(i.id)) continue;
-        if (before !== undefined) remove.push(i.id); // changed: replaced whole (geometry and properties)
-        add.push(pointOf(i));
-      }
-      for (const id of shownPoints.keys()) if (!next.has(id)) remove.push(id);
-      if (add.length || remove.length) void source.updateData({ remove, add });
+    if (incidentPath === 'setData') {
+      void source.setData({ type: 'FeatureCollection', features: located.map(pointOf) });
+      return;
     }
+    const next = new Map<string, { incident: Incident; look: string }>();
+    const add: Feature[] = [];
+    const remove: string[] = [];
+    for (const i of located) {
+      const before = shownPoints.get(i.id);
+      if (before?.incident === i) {
+        next.set(i.id, before);
+        continue;
+      }
+      const look = `${i.stage}|${i.priority}|${i.slaState}|${i.lng}|${i.lat}`;
+      next.set(i.id, { incident: i, look });
+      if (before?.look === look) continue;
+      if (before) remove.push(i.id); // changed: replaced whole (geometry and properties)
+      add.push(pointOf(i));
+    }
+    for (const id of shownPoints.keys()) if (!next.has(id)) remove.push(id);
+    if (add.length || remove.length) void source.updateData({ remove, add });
     shownPoints = next;
   };
 
