@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bbox } from '@turf/turf';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../server/src/contract/incidents.ts';
@@ -41,21 +42,40 @@ const sourceSize = async (source: string): Promise<number> =>
 /** The levels among a source's features drawn on screen now. */
 const renderedLevels = (source: string): string[] =>
   [...new Set(window.__lstMap.queryRenderedFeatures().filter((f) => f.source === source).map((f) => String(f.properties.level)))].sort();
+/** The codes of the units the map outlines (its selection). */
+const outlined = async (): Promise<string[]> => {
+  const data = (await (window.__lstMap.getSource('selection') as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.Feature | GeoJSON.FeatureCollection;
+  return (data.type === 'FeatureCollection' ? data.features : [data]).map((f) => String(f.properties?.code));
+};
 /** Whether the map's incident data holds the case at that stage (clusters hide single points, so ask the source). */
 const hasStage = async ([id, stage]: [string, string]): Promise<boolean> => {
   const data = (await (window.__lstMap.getSource('incidents') as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.FeatureCollection;
   return data.features.some((x) => x.properties?.id === id && x.properties?.stage === stage);
 };
 
-/** Init script: records when the map loaded and each camera move after that. */
+/**
+ * Init script: records when the map loaded, each camera move after that, and what was sent to its
+ * overlay sources or layer layout after that (the opening state belongs in the first frames).
+ */
 function watchCameraAfterLoad(): void {
   let map: Window['__lstMap'] | undefined;
   window.__cameraMoves = [];
+  window.__changedAfterLoad = [];
   Object.defineProperty(window, '__lstMap', { configurable: true, get: () => map, set: (m: Window['__lstMap']) => {
     map = m;
+    const setLayout = m.setLayoutProperty.bind(m);
+    m.setLayoutProperty = (layer, ...rest) => {
+      if (window.__mapLoadedAt !== undefined) window.__changedAfterLoad!.push(`${layer} layout`);
+      return setLayout(layer, ...rest);
+    };
     m.once('load', () => {
       window.__mapLoadedAt = performance.now();
       m.on('move', () => window.__cameraMoves!.push(performance.now()));
+      for (const id of ['party', 'tasks', 'selection']) {
+        const source = m.getSource(id) as import('maplibre-gl').GeoJSONSource;
+        const setData = source.setData.bind(source);
+        source.setData = (data, ...rest) => (window.__changedAfterLoad!.push(`${id} data`), setData(data, ...rest));
+      }
     });
   } });
 }
@@ -81,7 +101,12 @@ describe('wall display', () => {
     // The first scene is where the map opens: a jump (one move), not a 1.2 s flight that kept the
     // map from its first idle (a move per frame).
     await page.waitForFunction(() => window.__mapLoadedAt !== undefined && performance.now() > window.__mapLoadedAt + 2000);
-    expect(await page.evaluate(() => window.__cameraMoves!.filter((t) => t < window.__mapLoadedAt! + 2000).length)).toBeLessThanOrEqual(1);
+    expect(await page.evaluate(() => window.__cameraMoves!.filter((t) => t < window.__mapLoadedAt! + 2000).length)).toBe(0);
+    // The scene's mode, layers and the service centres were in the map's first frames: nothing was
+    // sent again once it had loaded (each re-tiled a source and drew more frames before its idle).
+    expect(await page.evaluate(() => window.__changedAfterLoad)).toEqual([]);
+    expect(await page.evaluate(sourceSize, 'party')).toBeGreaterThan(0);
+    expect(await page.evaluate(() => window.__lstMap.getLayoutProperty('party-points', 'visibility'))).toBe('none');
     expect(await page.evaluate(sourceCodes, 'communities')).toBe(20);
     // The grids' polygons are drawn from zoom 14; here their outlines come from the boundary mesh.
     expect(await page.evaluate(sourceSize, 'grids')).toBe(304);
@@ -177,8 +202,17 @@ describe('leader drill-down', () => {
   it('opens a grid by URL and shows its party branch, secretary and grid worker', async () => {
     const { page, problems } = await openPage(browser, h.base);
     await signIn(page, h.base, 'leader', PASSWORD);
+    await page.addInitScript(watchCameraAfterLoad);
     await page.goto(`${h.base}/?unit=${TONGHUA_GRID}`);
     await mapIdle(page);
+    // The map opens framed on the grid and outlines it: no flight to it, nothing sent after its load.
+    expect(await page.evaluate(outlined)).toEqual([TONGHUA_GRID]);
+    const [minX, minY, maxX, maxY] = bbox(h.app.geography.unit(TONGHUA_GRID)!);
+    const view = await page.evaluate(() => ({ zoom: window.__lstMap.getZoom(), bounds: window.__lstMap.getBounds().toArray().flat() }));
+    expect(view.zoom).toBeGreaterThan(14);
+    expect(view.bounds[0]! <= minX && view.bounds[1]! <= minY && view.bounds[2]! >= maxX && view.bounds[3]! >= maxY).toBe(true);
+    expect(await page.evaluate(() => window.__cameraMoves!.length)).toBe(0);
+    expect(await page.evaluate(() => window.__changedAfterLoad)).toEqual([]);
     const org = h.app.geography.partyOrgOf(TONGHUA_GRID)!;
     await expect.poll(() => page.locator('[data-testid=party-org]').innerText()).toBe('通化街社区第一网格党支部');
     const people = await page.locator('[data-testid=responsible]').innerText();
@@ -383,6 +417,7 @@ declare global {
   interface Window {
     __lstMap: import('maplibre-gl').Map;
     __cameraMoves?: number[];
+    __changedAfterLoad?: string[];
     __mapLoadedAt?: number;
     __chartDraws?: number;
   }

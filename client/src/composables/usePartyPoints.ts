@@ -1,6 +1,5 @@
 /** Party–mass service centres (★ at demonstration sites) as map points, for the party-chain layer. */
 import type { FeatureCollection, Point } from 'geojson';
-import { watch } from 'vue';
 import type { Organisation } from '@contract/org.ts';
 import type { MapHandle } from '../map/useMap.ts';
 import { api } from '../services/api.ts';
@@ -15,5 +14,5 @@ export async function showPartyPoints(map: MapHandle): Promise<void> {
       properties: { name: `${demo.has(c.unitCode) ? '★ ' : ''}${c.name}` },
     })),
   };
-  watch(map.ready, (ok) => ok && map.setPartyPoints(points), { immediate: true });
+  map.setPartyPoints(points);
 }

@@ -31,6 +31,20 @@ const stageColor: ExpressionSpecification = ['match', ['get', 'stage'], ...Objec
 export const PARTY_LABEL: ExpressionSpecification = ['concat', ['get', 'name'],
   ['match', ['get', 'level'], 'street', '党工委', 'community', '党工委', 'grid', '党支部', 'compound', '党小组', '']];
 
+export type MapMode = 'admin' | 'party';
+/**
+ * The layout properties a mode sets (buildStyle starts in 'admin'): the party chain shows the
+ * service centres and names each unit by the organisation that leads it.
+ */
+export function modeLayout(mode: MapMode): [layer: string, property: 'visibility' | 'text-field', value: unknown][] {
+  const party = mode === 'party';
+  return [
+    ['party-points', 'visibility', party ? 'visible' : 'none'],
+    ['party-labels', 'visibility', party ? 'visible' : 'none'],
+    ...['label-street', 'label-community', 'label-grid', 'label-compound'].map((id) => [id, 'text-field', party ? PARTY_LABEL : ['get', 'name']] as [string, 'text-field', unknown]),
+  ];
+}
+
 /** The layers a style is built from, which every map loads before it is drawn (GET /api/geography/:layer). */
 export const BASE_LAYERS = ['district', 'streets', 'communities', 'grids', 'boundaries', 'labels'] as const;
 export type BaseData = Record<(typeof BASE_LAYERS)[number], GeoJSON>;
@@ -91,8 +105,8 @@ export function buildStyle(theme: MapTheme, data: BaseData, scale = 1, basemap: 
       labelLayer('label-community', 'community', 12, 14.5, z(13)),
       labelLayer('label-grid', 'grid', 14.5, 16.5, z(12)),
       labelLayer('label-compound', 'compound', 16, 24, z(11)),
-      { id: 'party-points', type: 'circle', source: 'party', paint: { 'circle-radius': z(7), 'circle-color': '#D7263D', 'circle-stroke-color': '#FFD166', 'circle-stroke-width': z(2) } },
-      { id: 'party-labels', type: 'symbol', source: 'party', minzoom: 12.5, layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': z(11), 'text-offset': [0, 1.2], 'text-anchor': 'top' }, paint: { 'text-color': '#FFD166', 'text-halo-color': c.halo, 'text-halo-width': 1.2 } },
+      { id: 'party-points', type: 'circle', source: 'party', layout: { visibility: 'none' }, paint: { 'circle-radius': z(7), 'circle-color': '#D7263D', 'circle-stroke-color': '#FFD166', 'circle-stroke-width': z(2) } },
+      { id: 'party-labels', type: 'symbol', source: 'party', minzoom: 12.5, layout: { visibility: 'none', 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': z(11), 'text-offset': [0, 1.2], 'text-anchor': 'top' }, paint: { 'text-color': '#FFD166', 'text-halo-color': c.halo, 'text-halo-width': 1.2 } },
       { id: 'task-points', type: 'circle', source: 'tasks', paint: { 'circle-radius': z(6), 'circle-color': OKABE_ITO.green, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': z(1.5), 'circle-opacity': 0.9 } },
       { id: 'task-labels', type: 'symbol', source: 'tasks', minzoom: 13.5, layout: { 'text-field': ['get', 'type'], 'text-font': FONT, 'text-size': z(11), 'text-offset': [0, 1.1], 'text-anchor': 'top' }, paint: { 'text-color': OKABE_ITO.green, 'text-halo-color': c.halo, 'text-halo-width': z(1.2) } },
       { id: 'incident-heat', type: 'heatmap', source: 'incidents', layout: { visibility: 'none' }, paint: { 'heatmap-radius': z(25), 'heatmap-intensity': 0.8, 'heatmap-opacity': 0.75 } },

@@ -17,7 +17,7 @@ import type { Incident } from '@contract/incidents.ts';
 import { useGeographyStore } from '../stores/geography.ts';
 import type { BaseMap } from '@contract/client-config.ts';
 import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
-import { BASE_LAYERS, buildStyle, PARTY_LABEL, type BaseData, type MapTheme } from './style.ts';
+import { BASE_LAYERS, buildStyle, modeLayout, type BaseData, type MapMode, type MapTheme } from './style.ts';
 
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -51,10 +51,30 @@ const LAYER_SOURCE = { streets: 'street', communities: 'community', grids: 'grid
  */
 const FLUSH_MS = 100;
 
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
+
 export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) {
   const geography = useGeographyStore();
+  /** The map has drawn everything once (its `load`). */
   const ready = shallowRef(false);
   let map: maplibregl.Map | null = null;
+  /**
+   * The map's style has loaded: its sources, layers and feature-state can be set (tiles may still be
+   * loading). Until then the setters only record what the views want, and it is all applied when the
+   * style loads, before the first tiles. Applied after the map's `load`, as it was, each overlay
+   * re-tiled its source in the worker and cost one to three more frames before the first idle
+   * (issue 6), and the first frames showed the wrong mode.
+   */
+  let styled = false;
+  const wanted = {
+    mode: 'admin' as MapMode,
+    heat: false,
+    party: EMPTY as FeatureCollection,
+    tasks: [] as readonly Task[],
+    /** The unit framed and outlined, or null for the whole district. */
+    focus: null as string | null,
+    choropleth: new Map<keyof typeof LAYER_SOURCE, ReadonlyMap<string, number>>(),
+  };
   let pendingIncidents: Incident[] | null = null;
   let flushTimer = 0;
   let pulse = 0;
@@ -105,6 +125,58 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     shownPoints = next;
   };
 
+  /** What each overlay source was last given (JSON), so an unchanged one is not sent to the worker again. */
+  const sent = new Map<string, string>();
+  const setSource = (id: 'party' | 'tasks' | 'selection', data: GeoJSON): void => {
+    const json = JSON.stringify(data);
+    if (!map || !styled || sent.get(id) === json) return;
+    sent.set(id, json);
+    void (map.getSource(id) as maplibregl.GeoJSONSource).setData(data);
+  };
+  /** Sets a layout property unless it already has that value (MapLibre would still draw a frame). */
+  type Layout = Parameters<maplibregl.Map['setLayoutProperty']>;
+  const setLayout = (layer: string, property: Layout[1], value: unknown): void => {
+    if (map && styled && JSON.stringify(map.getLayoutProperty(layer, property)) !== JSON.stringify(value)) map.setLayoutProperty(layer, property, value as Layout[2]);
+  };
+  const applyMode = (): void => {
+    for (const [layer, property, value] of modeLayout(wanted.mode)) setLayout(layer, property, value);
+  };
+  const applyHeat = (): void => setLayout('incident-heat', 'visibility', wanted.heat ? 'visible' : 'none');
+  const applyParty = (): void => setSource('party', wanted.party);
+  const applyTasks = (): void => {
+    const labels = geography.layers.labels as LabelCollection | undefined;
+    if (!labels) return;
+    const at = new Map(labels.features.filter((f) => f.properties.level === 'grid').map((f) => [f.properties.code, f.geometry.coordinates]));
+    const features: Feature<Point>[] = wanted.tasks.flatMap((t) => {
+      const p = at.get(t.gridCode);
+      return p ? [{ type: 'Feature' as const, geometry: { type: 'Point' as const, coordinates: pointToDisplay(p[0]!, p[1]!, datum) }, properties: { id: t.id, type: t.type, state: t.state } }] : [];
+    });
+    setSource('tasks', { type: 'FeatureCollection', features });
+  };
+  const applySelection = (): void => setSource('selection', (wanted.focus && findUnit(wanted.focus)) || EMPTY);
+  const applyChoropleth = (source: keyof typeof LAYER_SOURCE): void => {
+    const values = wanted.choropleth.get(source);
+    if (!map || !styled || !values) return;
+    const before = painted.get(source) ?? new Set();
+    for (const code of before) if (!values.has(code)) map.removeFeatureState({ source, id: code }, 'value');
+    for (const [code, value] of values) map.setFeatureState({ source, id: code }, { value });
+    painted.set(source, new Set(values.keys()));
+  };
+  /** The camera for a unit (null: the whole district). */
+  const frame = (code: string | null): { bounds: maplibregl.LngLatBoundsLike; options: maplibregl.FitBoundsOptions } => {
+    const unit = code ? findUnit(code) : undefined;
+    const [minX, minY, maxX, maxY] = bbox(unit ?? (shown.streets as UnitCollection));
+    return { bounds: [[minX, minY], [maxX, maxY]], options: unit ? { padding: 60, maxZoom: 17 } : { padding: 24 } };
+  };
+
+  /** Moves the camera to the wanted unit and outlines it (before the map exists, its opening view). */
+  const fly = (animate: boolean): void => {
+    if (!map) return;
+    const { bounds, options } = frame(wanted.focus);
+    map.fitBounds(bounds, { ...options, duration: animate ? 1200 : 0 });
+    applySelection();
+  };
+
   onMounted(async () => {
     const config = await geography.loadMapBase();
     if (!container.value) return;
@@ -112,12 +184,12 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     datum = basemap?.datum ?? 'wgs84';
     for (const name of BASE_LAYERS) shown[name] = toDisplay(geography.layers[name] as GeoJSON, datum);
     const style = buildStyle(options.theme, shown as BaseData, options.scale ?? 1, basemap);
-    const [minX, minY, maxX, maxY] = bbox(shown.streets as UnitCollection);
+    const opening = frame(wanted.focus);
     map = new maplibregl.Map({
       container: container.value,
       style,
-      bounds: [[minX, minY], [maxX, maxY]],
-      fitBoundsOptions: { padding: 24 },
+      bounds: opening.bounds,
+      fitBoundsOptions: opening.options,
       attributionControl: false,
       interactive: options.interactive,
       localIdeographFontFamily: "'Noto Sans SC', sans-serif",
@@ -138,9 +210,21 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
       shownPoints = new Map();
       void (map?.getSource('incidents') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [] });
     };
+    map.on('style.load', () => {
+      // A configured base style replaces the first one: its sources start empty again.
+      styled = true;
+      for (const id of ['party', 'tasks', 'selection']) sent.set(id, JSON.stringify(EMPTY));
+      painted.clear();
+      applyMode();
+      applyHeat();
+      applyParty();
+      applyTasks();
+      applySelection();
+      for (const source of wanted.choropleth.keys()) applyChoropleth(source);
+      if (pendingIncidents) flushIncidents();
+    });
     map.on('load', () => {
       ready.value = true;
-      if (pendingIncidents) flushIncidents();
     });
     map.on('idle', () => {
       (window as unknown as { __mapIdle?: number }).__mapIdle = Date.now();
@@ -210,56 +294,40 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     basemap: (): BaseMap | null => basemap,
     setIncidents(incidents: Incident[]): void {
       pendingIncidents = incidents;
-      if (ready.value && !flushTimer) flushTimer = window.setTimeout(flushIncidents, FLUSH_MS);
+      if (styled && !flushTimer) flushTimer = window.setTimeout(flushIncidents, FLUSH_MS);
     },
     /** Colours streets, communities or grids by a 0–1 value per code (feature-state, no redraw of data). */
     setChoropleth(source: keyof typeof LAYER_SOURCE, values: ReadonlyMap<string, number>): void {
-      if (!map || !ready.value) return;
-      const before = painted.get(source) ?? new Set();
-      for (const code of before) if (!values.has(code)) map.removeFeatureState({ source, id: code }, 'value');
-      for (const [code, value] of values) map.setFeatureState({ source, id: code }, { value });
-      painted.set(source, new Set(values.keys()));
+      wanted.choropleth.set(source, values);
+      applyChoropleth(source);
     },
     /** Frames a unit and outlines it. */
     focus(code: string, animate = true): void {
-      if (!map) return;
-      const feature = findUnit(code);
-      if (!feature) return;
-      const [minX, minY, maxX, maxY] = bbox(feature);
-      map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 60, duration: animate ? 1200 : 0, maxZoom: 17 });
-      void (map.getSource('selection') as maplibregl.GeoJSONSource).setData(feature);
+      if (map && !findUnit(code)) return;
+      wanted.focus = code;
+      fly(animate);
     },
     resetView(animate = true): void {
-      if (!map) return;
-      const [minX, minY, maxX, maxY] = bbox(shown.streets as UnitCollection);
-      map.fitBounds([[minX, minY], [maxX, maxY]], { padding: 24, duration: animate ? 1200 : 0 });
-      void (map.getSource('selection') as maplibregl.GeoJSONSource).setData({ type: 'FeatureCollection', features: [] });
+      wanted.focus = null;
+      fly(animate);
     },
     setHeat(on: boolean): void {
-      map?.setLayoutProperty('incident-heat', 'visibility', on ? 'visible' : 'none');
+      wanted.heat = on;
+      applyHeat();
     },
     setPartyPoints(points: FeatureCollection<Point>): void {
-      void (map?.getSource('party') as maplibregl.GeoJSONSource | undefined)?.setData(points);
+      wanted.party = points;
+      applyParty();
     },
     /** Administrative view, or the party chain: labels name the leading organisation, service centres show. */
-    setMode(mode: 'admin' | 'party'): void {
-      if (!map) return;
-      map.setLayoutProperty('party-points', 'visibility', mode === 'party' ? 'visible' : 'none');
-      map.setLayoutProperty('party-labels', 'visibility', mode === 'party' ? 'visible' : 'none');
-      for (const id of ['label-street', 'label-community', 'label-grid', 'label-compound']) {
-        map.setLayoutProperty(id, 'text-field', mode === 'party' ? PARTY_LABEL : ['get', 'name']);
-      }
+    setMode(mode: MapMode): void {
+      wanted.mode = mode;
+      applyMode();
     },
     /** Active tasks and patrols, at the label point of their grid. */
     setTasks(tasks: readonly Task[]): void {
-      const labels = geography.layers.labels as LabelCollection | undefined;
-      if (!map || !labels) return;
-      const at = new Map(labels.features.filter((f) => f.properties.level === 'grid').map((f) => [f.properties.code, f.geometry.coordinates]));
-      const features: Feature<Point>[] = tasks.flatMap((t) => {
-        const p = at.get(t.gridCode);
-        return p ? [{ type: 'Feature' as const, geometry: { type: 'Point' as const, coordinates: pointToDisplay(p[0]!, p[1]!, datum) }, properties: { id: t.id, type: t.type, state: t.state } }] : [];
-      });
-      void (map.getSource('tasks') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features });
+      wanted.tasks = tasks;
+      applyTasks();
     },
   };
 
