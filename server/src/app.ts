@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import compression from 'compression';
+import expressStaticGzip from 'express-static-gzip';
 import express from 'express';
 import helmet from 'helmet';
 import { pino, type Logger } from 'pino';
@@ -189,7 +190,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'not-found', message: 'no such API route' } }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
     // Built assets carry a content hash in their names: a browser keeps them until a release renames them.
-    app.use('/assets', express.static(join(config.clientDir, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: false }));
+    // The build compresses them once (vite.config.ts); the compressed file goes out as it is.
+    app.use('/assets', expressStaticGzip(join(config.clientDir, 'assets'), {
+      enableBrotli: true, orderPreference: ['br', 'gz'], index: false,
+      serveStatic: { index: false, immutable: true, maxAge: '365d', fallthrough: false },
+    }));
     app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));
     app.get('/{*splat}', (_req, res) => res.sendFile(join(config.clientDir, 'index.html')));
   }

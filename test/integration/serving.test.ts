@@ -6,19 +6,26 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/server.ts';
 
 let h: Harness;
 let token: string;
 const clientDir = mkdtempSync(join(tmpdir(), 'lst-client-dir-'));
+const built = { br: Buffer.alloc(0), gz: Buffer.alloc(0) };
 const script = `export const grids = [${Array.from({ length: 2000 }, (_, i) => `"网格${i}"`).join(',')}];\n`;
 
 beforeAll(async () => {
+  built.br = brotliCompressSync(script);
+  built.gz = gzipSync(script);
   mkdirSync(join(clientDir, 'assets'));
   writeFileSync(join(clientDir, 'index.html'), '<!doctype html><title>冷水滩区网格化指挥中心</title>');
   writeFileSync(join(clientDir, 'assets', 'WallView-a1b2c3.js'), script);
+  // As the build leaves them: each text asset beside its brotli and gzip forms (vite.config.ts).
+  writeFileSync(join(clientDir, 'assets', 'socket-d4e5f6.js'), script);
+  writeFileSync(join(clientDir, 'assets', 'socket-d4e5f6.js.br'), built.br);
+  writeFileSync(join(clientDir, 'assets', 'socket-d4e5f6.js.gz'), built.gz);
   h = await startHarness({ CLIENT_DIR: clientDir });
   token = (await h.login('leader')).token;
 });
@@ -54,6 +61,20 @@ describe('serving the app', () => {
     expect(plain.body.toString()).toBe(script);
   });
 
+  it('sends the build’s own compressed files as they are, without compressing again', async () => {
+    const br = await get('/assets/socket-d4e5f6.js', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.body.equals(built.br)).toBe(true);
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const gzip = await get('/assets/socket-d4e5f6.js', { 'accept-encoding': 'gzip' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gzip.body.equals(built.gz)).toBe(true);
+    const plain = await get('/assets/socket-d4e5f6.js', {});
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString()).toBe(script);
+  });
+
   it('answers a missing asset with 404 instead of the app page, and any other path with the app page', async () => {
     const missing = await get('/assets/WallView-gone.js', {});
     expect(missing.status).toBe(404);
@@ -71,6 +92,12 @@ describe('serving the app', () => {
     expect(br.headers['content-encoding']).toBe('br');
     expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
     expect(br.body.length).toBeLessThan(plain.body.length / 4);
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
     expect(JSON.parse(plain.body.toString()).features).toHaveLength(304);
+    // Compressed once: the next map gets the same bytes.
+    expect((await get('/api/geography/grids', { ...auth, 'accept-encoding': 'br' })).body.equals(br.body)).toBe(true);
+    const gzip = await get('/api/geography/grids', { ...auth, 'accept-encoding': 'gzip' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.body).equals(plain.body)).toBe(true);
   });
 });
