@@ -2,6 +2,8 @@
  * /api/geography/:layer (GeoJSON layers for the map) and /api/units/:code (one unit with both
  * hierarchies: who leads it, its parents and children) and /api/indicators?scope=CODE.
  */
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
@@ -13,6 +15,11 @@ import { inScope } from '../domain/workflow.ts';
 import type { IndicatorService } from '../services/indicators.ts';
 import { parseInput } from '../services/validation.ts';
 import { route, user } from './common.ts';
+
+const COMPRESS = {
+  br: (body: string) => promisify(brotliCompress)(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }),
+  gzip: (body: string) => promisify(gzip)(body),
+};
 
 const LAYERS = ['district', 'streets', 'communities', 'grids', 'boundaries', 'compounds', 'buildings', 'labels', 'detail-labels'] as const;
 /** Label points the district view needs at once; compound labels come with the detail layers (zoom ≥ 15, search). */
@@ -28,11 +35,20 @@ export function geographyRouter(geography: Geography, organisation: Organisation
     l === 'labels' ? labels((level) => BASE_LABEL_LEVELS.has(level)) : l === 'detail-labels' ? labels((level) => level === 'compound')
       : l === 'boundaries' ? boundaryMesh([district, ...streets.features, ...communities.features, ...grids.features]) : geography.data[l];
   const bodies = new Map<string, string>(LAYERS.map((l) => [l, JSON.stringify(layer(l))]));
+  // Compressed once per layer and encoding, off the event loop, when first asked for: every map
+  // loads the same layers, and the compression middleware compressed them again for each (issue 6).
+  const compressed = new Map<string, Promise<Buffer>>();
 
-  router.get('/geography/:layer', route((req, res) => {
-    const body = bodies.get(String(req.params.layer));
-    if (!body) throw new DomainError('not-found', `no layer ${req.params.layer}; layers: ${LAYERS.join(', ')}`);
-    res.type('application/geo+json').set('Cache-Control', 'private, max-age=3600').send(body);
+  router.get('/geography/:layer', route(async (req, res) => {
+    const name = String(req.params.layer);
+    const body = bodies.get(name);
+    if (!body) throw new DomainError('not-found', `no layer ${name}; layers: ${LAYERS.join(', ')}`);
+    res.type('application/geo+json').set('Cache-Control', 'private, max-age=3600').vary('Accept-Encoding');
+    const encoding = req.acceptsEncodings('br', 'gzip');
+    if (encoding !== 'br' && encoding !== 'gzip') return void res.send(body);
+    const key = `${name} ${encoding}`;
+    if (!compressed.has(key)) compressed.set(key, COMPRESS[encoding](body));
+    res.set('Content-Encoding', encoding).send(await compressed.get(key));
   }));
 
   router.get('/units/:code', route((req, res) => {
