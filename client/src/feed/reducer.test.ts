@@ -136,6 +136,20 @@ describe('feed reducer', () => {
     expect(tasks.size).toBe(0);
   });
 
+  it('counts open cases beyond the retained set by the server’s figure whenever it comes', () => {
+    const many = Array.from({ length: MAX_RETAINED + 10 }, (_, i) => incident(`N${String(i).padStart(5, '0')}`));
+    let s = applySnapshot({ ...snapshot(1, many.slice(0, MAX_RETAINED)), incidentsTotal: MAX_RETAINED + 10 });
+    expect(s.incidentsTotal).toBe(MAX_RETAINED + 10);
+    // A case the wall never retained moves on: it may be new or not, so it is counted until...
+    s = applied(s, delta(2, [incident(`N${MAX_RETAINED + 5}`, 'accepted', 2)]));
+    expect(s.incidentsTotal).toBe(MAX_RETAINED + 11);
+    // ...the server's indicators for the scope say how many are open.
+    s = applied(s, { ...delta(3, [incident('NEW')]), indicators: { ...indicators, open: MAX_RETAINED + 11 } });
+    expect(s.incidentsTotal).toBe(MAX_RETAINED + 11);
+    s = applied(s, { ...delta(4, []), indicators: { ...indicators, open: 7 } });
+    expect(s.incidentsTotal).toBe(7);
+  });
+
   it('ignores deltas of another scope', () => {
     const s = applySnapshot(snapshot(1, []));
     expect(applyDelta(s, delta(2, [incident('A')], '431103001')).kind).toBe('other-scope');

@@ -23,6 +23,12 @@ export interface FeedState {
   open: readonly Incident[];
   tasks: Map<string, Task>;
   indicators: Indicators | null;
+  /**
+   * Open cases in scope, retained or not. Kept by the deltas between indicator updates, and set
+   * from the server's count with each: a change to a case beyond the retained set cannot tell new
+   * from evicted, and was counted as new (the count only grew once a scope had more open cases than
+   * the bound).
+   */
   incidentsTotal: number;
   /** Cases that just finished (for the "结案" ticker), newest first, at most 20. */
   recentlyFinished: Incident[];
@@ -93,7 +99,7 @@ export function applyDelta(state: FeedState, delta: Delta): DeltaOutcome {
       open,
       tasks,
       indicators: delta.indicators ?? state.indicators,
-      incidentsTotal: total,
+      incidentsTotal: delta.indicators?.open ?? total,
       recentlyFinished: finished.length ? [...finished.reverse(), ...state.recentlyFinished].slice(0, 20) : state.recentlyFinished,
     },
   };
