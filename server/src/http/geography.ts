@@ -47,7 +47,7 @@ export function geographyRouter(geography: Geography, organisation: Organisation
     const encoding = req.acceptsEncodings('br', 'gzip');
     if (encoding !== 'br' && encoding !== 'gzip') return void res.send(body);
     const key = `${name} ${encoding}`;
-    if (!compressed.has(key)) compressed.set(key, COMPRESS[encoding](body));
+    if (!compressed.has(key)) compressed.set(key, COMPRESS[encoding](body).catch((e: unknown) => (compressed.delete(key), Promise.reject(e))));
     res.set('Content-Encoding', encoding).send(await compressed.get(key));
   }));
 
