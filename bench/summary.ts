@@ -80,7 +80,8 @@ if (e2e) {
   rows.push({ row: '4 end to end, 500 clients × 200 events/s: POST → receipt p99', measured: `${o.latencyMs.p99} ms, lost ${o.lost}${fullP99(o)} (clients' process CPU ${o.clientsCpuPercent} %)`, baseline: floorOf(e2e), ratio: '', target: '≤ 100 ms', met: yes(o.latencyMs.p99 <= 100 && o.lost === 0) });
 }
 
-type Client = { firstIdleMs: number; bareMapFirstIdleMs?: number; firstIdleRuns?: number[]; bareMapFirstIdleRuns?: number[]; wallMapAloneFirstIdleMs?: number; wallMapAloneFirstIdleRuns?: number[]; firstLoad?: Record<string, number>; rows: Record<string, number | string | boolean>[] };
+type Client = { firstIdleMs: number; bareMapFirstIdleMs?: number; firstIdleRuns?: number[]; bareMapFirstIdleRuns?: number[]; wallMapAloneFirstIdleMs?: number; wallMapAloneFirstIdleRuns?: number[];
+  mapConstructedMs?: { wall: number; wallMapAlone: number; bare: number }; firstLoad?: Record<string, number>; rows: Record<string, number | string | boolean>[] };
 const client = read<Client>('client.json');
 if (client) {
   const idle = client.rows.find((r) => r.path === 'idle (baseline)');
@@ -98,7 +99,9 @@ if (client) {
   }
   const f = client.firstLoad;
   const runs = (xs?: number[]): string => (xs ? ` (median of ${xs.join(', ')})` : '');
+  const built = client.mapConstructedMs;
   rows.push({ row: '5 client: first map idle at 1920×1080', measured: `${client.firstIdleMs} ms${runs(client.firstIdleRuns)}`
+    + (built ? `; map constructed at ${built.wall} ms (alone ${built.wallMapAlone}, bare page ${built.bare})` : '')
     + (f ? `; main thread in a profiled load: WebGL context ${f.glContextMs} ms, shaders ${f.shadersMs} ms (software GL), other script ${f.otherScriptMs} ms, idle ${f.idleMs} ms; ${f.transferredKb} KB transferred` : ''),
   baseline: [client.wallMapAloneFirstIdleMs ? `the wall's map alone (its style, layers and size, no app): ${client.wallMapAloneFirstIdleMs} ms${runs(client.wallMapAloneFirstIdleRuns)}` : '',
     client.bareMapFirstIdleMs ? `bare MapLibre page, same grids: ${client.bareMapFirstIdleMs} ms${runs(client.bareMapFirstIdleRuns)}` : ''].filter(Boolean).join('; '),
