@@ -80,10 +80,12 @@ export function buildStyle(theme: MapTheme, data: BaseData, scale = 1, basemap: 
     layers: [
       { id: 'ground', type: 'background', paint: { 'background-color': c.ground } },
       ...(basemap?.type === 'raster' ? [{ id: 'basemap', type: 'raster', source: 'basemap' } as LayerSpecification] : []),
-      { id: 'district-fill', type: 'fill', source: 'district', paint: { 'fill-color': c.district, 'fill-opacity': 0.9 * under } },
-      { id: 'street-fill', type: 'fill', source: 'streets', paint: { 'fill-color': choropleth(c.street), 'fill-opacity': 0.6 * under } },
-      { id: 'community-fill', type: 'fill', source: 'communities', minzoom: 12, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0, 12.5, 0.6] } },
-      { id: 'grid-fill', type: 'fill', source: 'grids', minzoom: 14, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0, 14.5, 0.45] } },
+      // The unit fills skip their antialiasing pass (an outline of every polygon, drawn by a shader
+      // program of its own): the boundary lines above draw each of those edges anyway.
+      { id: 'district-fill', type: 'fill', source: 'district', paint: { 'fill-color': c.district, 'fill-opacity': 0.9 * under, 'fill-antialias': false } },
+      { id: 'street-fill', type: 'fill', source: 'streets', paint: { 'fill-color': choropleth(c.street), 'fill-opacity': 0.6 * under, 'fill-antialias': false } },
+      { id: 'community-fill', type: 'fill', source: 'communities', minzoom: 12, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0, 12.5, 0.6], 'fill-antialias': false } },
+      { id: 'grid-fill', type: 'fill', source: 'grids', minzoom: 14, paint: { 'fill-color': choropleth(c.street), 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 14, 0, 14.5, 0.45], 'fill-antialias': false } },
       { id: 'compound-fill', type: 'fill', source: 'compounds', minzoom: 15, paint: { 'fill-color': c.building, 'fill-opacity': 0.25 } },
       { id: 'building-fill', type: 'fill', source: 'buildings', minzoom: 15.5, paint: { 'fill-color': c.building, 'fill-opacity': 0.9 } },
       // Outlines from the boundary mesh: each edge once, by the highest level it bounds (drawing each
