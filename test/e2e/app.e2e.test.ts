@@ -80,6 +80,26 @@ function watchCameraAfterLoad(): void {
   } });
 }
 
+/** Whether the map's incident data holds the case (in any stage) as `shown` says. */
+const caseShown = async ([id, shown]: [string, boolean]): Promise<boolean> => {
+  const data = (await (window.__lstMap.getSource('incidents') as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.FeatureCollection;
+  return data.features.some((x) => x.properties?.id === id) === shown;
+};
+
+/** Init script: counts the steps of the alert pulse (each restyles the ring layer and repaints the map). */
+function countPulseSteps(): void {
+  let map: Window['__lstMap'] | undefined;
+  window.__pulseSteps = 0;
+  Object.defineProperty(window, '__lstMap', { configurable: true, get: () => map, set: (m: Window['__lstMap']) => {
+    map = m;
+    const setPaint = m.setPaintProperty.bind(m);
+    m.setPaintProperty = (layer, property, ...rest) => {
+      if (layer === 'incident-pulse' && property === 'circle-radius') window.__pulseSteps!++;
+      return setPaint(layer, property, ...rest);
+    };
+  } });
+}
+
 /** Init script: counts clears of the panels' 2D canvases (ECharts clears a layer to redraw it). */
 function countChartDraws(): void {
   window.__chartDraws = 0;
@@ -156,6 +176,31 @@ describe('wall display', () => {
       await page.close();
     });
   }
+});
+
+describe('wall display at rest', () => {
+  it('pulses its alert rings only while an urgent or overdue case is on the map', async () => {
+    const { page, problems } = await openPage(browser, h.base);
+    await page.addInitScript(countPulseSteps);
+    await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
+    await mapIdle(page);
+    // Every open case is routine and on time (the harness's clock stands still): the map rests. The
+    // pulse used to repaint it 12 times a second regardless.
+    await page.waitForTimeout(1500);
+    expect(await page.evaluate(() => window.__pulseSteps)).toBe(0);
+    const c = await report({ class: '安全隐患', priority: '紧急', description: '紧急案件（端到端）' });
+    await page.waitForFunction(hasStage, [c.id, 'reported'] as [string, string], { timeout: 15_000 });
+    await expect.poll(() => page.evaluate(() => window.__pulseSteps!)).toBeGreaterThan(3);
+    // Not taken on, the case leaves the open cases and the map: the pulse stops with it.
+    const res = await h.api(dispatcher, 'POST', `/api/incidents/${c.id}/actions`, { action: 'reject', version: c.version, note: '重复上报' });
+    expect(res.status).toBe(200);
+    await page.waitForFunction(caseShown, [c.id, false] as [string, boolean], { timeout: 15_000 });
+    const steps = await page.evaluate(() => window.__pulseSteps!);
+    await page.waitForTimeout(1000);
+    expect(await page.evaluate(() => window.__pulseSteps)).toBe(steps);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('live updates across views', () => {
@@ -420,5 +465,6 @@ declare global {
     __changedAfterLoad?: string[];
     __mapLoadedAt?: number;
     __chartDraws?: number;
+    __pulseSteps?: number;
   }
 }

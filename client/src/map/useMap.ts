@@ -38,6 +38,8 @@ export type IncidentPath = 'updateData' | 'setData';
 const DEFAULT_INCIDENT_PATH: IncidentPath = 'updateData';
 
 const PULSE_STEP_MS = 1000 / 12;
+/** A case the map rings with its pulse: urgent or major, or overdue. */
+const isAlert = (i: Incident): boolean => i.slaState === 'red' || i.priority !== '一般';
 
 const LEVEL_LAYERS = ['building-fill', 'grid-fill', 'community-fill', 'street-fill'] as const;
 const LAYER_SOURCE = { streets: 'street', communities: 'community', grids: 'grid' } as const;
@@ -77,7 +79,11 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   };
   let pendingIncidents: Incident[] | null = null;
   let flushTimer = 0;
+  /** The pulse's animation frame while it runs (0 when it rests), and when it may run at all. */
   let pulse = 0;
+  let pulseFrom = -1;
+  /** How many of the shown points are alerts (urgent, or overdue): the ring pulses around those. */
+  let alerts = 0;
   let detailLoaded = false;
   let basemap: BaseMap | null = null;
   let datum: Datum = 'wgs84';
@@ -93,14 +99,43 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   let shownPoints = new Map<string, { incident: Incident; look: string }>();
   const pointOf = (i: Incident & { lng: number; lat: number }): Feature<Point> => ({
     type: 'Feature', id: i.id, geometry: { type: 'Point', coordinates: pointToDisplay(i.lng, i.lat, datum) },
-    properties: { id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: i.slaState === 'red' || i.priority !== '一般' ? 1 : 0 },
+    properties: { id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: isAlert(i) ? 1 : 0 },
   });
+  /**
+   * The ring around alert points grows and fades, restyled 12 times a second: enough for a ring that
+   * grows over 1.6 s (each step repaints the whole map; at 60/s the pulse alone kept a wall's GPU —
+   * or software GL — fully busy). It starts after the first idle (restyling before that would keep
+   * the map from ever reporting itself loaded), and it runs only while an alert point is shown: with
+   * none, it repainted an unchanged map 12 times a second for nothing (issue 6).
+   */
+  const runPulse = (): void => {
+    const run = map !== null && pulseFrom >= 0 && alerts > 0;
+    if (!run && pulse) {
+      cancelAnimationFrame(pulse);
+      pulse = 0;
+    } else if (run && !pulse) {
+      let last = -Infinity;
+      const tick = (now: number): void => {
+        if (!map) return;
+        if (now - last >= PULSE_STEP_MS) {
+          last = now;
+          const t = ((now - pulseFrom) % 1600) / 1600;
+          map.setPaintProperty('incident-pulse', 'circle-radius', (8 + 14 * t) * (options.scale ?? 1));
+          map.setPaintProperty('incident-pulse', 'circle-stroke-opacity', 0.9 * (1 - t));
+        }
+        pulse = requestAnimationFrame(tick);
+      };
+      pulse = requestAnimationFrame(tick);
+    }
+  };
   const flushIncidents = (): void => {
     flushTimer = 0;
     const source = map?.getSource('incidents') as maplibregl.GeoJSONSource | undefined;
     if (!source || !pendingIncidents) return;
     const located = pendingIncidents.filter((i): i is Incident & { lng: number; lat: number } => i.lng !== null && i.lat !== null);
     pendingIncidents = null;
+    alerts = located.reduce((n, i) => (isAlert(i) ? n + 1 : n), 0);
+    runPulse();
     if (incidentPath === 'setData') {
       void source.setData({ type: 'FeatureCollection', features: located.map(pointOf) });
       return;
@@ -257,24 +292,9 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
       }
     }
     if (options.animate) {
-      // The pulse starts after the first idle: restyling every frame before that would keep the
-      // map from ever reporting itself loaded.
-      // 12 steps a second are enough for a ring that grows over 1.6 s, and each step repaints the whole
-      // map: at every frame (60/s) the pulse alone kept a wall's GPU — or software GL — fully busy.
       map.once('idle', () => {
-        const start = performance.now();
-        let last = -Infinity;
-        const tick = (now: number): void => {
-          if (!map) return;
-          if (now - last >= PULSE_STEP_MS) {
-            last = now;
-            const t = ((now - start) % 1600) / 1600;
-            map.setPaintProperty('incident-pulse', 'circle-radius', (8 + 14 * t) * (options.scale ?? 1));
-            map.setPaintProperty('incident-pulse', 'circle-stroke-opacity', 0.9 * (1 - t));
-          }
-          pulse = requestAnimationFrame(tick);
-        };
-        pulse = requestAnimationFrame(tick);
+        pulseFrom = performance.now();
+        runPulse();
       });
     }
   });
