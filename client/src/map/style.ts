@@ -116,8 +116,11 @@ export function buildStyle(theme: MapTheme, data: BaseData, scale = 1, basemap: 
         'circle-color': ACCENT, 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': z(1.5),
         'circle-radius': ['step', ['get', 'point_count'], z(12), 10, z(16), 50, z(22)] } },
       { id: 'incident-cluster-count', type: 'symbol', source: 'incidents', filter: ['has', 'point_count'], layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': FONT, 'text-size': z(12), 'text-allow-overlap': true }, paint: { 'text-color': '#ffffff' } },
+      // The pulse restyles this ring step by step (useMap.ts): each step is one frame. With MapLibre's
+      // default 300 ms transition each step drew frames for 300 ms, at every frame the display gave.
       { id: 'incident-pulse', type: 'circle', source: 'incidents', filter: ['all', ['!', ['has', 'point_count']], ['==', ['get', 'alert'], 1]], paint: {
-        'circle-radius': z(10), 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': OKABE_ITO.vermillion, 'circle-stroke-width': z(2), 'circle-stroke-opacity': 0.8 } },
+        'circle-radius': z(10), 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': OKABE_ITO.vermillion, 'circle-stroke-width': z(2), 'circle-stroke-opacity': 0.8,
+        'circle-radius-transition': { duration: 0 }, 'circle-stroke-opacity-transition': { duration: 0 } } },
       { id: 'incident-points', type: 'circle', source: 'incidents', filter: ['!', ['has', 'point_count']], paint: {
         'circle-color': stageColor,
         'circle-radius': ['match', ['get', 'priority'], '重大', z(8), '紧急', z(7), z(5.5)],
