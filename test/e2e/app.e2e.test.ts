@@ -190,7 +190,8 @@ describe('wall display at rest', () => {
     expect(await page.evaluate(() => window.__pulseSteps)).toBe(0);
     const c = await report({ class: '安全隐患', priority: '紧急', description: '紧急案件（端到端）' });
     await page.waitForFunction(hasStage, [c.id, 'reported'] as [string, string], { timeout: 15_000 });
-    await expect.poll(() => page.evaluate(() => window.__pulseSteps!)).toBeGreaterThan(3);
+    // Software GL draws 4–5 frames a second, so the pulse paces itself to a step every ≈ 0.7 s here.
+    await expect.poll(() => page.evaluate(() => window.__pulseSteps!), { timeout: 10_000 }).toBeGreaterThan(2);
     // Not taken on, the case leaves the open cases and the map: the pulse stops with it.
     const res = await h.api(dispatcher, 'POST', `/api/incidents/${c.id}/actions`, { action: 'reject', version: c.version, note: '重复上报' });
     expect(res.status).toBe(200);

@@ -17,6 +17,7 @@ import type { Incident } from '@contract/incidents.ts';
 import { useGeographyStore } from '../stores/geography.ts';
 import type { BaseMap } from '@contract/client-config.ts';
 import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
+import { pulsePacer } from './pulse.ts';
 import { BASE_LAYERS, buildStyle, modeLayout, type BaseData, type MapMode, type MapTheme } from './style.ts';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -37,7 +38,6 @@ export type IncidentPath = 'updateData' | 'setData';
 /** The measured winner (bench/client.ts; figures in the README). */
 const DEFAULT_INCIDENT_PATH: IncidentPath = 'updateData';
 
-const PULSE_STEP_MS = 1000 / 12;
 /** A case the map rings with its pulse: urgent or major, or overdue. */
 const isAlert = (i: Incident): boolean => i.slaState === 'red' || i.priority !== '一般';
 
@@ -102,9 +102,8 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     properties: { id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: isAlert(i) ? 1 : 0 },
   });
   /**
-   * The ring around alert points grows and fades, restyled 12 times a second: enough for a ring that
-   * grows over 1.6 s (each step repaints the whole map; at 60/s the pulse alone kept a wall's GPU —
-   * or software GL — fully busy). It starts after the first idle (restyling before that would keep
+   * The ring around alert points grows and fades over 1.6 s, a step at a time (pulse.ts paces the
+   * steps to what the frames cost). It starts after the first idle (restyling before that would keep
    * the map from ever reporting itself loaded), and it runs only while an alert point is shown: with
    * none, it repainted an unchanged map 12 times a second for nothing (issue 6).
    */
@@ -114,11 +113,10 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
       cancelAnimationFrame(pulse);
       pulse = 0;
     } else if (run && !pulse) {
-      let last = -Infinity;
+      const pacer = pulsePacer();
       const tick = (now: number): void => {
         if (!map) return;
-        if (now - last >= PULSE_STEP_MS) {
-          last = now;
+        if (pacer.frame(now)) {
           const t = ((now - pulseFrom) % 1600) / 1600;
           map.setPaintProperty('incident-pulse', 'circle-radius', (8 + 14 * t) * (options.scale ?? 1));
           map.setPaintProperty('incident-pulse', 'circle-stroke-opacity', 0.9 * (1 - t));
