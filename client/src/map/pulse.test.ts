@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PULSE_STEP_MS, pulsePacer } from './pulse.ts';
 
-/** The frames at which a pacer steps, given each frame's duration (`after(step)` for the frame after a step). */
+/** When a pacer steps, given each frame's duration (`duration(true)` for the frame after a step). */
 function steps(frames: number, duration: (afterStep: boolean) => number): number[] {
   const pacer = pulsePacer();
   const at: number[] = [];

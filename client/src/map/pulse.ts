@@ -20,8 +20,9 @@ export interface PulsePacer {
 export function pulsePacer(): PulsePacer {
   let lastStep = -Infinity;
   let previousFrame = -1;
-  /** The longest frame since the last step, and the one before it (what the next step waits on). */
+  /** The longest frame since the last step. */
   let longest = 0;
+  /** The longest frame of the cycle before the last step: the next step waits three times this. */
   let paced = 0;
   return {
     frame(now) {

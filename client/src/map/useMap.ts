@@ -79,8 +79,9 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   };
   let pendingIncidents: Incident[] | null = null;
   let flushTimer = 0;
-  /** The pulse's animation frame while it runs (0 when it rests), and when it may run at all. */
+  /** The pulse's animation frame while it runs (0 when it rests). */
   let pulse = 0;
+  /** When the pulse's first cycle began: at the map's first idle (−1 before, when it may not run). */
   let pulseFrom = -1;
   /** How many of the shown points are alerts (urgent, or overdue): the ring pulses around those. */
   let alerts = 0;
