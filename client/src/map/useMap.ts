@@ -13,7 +13,7 @@ import type { Feature, FeatureCollection, GeoJSON, Point } from 'geojson';
 import { onBeforeUnmount, onMounted, shallowRef, type Ref } from 'vue';
 import type { LabelCollection, UnitCollection, UnitLevel } from '@contract/geo.ts';
 import type { Task } from '@contract/tasks.ts';
-import type { Incident } from '@contract/incidents.ts';
+import { needsAttention, type Incident } from '@contract/incidents.ts';
 import { useGeographyStore } from '../stores/geography.ts';
 import type { BaseMap } from '@contract/client-config.ts';
 import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
@@ -37,9 +37,6 @@ export interface MapOptions {
 export type IncidentPath = 'updateData' | 'setData';
 /** The measured winner (bench/client.ts; figures in the README). */
 const DEFAULT_INCIDENT_PATH: IncidentPath = 'updateData';
-
-/** A case the map rings with its pulse: urgent or major, or overdue. */
-const isAlert = (i: Incident): boolean => i.slaState === 'red' || i.priority !== '一般';
 
 const LEVEL_LAYERS = ['building-fill', 'grid-fill', 'community-fill', 'street-fill'] as const;
 const LAYER_SOURCE = { streets: 'street', communities: 'community', grids: 'grid' } as const;
@@ -100,7 +97,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   let shownPoints = new Map<string, { incident: Incident; look: string }>();
   const pointOf = (i: Incident & { lng: number; lat: number }): Feature<Point> => ({
     type: 'Feature', id: i.id, geometry: { type: 'Point', coordinates: pointToDisplay(i.lng, i.lat, datum) },
-    properties: { id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: isAlert(i) ? 1 : 0 },
+    properties: { id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: needsAttention(i) ? 1 : 0 },
   });
   /**
    * The ring around alert points grows and fades over 1.6 s, a step at a time (pulse.ts paces the
@@ -133,7 +130,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     if (!source || !pendingIncidents) return;
     const located = pendingIncidents.filter((i): i is Incident & { lng: number; lat: number } => i.lng !== null && i.lat !== null);
     pendingIncidents = null;
-    alerts = located.reduce((n, i) => (isAlert(i) ? n + 1 : n), 0);
+    alerts = located.reduce((n, i) => (needsAttention(i) ? n + 1 : n), 0);
     runPulse();
     if (incidentPath === 'setData') {
       void source.setData({ type: 'FeatureCollection', features: located.map(pointOf) });

@@ -1,7 +1,7 @@
 /** Open cases in the current scope (a bounded set, replaced per batch): by id, and most urgent first. */
 import { defineStore } from 'pinia';
 import { computed, shallowRef } from 'vue';
-import { byUrgency, type Incident } from '@contract/incidents.ts';
+import { byUrgency, needsAttention, type Incident } from '@contract/incidents.ts';
 
 export const useIncidentsStore = defineStore('incidents', () => {
   const byId = shallowRef(new Map<string, Incident>());
@@ -11,7 +11,7 @@ export const useIncidentsStore = defineStore('incidents', () => {
   const lastChanged = shallowRef<Incident[]>([]);
   /** The same cases most urgent first, as the feed keeps them (no sort per batch). */
   const open = shallowRef<readonly Incident[]>([]);
-  const urgent = computed(() => open.value.filter((i) => i.priority !== '一般' || i.slaState === 'red'));
+  const urgent = computed(() => open.value.filter(needsAttention));
   function replace(map: Map<string, Incident>, ordered: readonly Incident[], count: number, finished: Incident[], changed: Incident[]): void {
     byId.value = map;
     open.value = ordered;

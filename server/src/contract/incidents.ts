@@ -198,6 +198,9 @@ const SLA_RANK: Readonly<Record<SlaState, number>> = { red: 0, amber: 1, ok: 2 }
  */
 const compareCodes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A case that calls for attention now: urgent or major, or overdue (the wall's urgent list, the map's ring). */
+export const needsAttention = (i: Pick<Incident, 'priority' | 'slaState'>): boolean => i.priority !== '一般' || i.slaState === 'red';
+
 /** Most urgent first: SLA state, priority, then the nearest deadline (queues, snapshots, the wall). */
 export function byUrgency(a: Incident, b: Incident): number {
   return SLA_RANK[a.slaState] - SLA_RANK[b.slaState]
