@@ -1,6 +1,4 @@
-/** Roles, users and login (DESIGN.md §4). */
-import { z } from 'zod';
-
+/** Roles, users and login (DESIGN.md §4; the login schema: inputs.ts). */
 export const ROLES = ['wall', 'leader', 'dispatcher', 'gridworker', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -16,11 +14,6 @@ export interface User {
   /** Unit code the user's view and powers are limited to (431103 = the whole district). */
   scope: string;
 }
-
-export const loginSchema = z.object({
-  username: z.string().trim().min(1).max(64),
-  password: z.string().min(1).max(256),
-}).strict();
 
 export interface LoginResult {
   token: string;

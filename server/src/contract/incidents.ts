@@ -1,9 +1,8 @@
 /**
  * Incident contract (DESIGN.md §2): stages of the closed loop, actions, classes, sources,
- * priorities, the incident as the client sees it, and the zod schemas for every input.
+ * priorities, the incident as the client sees it, and the order of urgency. The schemas that
+ * validate its inputs are in inputs.ts (the client never loads zod).
  */
-import { z } from 'zod';
-
 /** Stages of the closed loop, in order, then the side exits. */
 export const STAGES = [
   'reported', // 上报
@@ -137,56 +136,12 @@ export interface IncidentDetail extends Incident {
   timeline: TimelineEntry[];
 }
 
-const text = (max: number) => z.string().trim().max(max);
 /** A case description's limit (Open311 GeoReport v2 allows 4,000 characters; so do we everywhere). */
 export const DESCRIPTION_MAX_CHARS = 4000;
-const coordinate = z.number().finite();
-
-export const reportIncidentSchema = z
-  .object({
-    class: z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]),
-    priority: z.enum(PRIORITIES).default('一般'),
-    source: z.enum(SOURCES),
-    lng: coordinate.min(-180).max(180).optional(),
-    lat: coordinate.min(-90).max(90).optional(),
-    gridCode: z.string().regex(/^\d{15}$/, 'a 15-digit grid code').optional(),
-    address: text(200).default(''),
-    description: text(DESCRIPTION_MAX_CHARS).min(1, 'describe the case'),
-    reporterName: text(50).default(''),
-    reporterPhone: z.string().trim().regex(/^$|^[0-9+\- ]{5,20}$/, 'a phone number').default(''),
-    photoUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
-  })
-  .strict()
-  .refine((v) => (v.lng === undefined) === (v.lat === undefined), { message: 'give both lng and lat, or neither', path: ['lng'] });
-export type ReportIncidentInput = z.infer<typeof reportIncidentSchema>;
 
 /** POST /api/incidents/preview: what a report would be filed as, without filing it. */
 export type IncidentPreview = Pick<Incident,
   'gridCode' | 'communityCode' | 'streetCode' | 'address' | 'needsManualLocation' | 'suggestedAssignee' | 'stage' | 'duplicateOf' | 'deadline'>;
-
-const base = { version: z.number().int().min(1), note: text(1000).default('') };
-export const incidentActionSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('accept'), ...base }).strict(),
-  z.object({ action: z.literal('register'), ...base }).strict(),
-  z.object({ action: z.literal('reject'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
-  z.object({
-    action: z.literal('dispatch'), ...base,
-    to: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('branch'), gridCode: z.string().regex(/^\d{15}$/) }).strict(),
-      z.object({ kind: z.literal('department'), name: z.enum(DEPARTMENTS) }).strict(),
-    ]).optional(),
-  }).strict(),
-  z.object({ action: z.literal('return'), ...base, note: text(1000).min(1, 'say why it is not yours') }).strict(),
-  z.object({ action: z.literal('start'), ...base }).strict(),
-  z.object({ action: z.literal('feedback'), ...base, note: text(1000).min(1, 'describe what was done') }).strict(),
-  z.object({ action: z.literal('verify'), ...base, pass: z.boolean() }).strict(),
-  z.object({ action: z.literal('close'), ...base }).strict(),
-  z.object({ action: z.literal('evaluate'), ...base, rating: z.number().int().min(1).max(5) }).strict(),
-  z.object({ action: z.literal('extend'), ...base, hours: z.number().int().min(1).max(720), note: text(1000).min(1, 'give the reason') }).strict(),
-  z.object({ action: z.literal('shelve'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
-  z.object({ action: z.literal('supervise'), ...base }).strict(),
-]);
-export type IncidentActionInput = z.infer<typeof incidentActionSchema>;
 
 const PRIORITY_RANK: Readonly<Record<Priority, number>> = { 重大: 0, 紧急: 1, 一般: 2 };
 const SLA_RANK: Readonly<Record<SlaState, number>> = { red: 0, amber: 1, ok: 2 };
@@ -208,20 +163,3 @@ export function byUrgency(a: Incident, b: Incident): number {
     || compareCodes(a.deadline ?? '9999', b.deadline ?? '9999')
     || compareCodes(a.id, b.id);
 }
-
-export const listIncidentsSchema = z
-  .object({
-    stage: z.enum(STAGES).optional(),
-    class: z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]).optional(),
-    priority: z.enum(PRIORITIES).optional(),
-    source: z.enum(SOURCES).optional(),
-    scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'a street, community or grid code').optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-    open: z.enum(['true', 'false']).optional(),
-    overdue: z.enum(['true', 'false']).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().max(200).optional(),
-  })
-  .strict();
-export type ListIncidentsQuery = z.infer<typeof listIncidentsSchema>;

@@ -1,5 +1,4 @@
-/** Notification subscriptions (issue 7): which events, where in the district, to which channel. */
-import { z } from 'zod';
+/** Notification subscriptions (issue 7): which events, where in the district, to which channel (input schema: inputs.ts). */
 
 /** What a subscription can ask for. */
 export const NOTIFY_EVENTS = ['urgent', 'overdue', 'escalated', 'closed'] as const;
@@ -10,18 +9,13 @@ export const NOTIFY_EVENT_LABELS: Readonly<Record<NotifyEvent, string>> = { urge
 export const CHANNEL_KINDS = ['webhook', 'dingtalk', 'wecom'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
-export const subscriptionSchema = z.object({
-  name: z.string().trim().min(2).max(60),
-  events: z.array(z.enum(NOTIFY_EVENTS)).min(1).max(NOTIFY_EVENTS.length),
-  scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code').default('431103'),
-  channel: z.enum(CHANNEL_KINDS),
-  url: z.url({ protocol: /^https?$/ }).max(500),
-  /** The webhook's HMAC key or the DingTalk robot's 加签 secret; WeCom robots are not signed. */
-  secret: z.string().min(8).max(200).optional(),
-}).strict().refine((s) => s.channel === 'wecom' || s.secret, { message: 'webhook and dingtalk channels need a secret', path: ['secret'] });
-export type SubscriptionInput = z.infer<typeof subscriptionSchema>;
-
-export interface Subscription extends Omit<SubscriptionInput, 'secret'> {
+export interface Subscription {
+  name: string;
+  events: NotifyEvent[];
+  /** The district, a street, community or grid code. */
+  scope: string;
+  channel: ChannelKind;
+  url: string;
   id: string;
   createdAt: string;
   disabledAt: string | null;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
-import { STAGES, type Action, type Incident, type IncidentActionInput, type Stage } from '../contract/incidents.ts';
+import { STAGES, type Action, type Incident, type Stage } from '../contract/incidents.ts';
+import type { IncidentActionInput } from '../contract/inputs.ts';
 import { applyAction, availableActions, type TransitionContext } from './workflow.ts';
 
 const GRID = '431103003004001';

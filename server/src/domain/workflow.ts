@@ -5,9 +5,8 @@
  */
 import type { Role, User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
-import {
-  ACTION_LABELS, STAGE_LABELS, isOpenStage, type Action, type Assignee, type Incident, type IncidentActionInput, type Stage,
-} from '../contract/incidents.ts';
+import { ACTION_LABELS, STAGE_LABELS, isOpenStage, type Action, type Assignee, type Incident, type Stage } from '../contract/incidents.ts';
+import type { IncidentActionInput } from '../contract/inputs.ts';
 import { DISTRICT_CODE } from '../contract/geo.ts';
 
 interface Rule {

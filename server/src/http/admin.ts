@@ -6,7 +6,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 import { SOURCES } from '../contract/incidents.ts';
-import { subscriptionSchema } from '../contract/notifications.ts';
+import { subscriptionSchema } from '../contract/inputs.ts';
 import type { Geography } from '../domain/geography.ts';
 import type { Clock } from '../services/incidents.ts';
 import { parseInput } from '../services/validation.ts';

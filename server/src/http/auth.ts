@@ -2,7 +2,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { loginSchema, type LoginResult } from '../contract/auth.ts';
+import type { LoginResult } from '../contract/auth.ts';
+import { loginSchema } from '../contract/inputs.ts';
 import { DomainError } from '../contract/errors.ts';
 import { verifyPassword, type TokenService } from '../security.ts';
 import type { Clock } from '../services/incidents.ts';

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import {
-  byUrgency, incidentActionSchema, isOpenStage, listIncidentsSchema, reportIncidentSchema,
-  type Assignee, type Incident, type IncidentDetail, type IncidentPreview, type ListIncidentsQuery, type ReportIncidentInput, type Stage,
+  byUrgency, isOpenStage, type Assignee, type Incident, type IncidentDetail, type IncidentPreview, type Stage,
 } from '../contract/incidents.ts';
+import { incidentActionSchema, listIncidentsSchema, reportIncidentSchema, type ListIncidentsQuery, type ReportIncidentInput } from '../contract/inputs.ts';
 import type { Geography } from '../domain/geography.ts';
 import { createNearbyIndex } from '../domain/nearby-index.ts';
 import { summarise, type CaseSummary } from '../domain/indicators.ts';

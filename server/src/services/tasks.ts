@@ -4,7 +4,8 @@
  */
 import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
-import { createTaskSchema, taskActionSchema, type Task, type TaskAssignee, type TaskState } from '../contract/tasks.ts';
+import { createTaskSchema, taskActionSchema } from '../contract/inputs.ts';
+import type { Task, TaskAssignee, TaskState } from '../contract/tasks.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { Geography } from '../domain/geography.ts';
 import { inScope } from '../domain/workflow.ts';

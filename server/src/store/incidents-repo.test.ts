@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidentFixture } from '../../../test/helpers/fixtures.ts';
-import { listIncidentsSchema } from '../contract/incidents.ts';
+import { listIncidentsSchema } from '../contract/inputs.ts';
 import { createSqliteIncidentRepository, listQuery } from './incidents-repo.ts';
 import { openDatabase, type Db } from './sqlite.ts';
 

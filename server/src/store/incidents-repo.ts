@@ -5,7 +5,8 @@
  */
 import { DomainError } from '../contract/errors.ts';
 import { CODE_LENGTH } from '../contract/geo.ts';
-import { isOpenStage, type Incident, type ListIncidentsQuery, type TimelineEntry, type TimelineType } from '../contract/incidents.ts';
+import { isOpenStage, type Incident, type TimelineEntry, type TimelineType } from '../contract/incidents.ts';
+import type { ListIncidentsQuery } from '../contract/inputs.ts';
 import type { Db } from './sqlite.ts';
 
 export interface NewTimelineEntry {

@@ -1,7 +1,8 @@
 /** Subscriptions and the delivery queue in SQLite; the queue doubles as the delivery log admins read. */
 import { randomUUID } from 'node:crypto';
 import type { Incident } from '../contract/incidents.ts';
-import type { ChannelKind, Delivery, DeliveryStatus, NotifyEvent, Subscription, SubscriptionInput } from '../contract/notifications.ts';
+import type { SubscriptionInput } from '../contract/inputs.ts';
+import type { ChannelKind, Delivery, DeliveryStatus, NotifyEvent, Subscription } from '../contract/notifications.ts';
 import type { Db } from './sqlite.ts';
 
 export interface SubscriptionWithSecret extends Subscription {

@@ -1,0 +1,121 @@
+/**
+ * The zod schemas that validate what the server is sent: sign-in, case reports, actions and
+ * queries, tasks, notification subscriptions. The vocabulary they check against lives in the
+ * contract modules beside this one, which the client shares; this module is the server's alone, so
+ * the client never loads zod (its schemas were built when the client started: ≈ 100 ms of the
+ * wall's main thread before its map existed, issue 6).
+ */
+import { z } from 'zod';
+import { CHANNEL_KINDS, NOTIFY_EVENTS } from './notifications.ts';
+import { DEPARTMENTS, DESCRIPTION_MAX_CHARS, INCIDENT_CLASSES, PRIORITIES, SOURCES, STAGES, type IncidentClass } from './incidents.ts';
+import { TASK_TYPES } from './tasks.ts';
+
+export const loginSchema = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(256),
+}).strict();
+
+// Cases
+
+const text = (max: number) => z.string().trim().max(max);
+const coordinate = z.number().finite();
+
+export const reportIncidentSchema = z
+  .object({
+    class: z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]),
+    priority: z.enum(PRIORITIES).default('一般'),
+    source: z.enum(SOURCES),
+    lng: coordinate.min(-180).max(180).optional(),
+    lat: coordinate.min(-90).max(90).optional(),
+    gridCode: z.string().regex(/^\d{15}$/, 'a 15-digit grid code').optional(),
+    address: text(200).default(''),
+    description: text(DESCRIPTION_MAX_CHARS).min(1, 'describe the case'),
+    reporterName: text(50).default(''),
+    reporterPhone: z.string().trim().regex(/^$|^[0-9+\- ]{5,20}$/, 'a phone number').default(''),
+    photoUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+  })
+  .strict()
+  .refine((v) => (v.lng === undefined) === (v.lat === undefined), { message: 'give both lng and lat, or neither', path: ['lng'] });
+export type ReportIncidentInput = z.infer<typeof reportIncidentSchema>;
+
+const base = { version: z.number().int().min(1), note: text(1000).default('') };
+export const incidentActionSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('accept'), ...base }).strict(),
+  z.object({ action: z.literal('register'), ...base }).strict(),
+  z.object({ action: z.literal('reject'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
+  z.object({
+    action: z.literal('dispatch'), ...base,
+    to: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('branch'), gridCode: z.string().regex(/^\d{15}$/) }).strict(),
+      z.object({ kind: z.literal('department'), name: z.enum(DEPARTMENTS) }).strict(),
+    ]).optional(),
+  }).strict(),
+  z.object({ action: z.literal('return'), ...base, note: text(1000).min(1, 'say why it is not yours') }).strict(),
+  z.object({ action: z.literal('start'), ...base }).strict(),
+  z.object({ action: z.literal('feedback'), ...base, note: text(1000).min(1, 'describe what was done') }).strict(),
+  z.object({ action: z.literal('verify'), ...base, pass: z.boolean() }).strict(),
+  z.object({ action: z.literal('close'), ...base }).strict(),
+  z.object({ action: z.literal('evaluate'), ...base, rating: z.number().int().min(1).max(5) }).strict(),
+  z.object({ action: z.literal('extend'), ...base, hours: z.number().int().min(1).max(720), note: text(1000).min(1, 'give the reason') }).strict(),
+  z.object({ action: z.literal('shelve'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
+  z.object({ action: z.literal('supervise'), ...base }).strict(),
+]);
+export type IncidentActionInput = z.infer<typeof incidentActionSchema>;
+
+export const listIncidentsSchema = z
+  .object({
+    stage: z.enum(STAGES).optional(),
+    class: z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    source: z.enum(SOURCES).optional(),
+    scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'a street, community or grid code').optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    open: z.enum(['true', 'false']).optional(),
+    overdue: z.enum(['true', 'false']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+export type ListIncidentsQuery = z.infer<typeof listIncidentsSchema>;
+
+// Tasks
+
+const taskAssigneeInput = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('branch') }).strict(),
+  z.object({ kind: z.literal('paired-unit'), id: z.string().regex(/^PU\d{3}$/) }).strict(),
+  z.object({ kind: z.literal('members'), name: z.string().trim().min(1).max(50) }).strict(),
+]);
+
+export const createTaskSchema = z.object({
+  type: z.enum(TASK_TYPES),
+  title: z.string().trim().min(1).max(100),
+  gridCode: z.string().regex(/^\d{15}$/, 'a 15-digit grid code'),
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }),
+  assignee: taskAssigneeInput.default({ kind: 'branch' }),
+  participants: z.number().int().min(0).max(500).default(0),
+}).strict().refine((t) => Date.parse(t.endsAt) > Date.parse(t.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+export type CreateTaskInput = z.infer<typeof createTaskSchema>;
+
+export const taskActionSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('start'), version: z.number().int().min(1) }).strict(),
+  z.object({ action: z.literal('complete'), version: z.number().int().min(1), participants: z.number().int().min(0).max(500).optional(),
+    hours: z.number().min(0).max(10_000).optional() }).strict(),
+  z.object({ action: z.literal('miss'), version: z.number().int().min(1) }).strict(),
+  z.object({ action: z.literal('assign'), version: z.number().int().min(1), assignee: taskAssigneeInput }).strict(),
+]);
+export type TaskActionInput = z.infer<typeof taskActionSchema>;
+
+// Notification subscriptions
+
+export const subscriptionSchema = z.object({
+  name: z.string().trim().min(2).max(60),
+  events: z.array(z.enum(NOTIFY_EVENTS)).min(1).max(NOTIFY_EVENTS.length),
+  scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code').default('431103'),
+  channel: z.enum(CHANNEL_KINDS),
+  url: z.url({ protocol: /^https?$/ }).max(500),
+  /** The webhook's HMAC key or the DingTalk robot's 加签 secret; WeCom robots are not signed. */
+  secret: z.string().min(8).max(200).optional(),
+}).strict().refine((s) => s.channel === 'wecom' || s.secret, { message: 'webhook and dingtalk channels need a secret', path: ['secret'] });
+export type SubscriptionInput = z.infer<typeof subscriptionSchema>;
