@@ -2,10 +2,11 @@
  * `npm run bench:client -- --seconds 30 --rate 1000 --loads 3`: the wall in headless Chromium (1920×1080,
  * software WebGL) under `rate` incident changes per second, for each way of updating the map.
  *
- * The real server serves the built app and the geography; the feed is then driven in the page
- * through the app's own FeedClient (`__lstFeed.receive`, the path socket deltas take: reducer →
- * Pinia stores → map and panels), one delta per 50 ms tick like the server's, 60 % new cases, 30 %
- * stage changes, 10 % closures. Measured per path: main-thread long tasks (PerformanceObserver;
+ * The real server serves the built app and the geography; the feed is then driven from a worker of
+ * the page (a stand-in for the server on its own thread: one delta per 50 ms tick by its own clock,
+ * 60 % new cases, 30 % stage changes, 10 % closures, sent as JSON text) and each delta is parsed and
+ * given to the app's own FeedClient in a task of its own (`__lstFeed.receive`, the path socket
+ * deltas take: reducer → Pinia stores → map and panels). Measured per path: main-thread long tasks (PerformanceObserver;
  * target: none over 50 ms), frames per second, and that the retained set stays within its bound.
  * Paths: case points by `updateData` (diff) vs `setData` (whole set); grid colours by feature-state
  * vs `setData` of the grid polygons. Also the first map idle after navigation (target ≤ 3 s), the
@@ -149,8 +150,9 @@ async function driveBareMap({ base, box }: { base: string; box: [number, number,
     await page.waitForTimeout(5000);
     // Warm up first, as the wall is by the runs before its updateData row: the points' first draws
     // compile their shader programs (one long task, 224–394 ms in software GL), once per page.
-    const cold = await page.evaluate(driveBare, { seconds: 5, rate: RATE, box, bound: RETAINED_BOUND });
-    const driven = await page.evaluate(driveBare, { seconds: SECONDS, rate: RATE, box, bound: RETAINED_BOUND });
+    const source = loadSource(pointBatches, { box, bound: RETAINED_BOUND });
+    const cold = await page.evaluate(driveBare, { seconds: 5, rate: RATE, source });
+    const driven = await page.evaluate(driveBare, { seconds: SECONDS, rate: RATE, source });
     return { coldLongTasks: cold.longTasks, ...driven };
   } finally {
     await bare.close();
@@ -158,52 +160,61 @@ async function driveBareMap({ base, box }: { base: string; box: [number, number,
 }
 
 /**
- * Runs in the bare page: `rate` point changes/s by `updateData`, a batch per 50 ms tick like the
- * wall's feed, in the wall's mix (60 % new points, 30 % moved, 10 % removed; at most `bound`
- * kept, the oldest dropped first), watching the main thread.
+ * Makes the bare page's batches (in the load's worker, see `loadSource`): `due` point changes in the
+ * wall's mix (60 % new points, 30 % moved, 10 % removed; at most `bound` kept, the oldest dropped first).
  */
-async function driveBare({ seconds, rate, box, bound }: { seconds: number; rate: number; box: [number, number, number, number]; bound: number }) {
+function pointBatches({ box, bound }: { box: [number, number, number, number]; bound: number }): (due: number) => { add: unknown[]; remove: string[]; kept: number } {
+  const kept: string[] = [];
+  let n = 0;
+  const point = (id: string) => ({ type: 'Feature', id, properties: { id }, geometry: { type: 'Point', coordinates: [box[0] + Math.random() * (box[2] - box[0]), box[1] + Math.random() * (box[3] - box[1])] } });
+  return (due) => {
+    const add: unknown[] = [];
+    const remove: string[] = [];
+    for (let c = 0; c < due; c++) {
+      const r = c % 10;
+      if (r < 6 || kept.length < 50) {
+        const id = `p${n++}`;
+        kept.push(id);
+        add.push(point(id));
+      } else {
+        const at = Math.floor(Math.random() * kept.length);
+        const id = kept[at]!;
+        remove.push(id);
+        if (r === 9) kept.splice(at, 1);
+        else add.push(point(id));
+      }
+    }
+    while (kept.length > bound) remove.push(kept.shift()!);
+    return { add, remove, kept: kept.length };
+  };
+}
+
+/** Runs in the bare page: `rate` point changes/s from a worker (`source`), each batch given to `updateData` in a task of its own, watching the main thread. */
+async function driveBare({ seconds, rate, source: code }: { seconds: number; rate: number; source: string }) {
   type Source = { updateData(d: { add?: unknown[]; remove?: string[] }): Promise<void> };
   const source = (window as unknown as { __bareMap: { getSource(id: string): Source } }).__bareMap.getSource('points');
   const longTasks: number[] = [];
   const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
   observer.observe({ type: 'longtask' });
-  const kept: string[] = [];
-  let n = 0;
+  const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
   let applied = 0;
-  const point = (id: string) => ({ type: 'Feature', id, properties: { id }, geometry: { type: 'Point', coordinates: [box[0] + Math.random() * (box[2] - box[0]), box[1] + Math.random() * (box[3] - box[1])] } });
+  let points = 0;
   const started = performance.now();
   await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      if (performance.now() - started > seconds * 1000) return resolve();
-      const due = Math.round(((performance.now() - started) / 1000) * rate) - applied;
-      const add: unknown[] = [];
-      const remove: string[] = [];
-      for (let c = 0; c < due; c++) {
-        const r = c % 10;
-        if (r < 6 || kept.length < 50) {
-          const id = `p${n++}`;
-          kept.push(id);
-          add.push(point(id));
-        } else {
-          const at = Math.floor(Math.random() * kept.length);
-          const id = kept[at]!;
-          remove.push(id);
-          if (r === 9) kept.splice(at, 1);
-          else add.push(point(id));
-        }
-      }
-      while (kept.length > bound) remove.push(kept.shift()!);
-      void source.updateData({ add, remove });
-      applied += due;
-      setTimeout(tick, 50);
+    worker.onmessage = ({ data }: MessageEvent<string>) => {
+      if (data === 'done') return resolve();
+      const batch = JSON.parse(data) as { add: unknown[]; remove: string[]; kept: number; due: number };
+      void source.updateData({ add: batch.add, remove: batch.remove });
+      applied += batch.due;
+      points = batch.kept;
     };
-    tick();
+    worker.postMessage({ seconds, rate });
   });
   const driven = (performance.now() - started) / 1000;
+  worker.terminate();
   await new Promise((r) => setTimeout(r, 1000));
   observer.disconnect();
-  return { longTasks, seconds: driven, applied, points: kept.length };
+  return { longTasks, seconds: driven, applied, points };
 }
 const bareServer = await serveBareMap();
 const bareMapRun = await driveBareMap(bareServer);
@@ -268,24 +279,42 @@ function firstLoadBreakdown(profile: CpuProfile): Record<string, number> {
   return Object.fromEntries(Object.entries(ms).map(([k, v]) => [`${k}Ms`, round(v)]));
 }
 
-interface Drive { longTasks: number[]; frames: number; applied: number; retained: number; seconds: number }
+interface Drive { longTasks: number[]; frames: number; applied: number; deltas: number; retained: number; seconds: number }
 
-/** Runs in the page: `rate` changes/s through the FeedClient for `seconds`, watching the main thread. */
-async function drive({ seconds, rate }: { seconds: number; rate: number }): Promise<Drive> {
-  type Feed = { receive(d: Delta): void; state(): { scope: string; seq: number; incidents: Map<string, Incident> } };
-  const feed = (window as unknown as { __lstFeed: Feed }).__lstFeed;
-  const longTasks: number[] = [];
-  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
-  observer.observe({ type: 'longtask' });
-  let frames = 0;
-  let counting = true;
-  const countFrame = (): void => void (counting && (frames++, requestAnimationFrame(countFrame)));
-  requestAnimationFrame(countFrame);
+/**
+ * The source of a drive's load, as the code of a worker of the page: its own thread, as the real
+ * server is its own process. Every 50 ms by its own clock it sends what is due at `rate` as one
+ * batch made by `batches(config)`, as JSON text, as the server coalesces per tick; then `done`. A
+ * late tick of its own sends a bigger batch, as the server would; a busy page does not: its batches
+ * wait in the queue, each its own task, as socket frames do. (Until the ninth session the drives ran
+ * on the page's own timer and sent one catch-up batch for all a late timer had missed; the wall's
+ * 51–67 ms tasks at 1,000 changes/s were those.)
+ */
+function loadSource<C>(batches: (config: C) => (due: number) => object, config: C): string {
+  const loop = (self: { postMessage(m: unknown): void; onmessage: ((e: { data: { seconds: number; rate: number } }) => void) | null }, make: (due: number) => object): void => {
+    self.onmessage = ({ data: { seconds, rate } }) => {
+      const started = performance.now();
+      let sent = 0;
+      const tick = (): void => {
+        if (performance.now() - started > seconds * 1000) return self.postMessage('done');
+        const due = Math.round(((performance.now() - started) / 1000) * rate) - sent;
+        sent += due;
+        self.postMessage(JSON.stringify({ ...make(due), due }));
+        setTimeout(tick, 50);
+      };
+      tick();
+    };
+  };
+  // tsx (esbuild keepNames) wraps named functions in __name(), which the worker needs as the page does.
+  return `self.__name = (f) => f; (${loop.toString()})(self, (${batches.toString()})(${JSON.stringify(config)}));`;
+}
+
+/** Makes the wall's deltas (in the load's worker): `due` changes, 60 % new cases, 30 % stage changes, 10 % closures. */
+function incidentBatches(): (due: number) => Omit<Delta, 'scope' | 'seq'> {
   const CLASSES = ['市容环境', '公用设施', '矛盾纠纷', '安全隐患', '街面秩序'] as const;
   const PRIORITIES = ['一般', '一般', '一般', '紧急', '重大'] as const;
   const NEXT = { reported: 'accepted', accepted: 'registered', registered: 'dispatched', dispatched: 'handling', handling: 'handled', handled: 'verified' } as Record<string, Incident['stage']>;
   let n = 0;
-  let applied = 0;
   const open: Incident[] = [];
   const fresh = (): Incident => {
     const at = new Date().toISOString();
@@ -300,41 +329,64 @@ async function drive({ seconds, rate }: { seconds: number; rate: number }): Prom
       escalationLevel: 0, extensionCount: 0, reworkCount: 0, returnCount: 0, lateStages: 0, handlers: [], closedAt: null, closedOnTime: null, rating: null,
     };
   };
+  return (due) => {
+    const incidents: Incident[] = [];
+    for (let c = 0; c < due; c++) {
+      const r = c % 10;
+      if (r < 6 || open.length < 50) {
+        const i = fresh();
+        open.push(i);
+        incidents.push(i);
+      } else {
+        const at = Math.floor(Math.random() * open.length);
+        const current = open[at]!;
+        const closing = r === 9 || !NEXT[current.stage];
+        const next: Incident = { ...current, version: current.version + 1, updatedAt: new Date().toISOString(), stage: closing ? 'closed' : NEXT[current.stage]! };
+        if (closing) open.splice(at, 1);
+        else open[at] = next;
+        incidents.push(next);
+      }
+    }
+    return { incidents, tasks: [], indicators: null, serverTime: new Date().toISOString() };
+  };
+}
+
+/**
+ * Runs in the page: `rate` changes/s for `seconds` from a worker (`source`), each delta parsed and
+ * given to the FeedClient in a task of its own (the path socket deltas take), watching the main
+ * thread: long tasks, frames, and the retained set.
+ */
+async function drive({ seconds, rate, source }: { seconds: number; rate: number; source: string }): Promise<Drive> {
+  type Feed = { receive(d: Delta): void; state(): { scope: string; seq: number; incidents: Map<string, Incident> } };
+  const feed = (window as unknown as { __lstFeed: Feed }).__lstFeed;
+  const longTasks: number[] = [];
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+  observer.observe({ type: 'longtask' });
+  let frames = 0;
+  let counting = true;
+  const countFrame = (): void => void (counting && (frames++, requestAnimationFrame(countFrame)));
+  requestAnimationFrame(countFrame);
+  const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+  let applied = 0;
+  let deltas = 0;
   const started = performance.now();
   await new Promise<void>((resolve) => {
-    const tick = (): void => {
-      if (performance.now() - started > seconds * 1000) return resolve();
+    worker.onmessage = ({ data }: MessageEvent<string>) => {
+      if (data === 'done') return resolve();
       const state = feed.state();
-      const incidents: Incident[] = [];
-      // What is due by now at `rate`: a late timer (a busy main thread) sends a bigger delta, as the server would.
-      const due = Math.round(((performance.now() - started) / 1000) * rate) - applied;
-      for (let c = 0; c < due; c++) {
-        const r = c % 10;
-        if (r < 6 || open.length < 50) {
-          const i = fresh();
-          open.push(i);
-          incidents.push(i);
-        } else {
-          const at = Math.floor(Math.random() * open.length);
-          const current = open[at]!;
-          const closing = r === 9 || !NEXT[current.stage];
-          const next: Incident = { ...current, version: current.version + 1, updatedAt: new Date().toISOString(), stage: closing ? 'closed' : NEXT[current.stage]! };
-          if (closing) open.splice(at, 1);
-          else open[at] = next;
-          incidents.push(next);
-        }
-      }
-      feed.receive({ scope: state.scope, seq: state.seq + 1, incidents, tasks: [], indicators: null, serverTime: new Date().toISOString() });
-      applied += incidents.length;
-      setTimeout(tick, 50);
+      const { due: _due, ...delta } = JSON.parse(data) as Omit<Delta, 'scope' | 'seq'> & { due: number };
+      feed.receive({ ...delta, scope: state.scope, seq: state.seq + 1 });
+      applied += delta.incidents.length;
+      deltas++;
     };
-    tick();
+    worker.postMessage({ seconds, rate });
   });
   const driven = (performance.now() - started) / 1000;
+  worker.terminate();
   await new Promise((r) => setTimeout(r, 1000)); // let the last frame and long tasks land
   counting = false;
   observer.disconnect();
-  return { longTasks, frames, applied, retained: feed.state().incidents.size, seconds: driven };
+  return { longTasks, frames, applied, deltas, retained: feed.state().incidents.size, seconds: driven };
 }
 
 /** Runs in the page: recolours the grids `times` times by feature-state or by setData, timing the main thread. */
@@ -374,9 +426,9 @@ const rows: Record<string, unknown>[] = [];
 for (const [path, rate] of [['updateData', 0], ['setData', RATE], ['updateData', RATE]] as const) {
   await page.evaluate((p) => (window as unknown as { __lstIncidentPath(p: string): void }).__lstIncidentPath(p), path);
   await page.waitForTimeout(1000);
-  const r = await page.evaluate(drive, { seconds: SECONDS, rate });
+  const r = await page.evaluate(drive, { seconds: SECONDS, rate, source: loadSource(incidentBatches, undefined) });
   rows.push({
-    layer: 'case points', path: rate === 0 ? 'idle (baseline)' : path, 'changes/s': round(r.applied / r.seconds), 'long tasks > 50 ms': r.longTasks.filter((d) => d > 50).length,
+    layer: 'case points', path: rate === 0 ? 'idle (baseline)' : path, 'changes/s': round(r.applied / r.seconds), deltas: r.deltas, 'long tasks > 50 ms': r.longTasks.filter((d) => d > 50).length,
     'longest task ms': round(Math.max(0, ...r.longTasks)), fps: round(r.frames / r.seconds), retained: r.retained, 'within bound': r.retained <= RETAINED_BOUND,
   });
 }
