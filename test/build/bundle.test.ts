@@ -1,9 +1,10 @@
 /**
  * Bundle budget: the JavaScript a browser loads to show a route (the entry plus the route's chunk
  * and everything they import, from Vite's manifest), gzip-compressed, stays within 650 KB. The map
- * worker is fetched separately by MapLibre and is listed, not counted. `npm test` builds first.
+ * worker is fetched separately by MapLibre and is listed, not counted. And no chunk carries zod: the
+ * input schemas are the server's (server/src/contract/inputs.ts). `npm test` builds first.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -38,5 +39,13 @@ describe('bundle budget', () => {
       expect(kb, route).toBeLessThanOrEqual(BUDGET_KB);
       expect(kb).toBeGreaterThan(0);
     }
+  });
+
+  // The client shares the contract's vocabulary, never its zod schemas: imported from a contract module
+  // that also built schemas, zod came along and ran before the wall's map existed (issue 6).
+  it('ships no zod in any chunk', () => {
+    const assets = join(DIST, 'assets');
+    const withZod = readdirSync(assets).filter((f) => f.endsWith('.js') && /\$ZodType|ZodError/.test(readFileSync(join(assets, f), 'utf8')));
+    expect(withZod).toEqual([]);
   });
 });
