@@ -6,8 +6,9 @@
  * the page (a stand-in for the server on its own thread: one delta per 50 ms tick by its own clock,
  * 60 % new cases, 30 % stage changes, 10 % closures, sent as JSON text) and each delta is parsed and
  * given to the app's own FeedClient in a task of its own (`__lstFeed.receive`, the path socket
- * deltas take: reducer → Pinia stores → map and panels). Measured per path: main-thread long tasks (PerformanceObserver;
- * target: none over 50 ms), frames per second, and that the retained set stays within its bound.
+ * deltas take: reducer → Pinia stores → map and panels). Measured per path: main-thread long tasks
+ * (PerformanceObserver; target: none over 50 ms), frames per second, and that the retained set
+ * stays within its bound.
  * Paths: case points by `updateData` (diff) vs `setData` (whole set); grid colours by feature-state
  * vs `setData` of the grid polygons. Also the first map idle after navigation (target ≤ 3 s), the
  * median of `--loads` fresh browsers, and where the wall's main thread spent it in one profiled load.

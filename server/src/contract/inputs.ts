@@ -2,8 +2,8 @@
  * The zod schemas that validate what the server is sent: sign-in, case reports, actions and
  * queries, tasks, notification subscriptions. The vocabulary they check against lives in the
  * contract modules beside this one, which the client shares; this module is the server's alone, so
- * the client never loads zod (its schemas were built when the client started: ≈ 100 ms of the
- * wall's main thread before its map existed, issue 6).
+ * the client never loads zod (its schemas were built when the client started, before the wall's map
+ * existed: ≈ 70 ms of the renderer's CPU and 25 KB gzip of every route's initial JS, issue 6).
  */
 import { z } from 'zod';
 import { CHANNEL_KINDS, NOTIFY_EVENTS } from './notifications.ts';
