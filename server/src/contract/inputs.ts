@@ -6,7 +6,7 @@
  * existed: ≈ 70 ms of the renderer's CPU and 25 KB gzip of every route's initial JS, issue 6).
  */
 import { z } from 'zod';
-import { CHANNEL_KINDS, NOTIFY_EVENTS } from './notifications.ts';
+import { CHANNEL_KINDS, NOTIFY_EVENTS, type Subscription } from './notifications.ts';
 import { DEPARTMENTS, DESCRIPTION_MAX_CHARS, INCIDENT_CLASSES, PRIORITIES, SOURCES, STAGES, type IncidentClass } from './incidents.ts';
 import { TASK_TYPES } from './tasks.ts';
 
@@ -119,3 +119,12 @@ export const subscriptionSchema = z.object({
   secret: z.string().min(8).max(200).optional(),
 }).strict().refine((s) => s.channel === 'wecom' || s.secret, { message: 'webhook and dingtalk channels need a secret', path: ['secret'] });
 export type SubscriptionInput = z.infer<typeof subscriptionSchema>;
+
+/** True when A and B are the same type (for the compile-time check below). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * The contract spells `Subscription` out for the client, which never sees this schema; the two must
+ * name the same fields, or the type check fails here.
+ */
+const subscriptionMatchesContract: Same<Omit<SubscriptionInput, 'secret'>, Omit<Subscription, 'id' | 'createdAt' | 'disabledAt'>> = true;
+void subscriptionMatchesContract;
