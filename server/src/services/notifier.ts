@@ -8,9 +8,8 @@
  */
 import type { Logger } from 'pino';
 import type { Incident } from '../contract/incidents.ts';
-import { accepted, backoffMs, breakerAfter, breakerAllows, buildRequest, eventsFor, RETRY, type Breaker } from '../domain/notifications.ts';
-import { inScope } from '../domain/workflow.ts';
-import type { DueDelivery, NotificationRepository } from '../store/notifications-repo.ts';
+import { accepted, backoffMs, breakerAfter, breakerAllows, buildRequest, RETRY, type Breaker } from '../domain/notifications.ts';
+import { queueNotifications, type DueDelivery, type NotificationRepository } from '../store/notifications-repo.ts';
 import type { Writer } from '../store/sqlite.ts';
 import type { Clock } from './incidents.ts';
 
@@ -66,12 +65,7 @@ export function createNotifier(deps: NotifierDeps) {
   return {
     /** Queues the events this change raises; called inside the transaction that stores the change. */
     queue(after: Incident, before: Incident | undefined): void {
-      const events = eventsFor(before, after);
-      if (events.length === 0) return;
-      const at = clock.now().toISOString();
-      for (const s of repo.active()) {
-        for (const e of events) if (s.events.includes(e) && inScope(s.scope, after.gridCode)) repo.enqueue(s.id, e, after, at);
-      }
+      queueNotifications(repo, before, after, clock.now().toISOString());
     },
     /** Sends every delivery that is due now, in parallel; resolves with how many were tried. */
     async deliverDue(): Promise<number> {

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Incident } from '../contract/incidents.ts';
 import type { SubscriptionInput } from '../contract/inputs.ts';
 import type { ChannelKind, Delivery, DeliveryStatus, NotifyEvent, Subscription } from '../contract/notifications.ts';
+import { eventsFor } from '../domain/notifications.ts';
+import { inScope } from '../domain/workflow.ts';
 import type { Db } from './sqlite.ts';
 
 export interface SubscriptionWithSecret extends Subscription {
@@ -15,7 +17,10 @@ export interface DueDelivery extends Delivery {
 export interface NotificationRepository {
   subscribe(input: SubscriptionInput, createdBy: string, at: string): Subscription;
   subscriptions(): Subscription[];
-  /** Live subscriptions with their secrets, for sending (cached; changes clear it). */
+  /**
+   * Live subscriptions with their secrets, for sending. Read each time, not cached: the writer
+   * thread queues notifications on a connection of its own, and would not see another's changes.
+   */
   active(): SubscriptionWithSecret[];
   disable(id: string, at: string): Subscription | undefined;
   enqueue(subscriptionId: string, event: NotifyEvent, incident: Incident, at: string): void;
@@ -43,6 +48,7 @@ export function createSqliteNotificationRepository(db: Db): NotificationReposito
     insertSub: db.prepare('INSERT INTO subscriptions (id, name, events, scope, channel, url, secret, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     subs: db.prepare<[], SubRow>('SELECT * FROM subscriptions ORDER BY created_at'),
     sub: db.prepare<[string], SubRow>('SELECT * FROM subscriptions WHERE id = ?'),
+    active: db.prepare<[], SubRow>('SELECT * FROM subscriptions WHERE disabled_at IS NULL ORDER BY created_at'),
     disable: db.prepare('UPDATE subscriptions SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL'),
     enqueue: db.prepare("INSERT INTO deliveries (subscription_id, event, incident_id, payload, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)"),
     due: db.prepare<[string, number], DeliveryRow>("SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
@@ -50,19 +56,16 @@ export function createSqliteNotificationRepository(db: Db): NotificationReposito
     failed: db.prepare('UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?'),
     expired: db.prepare("UPDATE deliveries SET status = 'expired', attempts = ?, last_error = ? WHERE id = ?"),
   };
-  let cache: SubscriptionWithSecret[] | null = null;
   return {
     subscribe(input, createdBy, at) {
       const id = randomUUID();
       s.insertSub.run(id, input.name, JSON.stringify(input.events), input.scope, input.channel, input.url, input.secret ?? null, createdBy, at);
-      cache = null;
       return withoutSecret(toSub(s.sub.get(id)!));
     },
     subscriptions: () => s.subs.all().map((r) => withoutSecret(toSub(r))),
-    active: () => (cache ??= s.subs.all().filter((r) => !r.disabled_at).map(toSub)),
+    active: () => s.active.all().map(toSub),
     disable(id, at) {
       s.disable.run(at, id);
-      cache = null;
       const row = s.sub.get(id);
       return row && withoutSecret(toSub(row));
     },
@@ -77,4 +80,16 @@ export function createSqliteNotificationRepository(db: Db): NotificationReposito
       return db.prepare<Record<string, unknown>, DeliveryRow>(sql).all({ status: q.status, subscriptionId: q.subscriptionId, limit: q.limit }).map(toDelivery);
     },
   };
+}
+
+/**
+ * Queues the events a change raises for every live subscription that wants them in that part of
+ * the district; called inside the transaction that stores the change, so a crash loses neither or both.
+ */
+export function queueNotifications(repo: NotificationRepository, before: Incident | undefined, after: Incident, at: string): void {
+  const events = eventsFor(before, after);
+  if (events.length === 0) return;
+  for (const s of repo.active()) {
+    for (const e of events) if (s.events.includes(e) && inScope(s.scope, after.gridCode)) repo.enqueue(s.id, e, after, at);
+  }
 }
