@@ -90,6 +90,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     else ensureAccounts(users, DEMO_ACCOUNTS.filter((a) => a.role === 'admin'), config.adminPassword, at);
   }
   const writer = createWriter(db, {
+    thread: config.writeThread,
     onBatch(size, ms) {
       metrics.commitBatch.observe(size);
       metrics.commitSeconds.observe(ms / 1000);
@@ -97,7 +98,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     onSync: (ms) => metrics.walSyncSeconds.observe(ms / 1000),
     onSyncError(err) {
       // What is on disk is unknown now; stop, so that a restart recovers from the log as it is.
-      logger.fatal({ err }, 'could not sync the write-ahead log; stopping');
+      logger.fatal({ err }, 'could not sync the write-ahead log, or the writer thread failed; stopping');
       process.exit(70);
     },
     onCheckpointError: (err) => logger.error({ err }, 'checkpoint worker failed; SQLite checkpoints on the writer instead'),

@@ -38,6 +38,7 @@ const envSchema = z.object({
   NOTIFY_EVERY_MS: int(1000, 50, 60_000),
   NOTIFY_TIMEOUT_MS: int(5000, 100, 60_000),
   FEED_HISTORY: int(500, 1, 100_000),
+  WRITE_THREAD: flag(true),
   DUPLICATE_RADIUS_M: z.coerce.number().min(0).max(1000).default(50),
   DUPLICATE_WINDOW_MIN: z.coerce.number().min(0).max(7 * 24 * 60).default(120),
   BASEMAP_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -72,6 +73,8 @@ export interface Config {
   notifyTimeoutMs: number;
   /** Deltas kept per scope for resync; older gaps get a fresh snapshot. */
   feedHistory: number;
+  /** Reports are filed in a writer thread on a connection of its own (store/write-thread.ts); 0 files them on the event loop. */
+  writeThread: boolean;
   duplicate: { radiusM: number; windowMinutes: number };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** Optional base map under the district layers; none by default (fully offline). */
@@ -127,6 +130,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     notifyEveryMs: e.NOTIFY_EVERY_MS,
     notifyTimeoutMs: e.NOTIFY_TIMEOUT_MS,
     feedHistory: e.FEED_HISTORY,
+    writeThread: e.WRITE_THREAD,
     duplicate: { radiusM: e.DUPLICATE_RADIUS_M, windowMinutes: e.DUPLICATE_WINDOW_MIN },
     logLevel: e.LOG_LEVEL,
     basemap: e.BASEMAP_URL ? { url: e.BASEMAP_URL, type: e.BASEMAP_TYPE, datum: e.BASEMAP_DATUM, attribution: e.BASEMAP_ATTRIBUTION } : null,

@@ -37,7 +37,7 @@ const casesArb = fc.array(caseArb, { maxLength: 120 }).map((rows) => rows.map((r
   const closed = r.stage === 'closed' || r.stage === 'evaluated';
   const closedAt = closed ? new Date(Math.min(NOW, created + r.handledMs)).toISOString() : null;
   return {
-    id: String(k), class: r.cls, source: '网格员巡查', stage: r.stage, gridCode: r.grid, createdAt: new Date(created).toISOString(),
+    id: String(k), version: 1, class: r.cls, source: '网格员巡查', stage: r.stage, gridCode: r.grid, createdAt: new Date(created).toISOString(),
     updatedAt: closedAt ?? new Date(created).toISOString(), closedAt, closedOnTime: closed ? r.onTime : null, reworkCount: r.rework,
     extensionCount: 0, assignee: null, slaState: k % 4 === 0 ? 'red' : 'ok', supervised: k % 5 === 0,
   };

@@ -23,12 +23,12 @@ export function shanghaiMidnight(t: number): number {
  * What indicators need of a case. Finished cases are kept in memory only in this form (a few
  * hundred bytes instead of the whole case), so the 30-day window stays small.
  */
-export type CaseSummary = Pick<Incident, 'id' | 'class' | 'source' | 'stage' | 'gridCode' | 'createdAt' | 'updatedAt' | 'closedAt'
+export type CaseSummary = Pick<Incident, 'id' | 'version' | 'class' | 'source' | 'stage' | 'gridCode' | 'createdAt' | 'updatedAt' | 'closedAt'
   | 'closedOnTime' | 'reworkCount' | 'extensionCount' | 'assignee' | 'slaState' | 'supervised'>;
 
 export function summarise(i: Incident): CaseSummary {
   return {
-    id: i.id, class: i.class, source: i.source, stage: i.stage, gridCode: i.gridCode, createdAt: i.createdAt, updatedAt: i.updatedAt,
+    id: i.id, version: i.version, class: i.class, source: i.source, stage: i.stage, gridCode: i.gridCode, createdAt: i.createdAt, updatedAt: i.updatedAt,
     closedAt: i.closedAt, closedOnTime: i.closedOnTime, reworkCount: i.reworkCount, extensionCount: i.extensionCount,
     assignee: i.assignee, slaState: i.slaState, supervised: i.supervised,
   };

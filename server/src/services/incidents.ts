@@ -39,8 +39,9 @@ export interface IncidentServiceDeps {
   duplicate: { radiusM: number; windowMinutes: number };
   onSlaBreach?: () => void;
   /**
-   * Called inside the transaction that stores each change (`before`: the stored case it replaces),
-   * so that whatever it writes — the notification queue — commits or rolls back with the change.
+   * Called inside the transaction that stores an action's or the sweep's change (`before`: the
+   * stored case it replaces), so that whatever it writes — the notification queue — commits or
+   * rolls back with the change. A report's command queues its notifications itself (store/commands.ts).
    */
   onStored?: (after: Incident, before: Incident | undefined) => void;
 }
@@ -59,7 +60,10 @@ export function createIncidentService(deps: IncidentServiceDeps) {
   const slaDue = new Map<string, number>(); // open cases → when the sweep must next look at them (ms)
   const since = (): string => new Date(clock.now().getTime() - WORKING_SET_DAYS * 86_400_000).toISOString();
   let workingSetVersion = 0; // moves with every change of live or finished
-  const keep = (i: Incident): void => {
+  /** Keeps `i` in memory; false if memory already holds a later version (its answer came first). */
+  const keep = (i: Incident): boolean => {
+    const known = live.get(i.id) ?? finished.get(i.id);
+    if (known && known.version > i.version) return false;
     workingSetVersion++;
     if (isOpenStage(i.stage)) {
       live.set(i.id, i);
@@ -74,12 +78,14 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     const due = isOpenStage(i.stage) ? nextSlaCheck(i, deps.sla, deps.amberAt) : null;
     if (due === null) slaDue.delete(i.id);
     else slaDue.set(i.id, due);
+    return true;
   };
   for (const i of repo.workingSet(since())) keep(i);
 
+  // Answers can arrive out of commit order (a write on this connection is answered after its sync,
+  // the writer thread's after its own commit): a version older than memory's is dropped, not published.
   const remember = (i: Incident): void => {
-    keep(i);
-    publisher.incidentChanged(i);
+    if (keep(i)) publisher.incidentChanged(i);
   };
   const stored = (after: Incident, before: Incident | undefined): void => deps.onStored?.(after, before);
   const branchOf = (gridCode: string): Assignee | null => {
@@ -146,30 +152,11 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       const { draft, primary, gridCode } = draftOf(input, user, now);
       const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
 
-      // A retry is found by its key inside the transaction (no lookup before it: a new report, the
-      // common case, pays for one insert), and is answered, like the first, once on disk.
-      const outcome = await writer.write(() => {
-        const incident = { ...draft, id: repo.nextId(day) };
-        if (!repo.rememberIdempotent(user.id, idempotencyKey, requestHash, incident.id, at)) {
-          const seen = repo.idempotent(user.id, idempotencyKey)!;
-          if (seen.requestHash !== requestHash) throw new DomainError('idempotency-mismatch', 'this Idempotency-Key was used for a different report');
-          return { incident: repo.get(seen.incidentId)!, created: false, primary: undefined };
-        }
-        repo.insert(incident, {
-          type: 'report', actorId: user.id, actorName: user.name, at, fromStage: null, toStage: incident.stage,
-          note: primary ? `重复上报，并入案件 ${primary.id}` : gridCode ? '' : '不在任何网格内，待人工定位',
-        });
-        stored(incident, undefined);
-        let updatedPrimary: Incident | undefined;
-        if (primary) {
-          const current = repo.get(primary.id)!;
-          updatedPrimary = { ...current, duplicateCount: current.duplicateCount + 1, version: current.version + 1, updatedAt: at };
-          repo.update(updatedPrimary, current.version, [{
-            type: 'duplicate', actorId: user.id, actorName: user.name, at, fromStage: current.stage, toStage: current.stage, note: `关联重复上报 ${incident.id}`,
-          }]);
-          stored(updatedPrimary, current);
-        }
-        return { incident, created: true, primary: updatedPrimary };
+      // The record is a command (store/commands.ts): it runs in the writer thread, and a retry is
+      // found by its key inside the transaction and answered, like the first, once on disk.
+      const outcome = await writer.command('report', {
+        draft, day, actor: { id: user.id, name: user.name }, idempotencyKey, requestHash, at, primaryId: primary?.id ?? null,
+        note: gridCode ? '' : '不在任何网格内，待人工定位',
       });
       if (outcome.created) {
         remember(outcome.incident);
@@ -277,7 +264,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       for (const i of updated) remember(i);
       // Due but unchanged: the cached copy was older than the stored case (a change still on its
       // way to memory) — keep what is stored, with its own next check.
-      for (const i of unchanged) if ((live.get(i.id)?.version ?? 0) <= i.version) keep(i);
+      for (const i of unchanged) keep(i);
       return updated.length;
     },
   };

@@ -3,14 +3,17 @@
  *
  * The writer does group commit: every write queued in one event-loop turn runs in a single
  * transaction, and each caller's promise settles only once that transaction is on disk. It keeps
- * the two slow parts of durability off the event loop (issue 6: under ingest load, COMMIT with its
+ * the slow parts of durability off the event loop (issue 6: under ingest load, COMMIT with its
  * fsync and the checkpoints were 13 % of the main thread's samples; 4.6 % after):
  * - the log is synced by fdatasync of the write-ahead log in libuv's thread pool (the connection
  *   runs synchronous=NORMAL, which writes the WAL at commit without syncing it); syncs pipeline —
  *   commits made while one is in flight wait for the next, which covers them all;
  * - checkpoints (copying the WAL into the database file, with their own syncs) run in a worker
  *   thread on a second connection; SQLite's own checkpoint on the writer stays as a backstop at a
- *   much larger WAL size.
+ *   much larger WAL size;
+ * - with `thread`, commands (store/commands.ts: filing a report) run in the writer thread, on a
+ *   connection of its own (store/write-thread.ts), statements and all; the main connection's own
+ *   writes pause that thread while they run, so the two never contend for SQLite's write lock.
  * Power loss therefore loses nothing acknowledged, exactly as with synchronous=FULL: an answer
  * leaves only after the WAL frames of its commit — and of every commit before it — are synced.
  */
@@ -19,6 +22,8 @@ import { fdatasync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { createCommands, type CommandName, type Commands } from './commands.ts';
+import { startWriteThread } from './write-thread.ts';
 
 export type Db = Database.Database;
 
@@ -106,8 +111,13 @@ export interface WriterOptions {
   sync?: (done: (err: Error | null) => void) => void;
   /** Observes each sync of the log: milliseconds it took (the wait every answer has after its commit). */
   onSync?: (ms: number) => void;
-  /** A failed sync leaves the log's state unknown: every write from then on is refused. */
+  /**
+   * A failed sync leaves the log's state unknown, and a writer thread that died its commands' fate:
+   * every write from then on is refused.
+   */
   onSyncError?: (err: Error) => void;
+  /** Runs commands in a writer thread (file databases only; else, and by default, in place). */
+  thread?: boolean;
   /** How often the checkpoint worker runs (ms); 0 leaves checkpoints to SQLite on the writer. */
   checkpointEveryMs?: number;
   /** The checkpoint worker failed; SQLite's backstop checkpoint on the writer takes over. */
@@ -117,93 +127,75 @@ export interface WriterOptions {
 export interface Writer {
   /** Runs `op` inside the next group transaction; resolves with its result once the commit is on disk. */
   write<T>(op: () => T): Promise<T>;
+  /** Runs a command of store/commands.ts in the next group transaction (in the writer thread, if any); resolves once on disk. */
+  command<K extends CommandName>(name: K, arg: Parameters<Commands[K]>[0]): Promise<ReturnType<Commands[K]>>;
   /** Commits what is queued, waits until it is on disk, stops the checkpoint worker (graceful shutdown). */
   close(): Promise<void>;
   readonly stats: GroupCommitStats;
 }
 
 /** WAL pages after which SQLite checkpoints on the writer itself, should the worker fall behind. */
-const BACKSTOP_CHECKPOINT_PAGES = 16_384;
+export const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 
 export function createWriter(db: Db, options: WriterOptions = {}): Writer {
   interface Pending { op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }
   let queue: Pending[] = [];
   let scheduled = false;
   const stats: GroupCommitStats = { batches: 0, writes: 0, lastBatchSize: 0, syncs: 0 };
-  const savepoint = db.prepare('SAVEPOINT w');
-  const release = db.prepare('RELEASE w');
-  const rollbackTo = db.prepare('ROLLBACK TO w');
   const file = db.memory ? null : db.name;
 
-  let sync = options.sync;
-  let walFd: number | null = null;
-  if (!sync && file) {
-    // The WAL is written at commit and synced here, off the event loop; see the header.
-    db.pragma('synchronous = NORMAL');
-    walFd = openSync(`${file}-wal`, 'r');
-    const fd = walFd;
-    sync = (done) => fdatasync(fd, done);
-  }
-  sync ??= (done) => done(null);
+  const own = options.sync ? null : walSync(db);
   const checkpointer = file && options.checkpointEveryMs !== 0 ? startCheckpointer(file, options.checkpointEveryMs ?? 200, options.onCheckpointError) : null;
   if (checkpointer) db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-
-  // Syncs pipeline: callbacks that arrive while one runs wait for the next, which covers them all.
-  let syncing = false;
   let failed: Error | null = null;
-  let waiting: ((err: Error | null) => void)[] = [];
-  const startSync = (): void => {
-    syncing = true;
-    const covered = waiting;
-    waiting = [];
-    stats.syncs++;
-    const started = performance.now();
-    sync((err) => {
-      syncing = false;
-      options.onSync?.(performance.now() - started);
-      if (err && !failed) {
-        failed = err;
-        options.onSyncError?.(err);
-      }
-      for (const cb of covered) cb(failed);
-      if (waiting.length > 0) startSync();
-    });
-  };
-  const afterSync = (cb: (err: Error | null) => void): void => {
-    if (failed) return cb(failed);
-    waiting.push(cb);
-    if (!syncing) startSync();
-  };
+  const syncs = createSyncPipeline(options.sync ?? own?.sync ?? ((done) => done(null)), {
+    onStart: () => stats.syncs++,
+    onSync: options.onSync,
+    onError(err) {
+      failed ??= err;
+      options.onSyncError?.(err);
+    },
+  });
+  const afterSync = (cb: (err: Error | null) => void): void => (failed ? cb(failed) : syncs.afterSync(cb));
 
-  const flush = (): void => {
+  const thread = options.thread && file ? startWriteThread(file, {
+    onBatch(size, ms) {
+      stats.batches++;
+      stats.writes += size;
+      stats.lastBatchSize = size;
+      options.onBatch?.(size, ms);
+    },
+    onSync(ms) {
+      stats.syncs++;
+      options.onSync?.(ms);
+    },
+    onError(err) {
+      failed ??= err;
+      options.onSyncError?.(err);
+    },
+  }) : null;
+  let inPlace: Commands | null = null; // without a thread, commands run as writes on this connection
+
+  const flush = async (): Promise<void> => {
+    // The thread commits what it has and waits; writes queued meanwhile join this batch.
+    if (thread && !failed) await thread.pause().catch(() => undefined);
     scheduled = false;
     const batch = queue;
     queue = [];
-    if (batch.length === 0) return;
+    if (batch.length === 0) return thread?.resume();
     if (failed) {
       for (const p of batch) p.reject(failed);
       return;
     }
     const started = performance.now();
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let outcomes: Outcome[];
     try {
-      db.transaction(() => {
-        for (const p of batch) {
-          // A savepoint per write: one refused write rolls back alone, the rest still commit.
-          savepoint.run();
-          try {
-            outcomes.push({ ok: true, value: p.op() });
-            release.run();
-          } catch (error) {
-            rollbackTo.run();
-            release.run();
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
+      outcomes = runGroup(db, batch.map((p) => p.op));
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
+    } finally {
+      thread?.resume();
     }
     stats.batches++;
     stats.writes += batch.length;
@@ -217,26 +209,109 @@ export function createWriter(db: Db, options: WriterOptions = {}): Writer {
       else p.reject(o.error);
     }));
   };
+  let flushing: Promise<void> = Promise.resolve();
+  const write = <T>(op: () => T): Promise<T> => new Promise<T>((resolve, reject) => {
+    queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(() => (flushing = flush()));
+    }
+  });
   return {
-    write<T>(op: () => T): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+    write,
+    command(name, arg) {
+      if (thread) return failed ? Promise.reject(failed) : thread.run(name, arg);
+      const commands = (inPlace ??= createCommands(db));
+      return write(() => (commands[name] as (a: typeof arg) => ReturnType<Commands[typeof name]>)(arg));
     },
     async close() {
-      flush();
+      // Lets a scheduled flush run (setImmediate callbacks run in order), then waits for it.
+      do {
+        await new Promise((resolve) => setImmediate(resolve));
+        await flushing;
+      } while (scheduled);
+      await thread?.close();
       await new Promise<void>((resolve) => afterSync(() => resolve()));
       await checkpointer?.stop();
-      if (walFd !== null) closeSync(walFd);
-      walFd = null;
+      own?.close();
     },
     stats,
   };
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type Sync = (done: (err: Error | null) => void) => void;
+
+/**
+ * The log's default sync: the connection runs synchronous=NORMAL (the WAL is written at commit,
+ * not synced) and the WAL is synced here by fdatasync in libuv's thread pool. null for ':memory:'.
+ */
+export function walSync(db: Db): { sync: Sync; close(): void } | null {
+  if (db.memory) return null;
+  db.pragma('synchronous = NORMAL');
+  const fd = openSync(`${db.name}-wal`, 'r');
+  return { sync: (done) => fdatasync(fd, done), close: () => closeSync(fd) };
+}
+
+/**
+ * Syncs of the log, pipelined: callbacks that arrive while one sync runs wait for the next, which
+ * covers them all. After a failed sync every callback gets that error: the log's state is unknown.
+ */
+export function createSyncPipeline(sync: Sync, hooks: { onStart?(): void; onSync?(ms: number): void; onError?(err: Error): void } = {}) {
+  let syncing = false;
+  let failed: Error | null = null;
+  let waiting: ((err: Error | null) => void)[] = [];
+  const start = (): void => {
+    syncing = true;
+    const covered = waiting;
+    waiting = [];
+    hooks.onStart?.();
+    const started = performance.now();
+    sync((err) => {
+      syncing = false;
+      hooks.onSync?.(performance.now() - started);
+      if (err && !failed) {
+        failed = err;
+        hooks.onError?.(err);
+      }
+      for (const cb of covered) cb(failed);
+      if (waiting.length > 0) start();
+    });
+  };
+  return {
+    afterSync(cb: (err: Error | null) => void): void {
+      if (failed) return cb(failed);
+      waiting.push(cb);
+      if (!syncing) start();
+    },
+  };
+}
+
+/**
+ * Runs `ops` in one transaction, each in a savepoint of its own: one refused op rolls back alone
+ * and the rest still commit. Throws (and commits nothing) only if the transaction itself fails.
+ */
+export function runGroup(db: Db, ops: readonly (() => unknown)[]): Outcome[] {
+  let s = savepoints.get(db);
+  if (!s) savepoints.set(db, (s = { savepoint: db.prepare('SAVEPOINT w'), release: db.prepare('RELEASE w'), rollbackTo: db.prepare('ROLLBACK TO w') }));
+  const { savepoint, release, rollbackTo } = s;
+  const outcomes: Outcome[] = [];
+  db.transaction(() => {
+    for (const op of ops) {
+      savepoint.run();
+      try {
+        outcomes.push({ ok: true, value: op() });
+        release.run();
+      } catch (error) {
+        rollbackTo.run();
+        release.run();
+        outcomes.push({ ok: false, error });
+      }
+    }
+  })();
+  return outcomes;
+}
+const savepoints = new WeakMap<Db, { savepoint: Database.Statement; release: Database.Statement; rollbackTo: Database.Statement }>();
 
 /**
  * The checkpoint worker: a second connection in its own thread that runs PASSIVE checkpoints every
