@@ -8,6 +8,9 @@
  * Idempotency-Key, as a dispatcher. Baseline: POST /api/incidents/preview, which runs the same
  * authentication, validation, location, scope and duplicate check and answers without writing.
  * The baseline runs first, so it sees an empty case load; ours then files every case for real.
+ * Reports are filed in the writer thread (store/write-thread.ts); a second server on a fresh
+ * database then takes the same load filing them on the event loop (WRITE_THREAD=0, `--in-place no`
+ * skips it), for the thread's gain in the same run.
  *
  * Then the floors (`--floors no` skips them), on the raw node:http server of bench/peers/ws-baseline.ts
  * with the same bodies: POST /event answered at once, and the durable floor, which first stores each
@@ -31,7 +34,7 @@ import { cpuSeconds, round, sleep, startWsBaseline, writeResult } from './lib.ts
 const { values } = parseArgs({ options: {
   connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' },
   // Profiling one side alone: SERVER_PROF=/tmp/prof npm run bench:ingest -- --only ours
-  only: { type: 'string' }, floors: { type: 'string', default: 'yes' },
+  only: { type: 'string' }, floors: { type: 'string', default: 'yes' }, 'in-place': { type: 'string', default: 'yes' },
 } });
 const CONNECTIONS = Math.min(500, Number(values.connections));
 const SECONDS = Math.min(120, Number(values.seconds));
@@ -49,14 +52,19 @@ while (points.length < 20_000) {
 }
 const CLASSES = INCIDENT_CLASSES;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'lst-ingest-'));
-const server = await startServerProcess({ DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', SLA_TIME_SCALE: '1' }, await freePort());
-const login = await (await fetch(`${server.base}/api/auth/login`, {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dispatcher', password: PASSWORD }),
-})).json() as { token: string };
+/** A server process on a fresh database, and a dispatcher's token for it. */
+async function startServer(env: Record<string, string> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lst-ingest-'));
+  const server = await startServerProcess({ DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', SLA_TIME_SCALE: '1', ...env }, await freePort());
+  const login = await (await fetch(`${server.base}/api/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dispatcher', password: PASSWORD }),
+  })).json() as { token: string };
+  return { server, target: { base: server.base, pid: server.child.pid!, token: login.token } };
+}
+const { server, target: app } = await startServer();
 
 let n = 0;
-async function run(path: string, expected: number, target = { base: server.base, pid: server.child.pid! }) {
+async function run(path: string, expected: number, target: { base: string; pid: number; token?: string }) {
   await sleep(500);
   const pid = target.pid;
   const cpu0 = cpuSeconds(pid);
@@ -71,7 +79,7 @@ async function run(path: string, expected: number, target = { base: server.base,
         const [lng, lat] = points[i % points.length]!;
         return {
           ...req,
-          headers: { authorization: `Bearer ${login.token}`, 'content-type': 'application/json', 'idempotency-key': `ingest-${i}-${t0}` },
+          headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json', 'idempotency-key': `ingest-${i}-${t0}` },
           body: JSON.stringify({ class: CLASSES[i % CLASSES.length], source: '网格员巡查', lng, lat, description: `压测上报 ${i}`, reporterName: '王某', reporterPhone: '13800000000' }),
         };
       },
@@ -96,11 +104,27 @@ async function run(path: string, expected: number, target = { base: server.base,
 }
 
 const skipped = { path: '', connections: 0, seconds: 0, requests: 0, ok: 0, non2xx: 0, statusCodes: {}, errors: 0, timeouts: 0, perSecond: NaN, latencyMs: { p50: NaN, p99: NaN, max: NaN }, serverCpuPercent: NaN, mainThreadCpuPercent: NaN, mainThreadCpuUsPerRequest: NaN, serverCpuUsPerRequest: NaN, generatorCpuUsPerRequest: NaN, generatorCpuPercent: NaN };
-const baseline = values.only === 'ours' ? skipped : await run('/api/incidents/preview', 200);
-const ours = values.only === 'baseline' ? skipped : await run('/api/incidents', 201);
+const baseline = values.only === 'ours' ? skipped : await run('/api/incidents/preview', 200, app);
+const ours = values.only === 'baseline' ? skipped : await run('/api/incidents', 201, app);
 const stored = await (await fetch(`${server.base}/metrics`)).text();
-const commits = { batches: Number(/^lst_commit_batch_size_count (\S+)/m.exec(stored)?.[1]), writes: Number(/^lst_commit_batch_size_sum (\S+)/m.exec(stored)?.[1]) };
+const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(stored)?.[1]);
+const commits = {
+  batches: metric('lst_commit_batch_size_count'), writes: metric('lst_commit_batch_size_sum'),
+  // Every answer waits for a sync of the log after its commit: with 50 requests in flight, their time bounds the rate.
+  syncs: metric('lst_wal_sync_seconds_count'), syncMsMean: round((1000 * metric('lst_wal_sync_seconds_sum')) / metric('lst_wal_sync_seconds_count'), 2),
+};
 await stopGracefully(server);
+
+/** The same reports on a server that files them on the event loop (WRITE_THREAD=0): the writer thread's gain, same run. */
+async function inPlaceRun() {
+  const { server: inPlace, target } = await startServer({ WRITE_THREAD: '0' });
+  try {
+    return await run('/api/incidents', 201, target);
+  } finally {
+    await stopGracefully(inPlace);
+  }
+}
+const inPlace = values['in-place'] === 'no' || values.only ? null : await inPlaceRun();
 
 /** The raw server of bench/peers/ws-baseline.ts (no clients connect), durable or not. */
 async function floorRun(durable: boolean) {
@@ -118,13 +142,14 @@ const floorRatio = floors ? round(floors.durable.perSecond / floors.plain.perSec
 
 const ratio = round(ours.perSecond / baseline.perSecond, 2);
 const tableRows = [{ ...baseline, system: 'baseline: preview, no database' }, { ...ours, system: 'ours: report, durable commit' }];
+if (inPlace) tableRows.push({ ...inPlace, system: 'ours, filed on the event loop' });
 if (floors) tableRows.push({ ...floors.plain, system: 'floor: raw node:http, no app, no database' }, { ...floors.durable, system: 'durable floor: the same + one-row commit' });
 console.table(tableRows.map((r) => ({
   system: r.system, connections: r.connections, 'requests/s': r.perSecond, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99, 'max ms': r.latencyMs.max,
   'non-2xx': r.non2xx, errors: r.errors, 'server CPU %': r.serverCpuPercent, 'server µs/req': r.serverCpuUsPerRequest, 'main thread %': r.mainThreadCpuPercent, 'main µs/req': r.mainThreadCpuUsPerRequest,
   'autocannon CPU %': r.generatorCpuPercent, 'autocannon µs/req': r.generatorCpuUsPerRequest,
 })));
-console.log(`ours / no-database baseline: ${ratio}× the request rate; ${commits.writes} writes in ${commits.batches} group commits (${round(commits.writes / commits.batches)} per commit)`);
+console.log(`ours / no-database baseline: ${ratio}× the request rate; ${commits.writes} writes in ${commits.batches} group commits (${round(commits.writes / commits.batches)} per commit); ${commits.syncs} syncs of the log, ${commits.syncMsMean} ms each on average`);
 // When server and load generator together keep both cores busy, the rate is set by CPU per request:
 // 0.8× the baseline's rate allows the durable path this much more CPU per request than the baseline.
 const perRequest = (r: typeof ours): number => r.serverCpuUsPerRequest + r.generatorCpuUsPerRequest;
@@ -134,5 +159,6 @@ if (floors) {
   const extra = round(perRequest(floors.durable) - perRequest(floors.plain));
   console.log(`durable floor / floor: ${floorRatio}× the request rate; a one-row durable commit takes ${extra} µs more CPU per request (server + autocannon) than answering at once`);
 }
-console.log(`wrote ${writeResult('ingest', { baseline, ours, ratio, commits, cpuBudget, floors, floorRatio })}`);
+if (inPlace) console.log(`the writer thread: ${round(ours.perSecond / inPlace.perSecond, 2)}× the rate of filing on the event loop (main thread ${inPlace.mainThreadCpuUsPerRequest} → ${ours.mainThreadCpuUsPerRequest} µs a report)`);
+console.log(`wrote ${writeResult('ingest', { baseline, ours, ratio, commits, cpuBudget, inPlace, floors, floorRatio })}`);
 process.exitCode = ours.non2xx === 0 && ours.errors === 0 && baseline.non2xx === 0 ? 0 : 1;
