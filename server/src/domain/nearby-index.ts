@@ -4,8 +4,6 @@
  * Used for duplicate detection, which before this scanned every open case per report (O(open);
  * with 7,000 open cases it cost more than the durable write — bench/ingest.ts).
  */
-import { metresBetween } from './datum.ts';
-
 const METRES_PER_DEGREE_LAT = 110_574;
 const METRES_PER_DEGREE_LNG_EQUATOR = 111_320;
 
@@ -19,38 +17,50 @@ export interface NearbyIndex<T> {
 }
 
 export function createNearbyIndex<T>(radiusM: number, referenceLat = 26.4): NearbyIndex<T> {
+  interface Entry { lng: number; lat: number; item: T }
   const cellM = Math.max(1, radiusM) * 1.1; // the margin covers the change of scale with latitude
   const lngScale = METRES_PER_DEGREE_LNG_EQUATOR * Math.cos((referenceLat * Math.PI) / 180);
-  const cellOf = (lng: number, lat: number): [number, number] => [Math.floor((lng * lngScale) / cellM), Math.floor((lat * METRES_PER_DEGREE_LAT) / cellM)];
-  const cells = new Map<string, Map<string, { lng: number; lat: number; item: T }>>();
-  const where = new Map<string, string>(); // id → cell key
+  // A cell's key is one number, x · 2^21 + y (the district's cells are far inside ±2^20): no
+  // strings are built per lookup. Issue 6: `within` was 5–6 % of the event loop under ingest load.
+  const keyOf = (x: number, y: number): number => x * 2_097_152 + y;
+  const cellX = (lng: number): number => Math.floor((lng * lngScale) / cellM);
+  const cellY = (lat: number): number => Math.floor((lat * METRES_PER_DEGREE_LAT) / cellM);
+  const kinds = new Map<string, Map<number, Map<string, Entry>>>();
+  const where = new Map<string, { cells: Map<number, Map<string, Entry>>; key: number }>(); // id → its cell
   const remove = (id: string): void => {
-    const key = where.get(id);
-    if (key === undefined) return;
-    const cell = cells.get(key)!;
+    const at = where.get(id);
+    if (!at) return;
+    const cell = at.cells.get(at.key)!;
     cell.delete(id);
-    if (cell.size === 0) cells.delete(key);
+    if (cell.size === 0) at.cells.delete(at.key);
     where.delete(id);
   };
   return {
     set(id, kind, lng, lat, item) {
       remove(id);
-      const [x, y] = cellOf(lng, lat);
-      const key = `${kind}|${x}|${y}`;
+      let cells = kinds.get(kind);
+      if (!cells) kinds.set(kind, (cells = new Map()));
+      const key = keyOf(cellX(lng), cellY(lat));
       let cell = cells.get(key);
       if (!cell) cells.set(key, (cell = new Map()));
       cell.set(id, { lng, lat, item });
-      where.set(id, key);
+      where.set(id, { cells, key });
     },
     delete: remove,
     within(kind, lng, lat, r) {
-      const [x, y] = cellOf(lng, lat);
+      const cells = kinds.get(kind);
       const out: T[] = [];
+      if (!cells) return out;
+      const [x, y] = [cellX(lng), cellY(lat)];
       for (let dx = -1; dx <= 1; dx++) {
         for (let dy = -1; dy <= 1; dy++) {
-          const cell = cells.get(`${kind}|${x + dx}|${y + dy}`);
+          const cell = cells.get(keyOf(x + dx, y + dy));
           if (!cell) continue;
-          for (const e of cell.values()) if (Math.hypot(...metresBetween([lng, lat], [e.lng, e.lat])) <= r) out.push(e.item);
+          for (const e of cell.values()) {
+            // metresBetween (datum.ts) inline, the same arithmetic: no arrays per candidate.
+            const midLat = ((lat + e.lat) / 2) * (Math.PI / 180);
+            if (Math.hypot((e.lng - lng) * METRES_PER_DEGREE_LNG_EQUATOR * Math.cos(midLat), (e.lat - lat) * METRES_PER_DEGREE_LAT) <= r) out.push(e.item);
+          }
         }
       }
       return out;

@@ -59,7 +59,8 @@ const fromThreadError = (e: ThreadError): Error => {
 export function startWriteThread(file: string, options: WriteThreadOptions = {}): WriteThread {
   // Messages posted while the thread still loads wait in its port until it listens.
   const worker = new Worker(new URL('./write-thread.boot.mjs', import.meta.url), {
-    execArgv: [], workerData: { file, entry: new URL('./write-thread.worker.ts', import.meta.url).href },
+    // Only profiling flags pass on (SERVER_PROF in the benches profiles the thread too), not tsx's loader.
+    execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')), workerData: { file, entry: new URL('./write-thread.worker.ts', import.meta.url).href },
   });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   const pauses: { resolve(): void; reject(e: unknown): void }[] = [];
