@@ -8,7 +8,9 @@
  * connections give ≈ 16 per group commit), at random points in the district's grids, with
  * duplicate detection on. Previews and reports alternate twice so that neither gets only the cold
  * or only the warm run. Each prepared statement's run/get/all is timed (a wrapper on better-sqlite3's
- * Statement prototype, ≈ 1 µs per call of its own). Writes bench/results/report-cost.json.
+ * Statement prototype, ≈ 1 µs per call of its own). Reports are filed on the event loop
+ * (WRITE_THREAD=0) so that their statements run, and are timed, on this thread; the app's default
+ * files them in the writer thread, which bench/ingest.ts compares. Writes bench/results/report-cost.json.
  * The ingest row's budget argument rests on these figures (README, Performance).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -28,7 +30,7 @@ const CONCURRENCY = 16;
 
 const config = loadConfig({
   DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-report-cost-')), DEMO: '1', SIMULATOR: '0', DEMO_PASSWORD: 'bench-pass-2026',
-  SLA_TIME_SCALE: '1', LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0',
+  SLA_TIME_SCALE: '1', LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', WRITE_THREAD: '0',
 });
 const app = createApp(config, { autoSweep: false, logger: pino({ level: 'silent' }) });
 const user = app.users.byUsername('dispatcher')!;
