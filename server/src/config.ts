@@ -38,7 +38,7 @@ const envSchema = z.object({
   NOTIFY_EVERY_MS: int(1000, 50, 60_000),
   NOTIFY_TIMEOUT_MS: int(5000, 100, 60_000),
   FEED_HISTORY: int(500, 1, 100_000),
-  WRITE_THREAD: flag(true),
+  WRITE_THREAD: flag(false),
   DUPLICATE_RADIUS_M: z.coerce.number().min(0).max(1000).default(50),
   DUPLICATE_WINDOW_MIN: z.coerce.number().min(0).max(7 * 24 * 60).default(120),
   BASEMAP_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -73,7 +73,11 @@ export interface Config {
   notifyTimeoutMs: number;
   /** Deltas kept per scope for resync; older gaps get a fresh snapshot. */
   feedHistory: number;
-  /** Reports are filed in a writer thread on a connection of its own (store/write-thread.ts); 0 files them on the event loop. */
+  /**
+   * 1 files reports in a writer thread on a connection of its own (store/write-thread.ts); by
+   * default they are filed on the event loop. Off by default: on the reference machine it did not
+   * raise the ingest rate, and one CI-like stress run in twelve hung (README, Ingest).
+   */
   writeThread: boolean;
   duplicate: { radiusM: number; windowMinutes: number };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];

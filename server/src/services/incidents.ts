@@ -152,8 +152,8 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       const { draft, primary, gridCode } = draftOf(input, user, now);
       const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
 
-      // The record is a command (store/commands.ts): it runs in the writer thread, and a retry is
-      // found by its key inside the transaction and answered, like the first, once on disk.
+      // The record is a command (store/commands.ts), run in the writer thread if there is one. A
+      // retry is found by its key inside the transaction and answered, like the first, once on disk.
       const outcome = await writer.command('report', {
         draft, day, actor: { id: user.id, name: user.name }, idempotencyKey, requestHash, at, primaryId: primary?.id ?? null,
         note: gridCode ? '' : '不在任何网格内，待人工定位',

@@ -1,9 +1,9 @@
 /**
  * Writes as commands: a name and a serialisable argument, run inside the writer's transaction by
- * `Writer.command`. In the app they run in the writer thread (store/write-thread.ts), on its own
- * connection, so their SQLite statements leave the event loop; on an in-memory database, or with
- * WRITE_THREAD=0, they run in place. Either way the same functions below run, on repositories of
- * the connection they run on.
+ * `Writer.command`. With WRITE_THREAD=1 they run in the writer thread (store/write-thread.ts), on
+ * its own connection, so their SQLite statements leave the event loop; by default, and on an
+ * in-memory database, they run in place. Either way the same functions below run, on repositories
+ * of the connection they run on.
  *
  * Only the hot path is a command: filing a report (issue 6: its record took 94 µs of the event
  * loop's ≈ 280 µs per report). Every other write stays a closure on the main connection
