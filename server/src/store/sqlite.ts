@@ -185,7 +185,7 @@ export function createWriter(db: Db, options: WriterOptions = {}): Writer {
     if (batch.length === 0) return thread?.resume();
     if (failed) {
       for (const p of batch) p.reject(failed);
-      return;
+      return thread?.resume();
     }
     const started = performance.now();
     let outcomes: Outcome[];
