@@ -247,22 +247,13 @@ describe('simulator', () => {
       logger: pino({ level: 'silent' }),
     });
     // Run until it has done enough of each (bounded), however busy the machine is.
-    // A rare timeout here (README, Performance, Ingest) has no trace yet: if the test runs long, say
-    // where it is waiting and how far the simulator got.
-    let phase = 'polling';
-    const watchdog = setTimeout(() => console.error(`simulator test still waiting at 50 s, in ${phase}: ${JSON.stringify(sim.stats)}`), 50_000).unref();
-    const adopted = async (): Promise<boolean> => {
-      phase = 'reading the left-over case';
-      const taken = (await get(leftOver.id)).stage !== 'reported';
-      phase = 'polling';
-      return taken;
-    };
+    const adopted = async (): Promise<boolean> => (await get(leftOver.id)).stage !== 'reported';
     for (let waited = 0; waited < 40_000 && (sim.stats.reported < 10 || sim.stats.actions < 10 || sim.stats.tasks < 10 || !(await adopted())); waited += 250) {
       await new Promise((r) => setTimeout(r, 250));
     }
-    phase = 'stopping the simulator';
+    // Stopping aborts requests in flight; it settles even when an abort lands as an answer's body
+    // completes (the cause of this test's rare 60 s timeout until the eleventh session; fetch-body.ts).
     await sim.stop();
-    phase = 'checking';
     expect(sim.stats.reported).toBeGreaterThanOrEqual(10);
     expect(sim.stats.actions).toBeGreaterThanOrEqual(10);
     expect(sim.stats.tasks).toBeGreaterThanOrEqual(10);
@@ -272,6 +263,5 @@ describe('simulator', () => {
     expect(actors.length).toBeGreaterThan(0);
     expect(actors.every((a) => simUsers.has(a.actor_id))).toBe(true);
     expect((await get(leftOver.id)).timeline.some((e) => simUsers.has(e.actorId))).toBe(true);
-    clearTimeout(watchdog);
   });
 });

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Incident } from '../contract/incidents.ts';
 import { accepted, backoffMs, breakerAfter, breakerAllows, buildRequest, RETRY, type Breaker } from '../domain/notifications.ts';
+import { bodyText } from '../fetch-body.ts';
 import { queueNotifications, type DueDelivery, type NotificationRepository } from '../store/notifications-repo.ts';
 import type { Writer } from '../store/sqlite.ts';
 import type { Clock } from './incidents.ts';
@@ -45,8 +46,9 @@ export function createNotifier(deps: NotifierDeps) {
     let error: string | null = null;
     try {
       const req = buildRequest(sub.channel, sub.url, sub.secret, d.event, d.incident, now);
-      const res = await send(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(deps.timeoutMs), redirect: 'error' });
-      const text = await res.text();
+      const signal = AbortSignal.timeout(deps.timeoutMs);
+      const res = await send(req.url, { method: 'POST', headers: req.headers, body: req.body, signal, redirect: 'error' });
+      const text = await bodyText(res, signal); // the timeout covers the body too, and always settles it
       if (!accepted(sub.channel, res.status, text)) error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
     } catch (e) {
       const cause = e instanceof Error && e.cause instanceof Error ? ((e.cause as NodeJS.ErrnoException).code ?? e.cause.message) : null;

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Incident } from '../contract/incidents.ts';
 import type { Task } from '../contract/tasks.ts';
 import type { Geography } from '../domain/geography.ts';
+import { bodyJson, bodyText } from '../fetch-body.ts';
 import { caseScript, createReportPlanner, nextStep, planTasks, type SimActor } from '../domain/simulator.ts';
 
 export interface SimulatorOptions {
@@ -62,7 +63,7 @@ export function startSimulator(o: SimulatorOptions): Simulator {
       token = (async () => {
         const res = await fetch(`${o.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: o.password }), signal: controller.signal });
         if (!res.ok) throw new HttpError(res.status, `simulator login ${username} failed: ${res.status}`);
-        return ((await res.json()) as { token: string }).token;
+        return (await bodyJson<{ token: string }>(res, controller.signal)).token;
       })();
       token.catch(() => tokens.delete(username));
       tokens.set(username, token);
@@ -77,8 +78,9 @@ export function startSimulator(o: SimulatorOptions): Simulator {
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     if (res.status === 401) tokens.delete(username);
-    if (!res.ok) throw new HttpError(res.status, `${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+    // Bodies are read through bodyText: a plain res.json() can hang past the stop (fetch-body.ts).
+    if (!res.ok) throw new HttpError(res.status, `${method} ${path}: ${res.status} ${await bodyText(res, controller.signal)}`);
+    return bodyJson<T>(res, controller.signal);
   };
   const track = (p: Promise<unknown>): void => {
     pending.add(p);

@@ -1,0 +1,45 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { incidentFixture } from '../../../test/helpers/fixtures.ts';
+import { createSqliteNotificationRepository, queueNotifications } from '../store/notifications-repo.ts';
+import { createWriter, openDatabase, type Db, type Writer } from '../store/sqlite.ts';
+import { createNotifier } from './notifier.ts';
+
+const open: { db: Db; writer: Writer }[] = [];
+afterEach(async () => {
+  for (const { db, writer } of open.splice(0)) {
+    await writer.close();
+    db.close();
+  }
+});
+
+describe('notifier', () => {
+  it('gives up on a delivery whose answer never ends at its timeout, and tries it again later', async () => {
+    const db = openDatabase(':memory:');
+    const writer = createWriter(db);
+    open.push({ db, writer });
+    const repo = createSqliteNotificationRepository(db);
+    let now = new Date('2026-11-30T02:00:00Z');
+    const at = now.toISOString();
+    repo.subscribe({ name: '值班群', events: ['urgent'], scope: '431103', channel: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'webhook-secret' }, 'u-admin', at);
+    queueNotifications(repo, undefined, incidentFixture({ priority: '紧急' }), at);
+    // The receiver answers 200 with a body that never ends, as undici 6 can leave one after a
+    // timeout lands at the wrong moment (fetch-body.ts).
+    let calls = 0;
+    const fetch = (async () => {
+      calls++;
+      return new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"errcode"')) }), { status: 200 });
+    }) as unknown as typeof globalThis.fetch;
+    const notifier = createNotifier({ repo, writer, clock: { now: () => now }, logger: pino({ level: 'silent' }), timeoutMs: 100, fetch });
+
+    expect(await notifier.deliverDue()).toBe(1); // settles: the timeout covers the body
+    const [first] = repo.log({ limit: 10 });
+    expect(first).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(first!.lastError).toMatch(/TimeoutError/);
+
+    now = new Date(now.getTime() + 60_000); // past its backoff: due again, not stuck in flight
+    expect(await notifier.deliverDue()).toBe(1);
+    expect(calls).toBe(2);
+    expect(repo.log({ limit: 10 })[0]).toMatchObject({ status: 'pending', attempts: 2 });
+  });
+});
