@@ -3,9 +3,13 @@
  * commits, against the same request without the database, in the same run.
  *
  * The server runs as its own process (production settings: SQLite WAL, synchronous=FULL, group
- * commit; SLA clocks at real time; duplicate radius 50 m). autocannon (in this process) keeps
- * `connections` requests in flight, each a report at a random point in a random grid with its own
- * Idempotency-Key, as a dispatcher. Baseline: POST /api/incidents/preview, which runs the same
+ * commit; SLA clocks at real time; duplicate radius 50 m). The load generator keeps `connections`
+ * requests in flight, each a report at a random point in a random grid with its own Idempotency-Key,
+ * as a dispatcher: wrk when it is installed (C, one thread, bench/peers/wrk-report.lua; `apt-get
+ * install wrk`), else autocannon in this process (`--generator wrk|autocannon` chooses; autocannon
+ * was the generator of the first ten sessions). The generator shares the machine's 2 cores with
+ * the server: autocannon takes 85–120 µs of CPU per request, wrk ≈ 30 (README, Performance,
+ * Ingest). Baseline: POST /api/incidents/preview, which runs the same
  * authentication, validation, location, scope and duplicate check and answers without writing.
  * The baseline runs first, so it sees an empty case load; ours then files every case for real.
  * Reports are filed on the event loop (the default); a second server on a fresh database then
@@ -18,7 +22,8 @@
  * durable commit costs on this machine with nothing of the app around it.
  * Writes bench/results/ingest.json.
  */
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,6 +40,7 @@ const { values } = parseArgs({ options: {
   connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' },
   // Profiling one side alone: SERVER_PROF=/tmp/prof npm run bench:ingest -- --only ours
   only: { type: 'string' }, floors: { type: 'string', default: 'yes' }, thread: { type: 'string', default: 'yes' },
+  generator: { type: 'string', default: 'auto' },
 } });
 const CONNECTIONS = Math.min(500, Number(values.connections));
 const SECONDS = Math.min(120, Number(values.seconds));
@@ -61,9 +67,80 @@ async function startServer(env: Record<string, string> = {}) {
   })).json() as { token: string };
   return { server, target: { base: server.base, pid: server.child.pid!, token: login.token } };
 }
-const { server, target: app } = await startServer();
 
 let n = 0;
+
+interface Generated {
+  requests: number;
+  ok(expectedStatus: number): number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  /** The generator's own CPU, when it runs as a process of its own (wrk). */
+  cpuSeconds: number | null;
+}
+
+/** autocannon in this process: bodies built per request by setupRequest. */
+async function autocannonRun(url: string, token: string | undefined, t0: number): Promise<Generated> {
+  const result = await autocannon({
+    url, connections: CONNECTIONS, duration: SECONDS, method: 'POST',
+    requests: [{
+      setupRequest: (req) => {
+        const i = n++;
+        const [lng, lat] = points[i % points.length]!;
+        return {
+          ...req,
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', 'idempotency-key': `ingest-${i}-${t0}` },
+          body: JSON.stringify({ class: CLASSES[i % CLASSES.length], source: '网格员巡查', lng, lat, description: `压测上报 ${i}`, reporterName: '王某', reporterPhone: '13800000000' }),
+        };
+      },
+    }],
+  });
+  return {
+    requests: result.requests.total, ok: (status) => result[`${Math.floor(status / 100)}xx` as '2xx'], non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max }, cpuSeconds: null,
+  };
+}
+
+/** wrk, one thread, the same requests from bench/peers/wrk-report.lua (it prints one `WRK {json}` line). */
+async function wrkRun(url: string, token: string | undefined): Promise<Generated> {
+  const child = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--timeout', '10s', '-s', new URL('./peers/wrk-report.lua', import.meta.url).pathname, url], {
+    env: { ...process.env, ...wrkFiles, TOKEN: token ?? '', RUN: String(Date.now()), TARGET_PATH: new URL(url).pathname },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += String(c)));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const line = /^WRK (\{.*\})$/m.exec(out)?.[1];
+  if (code !== 0 || !line) throw new Error(`wrk failed (exit ${code}):\n${out}`);
+  const r = JSON.parse(line) as { requests: number; status4xx5xx: number; socketErrors: number; timeouts: number; p50: number; p99: number; max: number; cpuSeconds: number };
+  // wrk counts answers ≥ 400 as errors; the keys are unique, so every other answer is the expected one.
+  return {
+    requests: r.requests, ok: () => r.requests - r.status4xx5xx, non2xx: r.status4xx5xx, errors: r.socketErrors, timeouts: r.timeouts,
+    latencyMs: { p50: round(r.p50, 1), p99: round(r.p99, 1), max: round(r.max, 1) }, cpuSeconds: r.cpuSeconds,
+  };
+}
+
+const hasWrk = !spawnSync('wrk', ['--version']).error;
+if (values.generator === 'auto') {
+  values.generator = hasWrk ? 'wrk' : 'autocannon';
+  if (!hasWrk) console.log('wrk is not installed (apt-get install wrk): autocannon generates the load, in this process, at ≈ 3× the CPU per request');
+}
+if (values.generator !== 'wrk' && values.generator !== 'autocannon') throw new Error(`--generator auto|wrk|autocannon, not ${values.generator}`);
+if (values.generator === 'wrk' && !hasWrk) throw new Error('--generator wrk: wrk is not installed (apt-get install wrk)');
+/** wrk reads the points and classes from files. */
+const wrkFiles = (() => {
+  if (values.generator !== 'wrk') return {};
+  const dir = mkdtempSync(join(tmpdir(), 'lst-ingest-wrk-'));
+  writeFileSync(join(dir, 'points.txt'), points.map(([lng, lat]) => `${lng} ${lat}`).join('\n') + '\n');
+  writeFileSync(join(dir, 'classes.txt'), CLASSES.join('\n') + '\n');
+  return { POINTS: join(dir, 'points.txt'), CLASSES: join(dir, 'classes.txt') };
+})();
+const generate = (url: string, token: string | undefined, t0: number): Promise<Generated> => (values.generator === 'wrk' ? wrkRun(url, token) : autocannonRun(url, token, t0));
+
+const { server, target: app } = await startServer();
+
 async function run(path: string, expected: number, target: { base: string; pid: number; token?: string }) {
   await sleep(500);
   const pid = target.pid;
@@ -83,20 +160,7 @@ async function run(path: string, expected: number, target: { base: string; pid: 
       await sleep(50);
     }
   })();
-  const result = await autocannon({
-    url: `${target.base}${path}`, connections: CONNECTIONS, duration: SECONDS, method: 'POST',
-    requests: [{
-      setupRequest: (req) => {
-        const i = n++;
-        const [lng, lat] = points[i % points.length]!;
-        return {
-          ...req,
-          headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json', 'idempotency-key': `ingest-${i}-${t0}` },
-          body: JSON.stringify({ class: CLASSES[i % CLASSES.length], source: '网格员巡查', lng, lat, description: `压测上报 ${i}`, reporterName: '王某', reporterPhone: '13800000000' }),
-        };
-      },
-    }],
-  });
+  const result = await generate(`${target.base}${path}`, target.token, t0);
   const elapsed = (performance.now() - t0) / 1000;
   reading = false;
   await reader;
@@ -105,21 +169,22 @@ async function run(path: string, expected: number, target: { base: string; pid: 
   const serverCpu = cpuSeconds(pid) - cpu0;
   const mainCpu = cpuSeconds(pid, pid) - main0;
   const own = process.cpuUsage(own0);
-  const generatorCpu = (own.user + own.system) / 1e6;
-  const ok = result[`${Math.floor(expected / 100)}xx` as '2xx'];
+  // autocannon runs in this process (with the queue reader); wrk reports its own CPU.
+  const generatorCpu = result.cpuSeconds ?? (own.user + own.system) / 1e6;
+  const ok = result.ok(expected);
   return {
-    path, connections: CONNECTIONS, seconds: SECONDS, requests: result.requests.total, ok, non2xx: result.non2xx, statusCodes: result.statusCodeStats, errors: result.errors, timeouts: result.timeouts,
-    perSecond: round(ok / elapsed), latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+    path, connections: CONNECTIONS, seconds: SECONDS, requests: result.requests, ok, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+    perSecond: round(ok / elapsed), latencyMs: result.latencyMs,
     serverCpuPercent: round((serverCpu / elapsed) * 100),
     // The event loop's thread alone: it caps the rate once it is busy all the time.
     mainThreadCpuPercent: round((mainCpu / elapsed) * 100), mainThreadCpuUsPerRequest: round((mainCpu / ok) * 1e6),
-    // CPU per answered request: the server's, and autocannon's (this process) on the same 2 cores.
+    // CPU per answered request: the server's, and the load generator's on the same 2 cores.
     serverCpuUsPerRequest: round((serverCpu / ok) * 1e6), generatorCpuUsPerRequest: round((generatorCpu / ok) * 1e6),
     generatorCpuPercent: round((generatorCpu / elapsed) * 100), readMs,
   };
 }
 
-const skipped = { readMs: null, path: '', connections: 0, seconds: 0, requests: 0, ok: 0, non2xx: 0, statusCodes: {}, errors: 0, timeouts: 0, perSecond: NaN, latencyMs: { p50: NaN, p99: NaN, max: NaN }, serverCpuPercent: NaN, mainThreadCpuPercent: NaN, mainThreadCpuUsPerRequest: NaN, serverCpuUsPerRequest: NaN, generatorCpuUsPerRequest: NaN, generatorCpuPercent: NaN };
+const skipped = { readMs: null, path: '', connections: 0, seconds: 0, requests: 0, ok: 0, non2xx: 0, errors: 0, timeouts: 0, perSecond: NaN, latencyMs: { p50: NaN, p99: NaN, max: NaN }, serverCpuPercent: NaN, mainThreadCpuPercent: NaN, mainThreadCpuUsPerRequest: NaN, serverCpuUsPerRequest: NaN, generatorCpuUsPerRequest: NaN, generatorCpuPercent: NaN };
 const baseline = values.only === 'ours' ? skipped : await run('/api/incidents/preview', 200, app);
 const ours = values.only === 'baseline' ? skipped : await run('/api/incidents', 201, app);
 const stored = await (await fetch(`${server.base}/metrics`)).text();
@@ -163,7 +228,7 @@ if (floors) tableRows.push({ ...floors.plain, system: 'floor: raw node:http, no 
 console.table(tableRows.map((r) => ({
   system: r.system, connections: r.connections, 'requests/s': r.perSecond, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99, 'max ms': r.latencyMs.max,
   'non-2xx': r.non2xx, errors: r.errors, 'server CPU %': r.serverCpuPercent, 'server µs/req': r.serverCpuUsPerRequest, 'main thread %': r.mainThreadCpuPercent, 'main µs/req': r.mainThreadCpuUsPerRequest,
-  'autocannon CPU %': r.generatorCpuPercent, 'autocannon µs/req': r.generatorCpuUsPerRequest,
+  [`${values.generator} CPU %`]: r.generatorCpuPercent, [`${values.generator} µs/req`]: r.generatorCpuUsPerRequest,
   'queue read p50/p99 ms': r.readMs ? `${r.readMs.p50} / ${r.readMs.p99}` : '',
 })));
 console.log(`ours / no-database baseline: ${ratio}× the request rate; ${commits.writes} writes in ${commits.batches} group commits (${round(commits.writes / commits.batches)} per commit); ${commits.syncs} syncs of the log, ${commits.syncMsMean} ms each on average`);
@@ -171,17 +236,17 @@ console.log(`ours / no-database baseline: ${ratio}× the request rate; ${commits
 // 0.8× the baseline's rate allows the durable path this much more CPU per request than the baseline.
 const perRequest = (r: typeof ours): number => r.serverCpuUsPerRequest + r.generatorCpuUsPerRequest;
 const cpuBudget = { allowedExtraUs: round(perRequest(baseline) / 0.8 - perRequest(baseline)), actualExtraUs: round(perRequest(ours) - perRequest(baseline)) };
-console.log(`CPU per request (server + autocannon): baseline ${round(perRequest(baseline))} µs, ours ${round(perRequest(ours))} µs; 0.8× allows ${cpuBudget.allowedExtraUs} µs more, the durable path takes ${cpuBudget.actualExtraUs} µs more`);
+console.log(`CPU per request (server + ${values.generator}): baseline ${round(perRequest(baseline))} µs, ours ${round(perRequest(ours))} µs; 0.8× allows ${cpuBudget.allowedExtraUs} µs more, the durable path takes ${cpuBudget.actualExtraUs} µs more`);
 if (floors) {
   const extra = round(perRequest(floors.durable) - perRequest(floors.plain));
-  console.log(`durable floor / floor: ${floorRatio}× the request rate; a one-row durable commit takes ${extra} µs more CPU per request (server + autocannon) than answering at once`);
+  console.log(`durable floor / floor: ${floorRatio}× the request rate; a one-row durable commit takes ${extra} µs more CPU per request (server + ${values.generator}) than answering at once`);
 }
-// Here the server shares the 2 cores with autocannon. Given them to itself, a design's rate is capped
+// Here the server shares the 2 cores with the load generator. Given them to itself, a design's rate is capped
 // by its event loop (one core) and by its CPU on all threads (both cores), whichever comes first.
 const capacity = (r: typeof ours): number => round(Math.min(1e6 / r.mainThreadCpuUsPerRequest, (2 * 1e6) / r.serverCpuUsPerRequest), 0);
 if (thread) {
   console.log(`the writer thread: ${round(thread.perSecond / ours.perSecond, 2)}× the rate of filing on the event loop (main thread ${ours.mainThreadCpuUsPerRequest} → ${thread.mainThreadCpuUsPerRequest} µs a report, server ${ours.serverCpuUsPerRequest} → ${thread.serverCpuUsPerRequest} µs)`);
   console.log(`with the 2 cores to itself (from the CPU above, not measured): writer thread ≈ ${capacity(thread)}/s, on the event loop ≈ ${capacity(ours)}/s`);
 }
-console.log(`wrote ${writeResult('ingest', { baseline, ours, ratio, commits, cpuBudget, thread, capacity: thread ? { ours: capacity(ours), thread: capacity(thread) } : null, floors, floorRatio })}`);
+console.log(`wrote ${writeResult('ingest', { generator: values.generator, baseline, ours, ratio, commits, cpuBudget, thread, capacity: thread ? { ours: capacity(ours), thread: capacity(thread) } : null, floors, floorRatio })}`);
 process.exitCode = ours.non2xx === 0 && ours.errors === 0 && baseline.non2xx === 0 ? 0 : 1;

@@ -53,12 +53,12 @@ if (fan) {
 }
 
 type IngestRun = { perSecond: number; latencyMs: { p99: number }; serverCpuUsPerRequest?: number; mainThreadCpuUsPerRequest?: number };
-type Ingest = { baseline: IngestRun; ours: IngestRun; ratio: number; thread?: IngestRun | null; floors?: { plain: IngestRun; durable: IngestRun } | null; floorRatio?: number | null };
+type Ingest = { generator?: string; baseline: IngestRun; ours: IngestRun; ratio: number; thread?: IngestRun | null; floors?: { plain: IngestRun; durable: IngestRun } | null; floorRatio?: number | null };
 const ingest = read<Ingest>('ingest.json');
 if (ingest) {
   const cpu = (r: IngestRun): string => (r.serverCpuUsPerRequest ? `, server CPU ${r.serverCpuUsPerRequest} µs/req` : '')
     + (r.mainThreadCpuUsPerRequest ? ` (main thread ${r.mainThreadCpuUsPerRequest})` : '');
-  rows.push({ row: '3 ingest, 50 connections, durable', measured: `${ingest.ours.perSecond}/s, p99 ${ingest.ours.latencyMs.p99} ms${cpu(ingest.ours)}`,
+  rows.push({ row: `3 ingest, 50 connections, durable (load: ${ingest.generator ?? 'autocannon'})`, measured: `${ingest.ours.perSecond}/s, p99 ${ingest.ours.latencyMs.p99} ms${cpu(ingest.ours)}`,
     baseline: `no-database ${ingest.baseline.perSecond}/s, p99 ${ingest.baseline.latencyMs.p99} ms${cpu(ingest.baseline)}`,
     ratio: `${ingest.ratio}×`, target: '≥ 4,000/s, p99 ≤ 50 ms, ≥ 0.8×', met: yes(ingest.ours.perSecond >= 4000 && ingest.ours.latencyMs.p99 <= 50 && ingest.ratio >= 0.8) });
   // Not a row of issue 6: the writer thread (WRITE_THREAD=1) against filing on the event loop, same run.
