@@ -76,7 +76,8 @@ export interface Config {
   /**
    * 1 files reports in a writer thread on a connection of its own (store/write-thread.ts); by
    * default they are filed on the event loop. Off by default: on the 2-core reference machine it
-   * did not raise the ingest rate and cost more CPU per report (README, Ingest).
+   * raised the ingest rate by no more than the noise between runs and cost more CPU per report
+   * (README, Ingest).
    */
   writeThread: boolean;
   duplicate: { radiusM: number; windowMinutes: number };

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Incident } from '../contract/incidents.ts';
 import { accepted, backoffMs, breakerAfter, breakerAllows, buildRequest, RETRY, type Breaker } from '../domain/notifications.ts';
 import { bodyText } from '../fetch-body.ts';
-import { queueNotifications, type DueDelivery, type NotificationRepository } from '../store/notifications-repo.ts';
+import { queueNotifications, type DueDelivery, type NotificationRepository, type SubscriptionWithSecret } from '../store/notifications-repo.ts';
 import type { Writer } from '../store/sqlite.ts';
 import type { Clock } from './incidents.ts';
 
@@ -33,8 +33,8 @@ export function createNotifier(deps: NotifierDeps) {
   const inFlight = new Set<number>();
   let timer: NodeJS.Timeout | null = null;
 
-  async function attempt(d: DueDelivery): Promise<void> {
-    const sub = repo.active().find((s) => s.id === d.subscriptionId);
+  async function attempt(d: DueDelivery, subscriptions: readonly SubscriptionWithSecret[]): Promise<void> {
+    const sub = subscriptions.find((s) => s.id === d.subscriptionId);
     const now = clock.now();
     if (!sub) return void (await writer.write(() => repo.expired(d.id, d.attempts, 'subscription disabled')));
     const breaker = breakers.get(sub.id);
@@ -74,7 +74,8 @@ export function createNotifier(deps: NotifierDeps) {
       // Deliveries still in flight (a slow channel, up to its timeout) are left alone, not waited for.
       const due = repo.due(clock.now().toISOString(), 100).filter((d) => !inFlight.has(d.id));
       due.forEach((d) => inFlight.add(d.id));
-      await Promise.all(due.map((d) => attempt(d).catch((err: unknown) => logger.error({ err }, 'notification attempt failed')).finally(() => inFlight.delete(d.id))));
+      const subscriptions = due.length > 0 ? repo.active() : []; // read once per round, not per delivery
+      await Promise.all(due.map((d) => attempt(d, subscriptions).catch((err: unknown) => logger.error({ err }, 'notification attempt failed')).finally(() => inFlight.delete(d.id))));
       return due.length;
     },
     start(everyMs: number): void {
