@@ -1,6 +1,8 @@
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWriter, openDatabase, type Db, type Writer } from './sqlite.ts';
@@ -145,6 +147,39 @@ describe('group-commit writer', () => {
     const reader = new Database(file, { readonly: true });
     expect(reader.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 300 });
     reader.close();
+  });
+
+  it('waits for another connection that holds the write lock, even when the write reads first', async () => {
+    // Another connection (the writer thread's, or a reader that briefly takes the lock to re-read a
+    // WAL-index header it caught mid-update) holds the lock. A transaction that began DEFERRED and
+    // read first would upgrade to a write without the busy handler: SQLITE_BUSY at once (the
+    // report command reads the day's last case number before its inserts).
+    const { db, file } = fileDb();
+    const writer = createWriter(db, { checkpointEveryMs: 0 });
+    open.push({ db, writer });
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const other = new Worker(`
+      const { parentPort, workerData } = require('node:worker_threads');
+      const db = new (require(workerData.driver))(workerData.file, { fileMustExist: true });
+      db.exec('BEGIN IMMEDIATE');
+      db.prepare('INSERT INTO t (v) VALUES (?)').run('other');
+      parentPort.postMessage('locked');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      db.exec('COMMIT');
+      db.close();
+    `, { eval: true, workerData: { driver, file } });
+    const exited = new Promise((resolve) => other.once('exit', resolve));
+    await new Promise((resolve) => other.once('message', resolve));
+    const count = db.prepare('SELECT count(*) AS n FROM t');
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const n = await writer.write(() => {
+      const before = (count.get() as { n: number }).n;
+      insert.run('mine');
+      return before;
+    });
+    await exited;
+    expect(n).toBe(1); // it ran after the other connection's commit, and saw it
+    expect(db.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual(['other', 'mine']);
   });
 
   it('answers at once for an in-memory database', async () => {
