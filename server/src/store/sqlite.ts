@@ -12,13 +12,14 @@
  *   thread on a second connection; SQLite's own checkpoint on the writer stays as a backstop at a
  *   much larger WAL size;
  * - with `thread`, commands (store/commands.ts: filing a report) run in the writer thread, on a
- *   connection of its own (store/write-thread.ts), statements and all; the main connection's own
- *   writes pause that thread while they run, so the two never contend for SQLite's write lock.
+ *   connection of its own (store/write-thread.ts), statements, commit and sync of the log all
+ *   there; the main connection's own writes pause that thread while they run, so the two never
+ *   contend for SQLite's write lock.
  * Power loss therefore loses nothing acknowledged, exactly as with synchronous=FULL: an answer
  * leaves only after the WAL frames of its commit — and of every commit before it — are synced.
  */
 import Database from 'better-sqlite3';
-import { fdatasync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { fdatasync, fdatasyncSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -244,20 +245,21 @@ type Sync = (done: (err: Error | null) => void) => void;
 
 /**
  * The log's default sync: the connection runs synchronous=NORMAL (the WAL is written at commit,
- * not synced) and the WAL is synced here by fdatasync in libuv's thread pool. null for ':memory:'.
+ * not synced) and the WAL is synced here by fdatasync: `sync` in libuv's thread pool (the event
+ * loop), `syncNow` in the calling thread (the writer thread). null for ':memory:'.
  */
-export function walSync(db: Db): { sync: Sync; close(): void } | null {
+export function walSync(db: Db): { sync: Sync; syncNow(): void; close(): void } | null {
   if (db.memory) return null;
   db.pragma('synchronous = NORMAL');
   const fd = openSync(`${db.name}-wal`, 'r');
-  return { sync: (done) => fdatasync(fd, done), close: () => closeSync(fd) };
+  return { sync: (done) => fdatasync(fd, done), syncNow: () => fdatasyncSync(fd), close: () => closeSync(fd) };
 }
 
 /**
  * Syncs of the log, pipelined: callbacks that arrive while one sync runs wait for the next, which
  * covers them all. After a failed sync every callback gets that error: the log's state is unknown.
  */
-export function createSyncPipeline(sync: Sync, hooks: { onStart?(): void; onSync?(ms: number): void; onError?(err: Error): void } = {}) {
+function createSyncPipeline(sync: Sync, hooks: { onStart?(): void; onSync?(ms: number): void; onError?(err: Error): void } = {}) {
   let syncing = false;
   let failed: Error | null = null;
   let waiting: ((err: Error | null) => void)[] = [];

@@ -19,11 +19,10 @@ export type CommandResult = { id: number; ok: true; value: unknown } | { id: num
 
 export type ToThread = { t: 'run'; command: QueuedCommand } | { t: 'pause' } | { t: 'resume' } | { t: 'close' };
 export type FromThread =
-  | { t: 'batch'; results: CommandResult[]; ms: number }
+  /** A group committed and synced: its results, milliseconds inside the transaction and in the sync. */
+  | { t: 'batch'; results: CommandResult[]; ms: number; syncMs: number }
   /** The whole transaction failed (nothing of it committed). A failed sync ends the thread instead. */
   | { t: 'failed'; ids: number[]; error: ThreadError }
-  /** A sync of the log: milliseconds it took. */
-  | { t: 'synced'; ms: number }
   | { t: 'paused' }
   | { t: 'closed' };
 
@@ -82,6 +81,7 @@ export function startWriteThread(file: string, options: WriteThreadOptions = {})
   worker.on('message', (m: FromThread) => {
     switch (m.t) {
       case 'batch':
+        options.onSync?.(m.syncMs);
         options.onBatch?.(m.results.length, m.ms);
         for (const r of m.results) {
           const p = pending.get(r.id);
@@ -95,7 +95,6 @@ export function startWriteThread(file: string, options: WriteThreadOptions = {})
         for (const id of m.ids) (pending.get(id)?.reject(err), pending.delete(id));
         break;
       }
-      case 'synced': options.onSync?.(m.ms); break;
       case 'paused': pauses.shift()?.resolve(); break;
       case 'closed': closed(); break;
     }
