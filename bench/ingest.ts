@@ -12,9 +12,9 @@
  * Ingest). Baseline: POST /api/incidents/preview, which runs the same
  * authentication, validation, location, scope and duplicate check and answers without writing.
  * The baseline runs first, so it sees an empty case load; ours then files every case for real.
- * Reports are filed on the event loop (the default); a second server on a fresh database then
- * takes the same load filing them in the writer thread (WRITE_THREAD=1, store/write-thread.ts;
- * `--thread no` skips it), for the thread's gain or loss in the same run.
+ * Reports are filed in the writer thread (store/write-thread.ts, the default since the twelfth
+ * session); a second server on a fresh database then takes the same load filing them on the event
+ * loop (WRITE_THREAD=0; `--event-loop no` skips it), for the thread's gain or loss in the same run.
  *
  * Then the floors (`--floors no` skips them), on the raw node:http server of bench/peers/ws-baseline.ts
  * with the same bodies: POST /event answered at once, and the durable floor, which first stores each
@@ -39,7 +39,7 @@ import { cpuSeconds, round, sleep, startWsBaseline, writeResult } from './lib.ts
 const { values } = parseArgs({ options: {
   connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' },
   // Profiling one side alone: SERVER_PROF=/tmp/prof npm run bench:ingest -- --only ours
-  only: { type: 'string' }, floors: { type: 'string', default: 'yes' }, thread: { type: 'string', default: 'yes' },
+  only: { type: 'string' }, floors: { type: 'string', default: 'yes' }, 'event-loop': { type: 'string', default: 'yes' },
   generator: { type: 'string', default: 'auto' },
 } });
 const CONNECTIONS = Math.min(500, Number(values.connections));
@@ -196,16 +196,16 @@ const commits = {
 };
 await stopGracefully(server);
 
-/** The same reports on a server that files them in the writer thread (WRITE_THREAD=1), same run. */
-async function threadRun() {
-  const { server: threaded, target } = await startServer({ WRITE_THREAD: '1' });
+/** The same reports on a server that files them on the event loop (WRITE_THREAD=0), same run. */
+async function eventLoopRun() {
+  const { server: inPlace, target } = await startServer({ WRITE_THREAD: '0' });
   try {
     return await run('/api/incidents', 201, target);
   } finally {
-    await stopGracefully(threaded);
+    await stopGracefully(inPlace);
   }
 }
-const thread = values.thread === 'no' || values.only ? null : await threadRun();
+const eventLoop = values['event-loop'] === 'no' || values.only ? null : await eventLoopRun();
 
 /** The raw server of bench/peers/ws-baseline.ts (no clients connect), durable or not. */
 async function floorRun(durable: boolean) {
@@ -223,7 +223,7 @@ const floorRatio = floors ? round(floors.durable.perSecond / floors.plain.perSec
 
 const ratio = round(ours.perSecond / baseline.perSecond, 2);
 const tableRows = [{ ...baseline, system: 'baseline: preview, no database' }, { ...ours, system: 'ours: report, durable commit' }];
-if (thread) tableRows.push({ ...thread, system: 'ours, filed in the writer thread' });
+if (eventLoop) tableRows.push({ ...eventLoop, system: 'ours, filed on the event loop' });
 if (floors) tableRows.push({ ...floors.plain, system: 'floor: raw node:http, no app, no database' }, { ...floors.durable, system: 'durable floor: the same + one-row commit' });
 console.table(tableRows.map((r) => ({
   system: r.system, connections: r.connections, 'requests/s': r.perSecond, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99, 'max ms': r.latencyMs.max,
@@ -244,9 +244,9 @@ if (floors) {
 // Here the server shares the 2 cores with the load generator. Given them to itself, a design's rate is capped
 // by its event loop (one core) and by its CPU on all threads (both cores), whichever comes first.
 const capacity = (r: typeof ours): number => round(Math.min(1e6 / r.mainThreadCpuUsPerRequest, (2 * 1e6) / r.serverCpuUsPerRequest), 0);
-if (thread) {
-  console.log(`the writer thread: ${round(thread.perSecond / ours.perSecond, 2)}× the rate of filing on the event loop (main thread ${ours.mainThreadCpuUsPerRequest} → ${thread.mainThreadCpuUsPerRequest} µs a report, server ${ours.serverCpuUsPerRequest} → ${thread.serverCpuUsPerRequest} µs)`);
-  console.log(`with the 2 cores to itself (from the CPU above, not measured): writer thread ≈ ${capacity(thread)}/s, on the event loop ≈ ${capacity(ours)}/s`);
+if (eventLoop) {
+  console.log(`the writer thread: ${round(ours.perSecond / eventLoop.perSecond, 2)}× the rate of filing on the event loop (main thread ${eventLoop.mainThreadCpuUsPerRequest} → ${ours.mainThreadCpuUsPerRequest} µs a report, server ${eventLoop.serverCpuUsPerRequest} → ${ours.serverCpuUsPerRequest} µs)`);
+  console.log(`with the 2 cores to itself (from the CPU above, not measured): writer thread ≈ ${capacity(ours)}/s, on the event loop ≈ ${capacity(eventLoop)}/s`);
 }
-console.log(`wrote ${writeResult('ingest', { generator: values.generator, baseline, ours, ratio, commits, cpuBudget, thread, capacity: thread ? { ours: capacity(ours), thread: capacity(thread) } : null, floors, floorRatio })}`);
+console.log(`wrote ${writeResult('ingest', { generator: values.generator, baseline, ours, ratio, commits, cpuBudget, eventLoop, capacity: eventLoop ? { ours: capacity(ours), eventLoop: capacity(eventLoop) } : null, floors, floorRatio })}`);
 process.exitCode = ours.non2xx === 0 && ours.errors === 0 && baseline.non2xx === 0 ? 0 : 1;

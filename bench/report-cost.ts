@@ -9,8 +9,8 @@
  * duplicate detection on. Previews and reports alternate twice so that neither gets only the cold
  * or only the warm run. Each prepared statement's run/get/all is timed (a wrapper on better-sqlite3's
  * Statement prototype, ≈ 1 µs per call of its own). Reports are filed on the event loop
- * (WRITE_THREAD=0, the default, said here since the statements must run, and be timed, on this
- * thread; bench/ingest.ts compares the writer thread). Writes bench/results/report-cost.json.
+ * (WRITE_THREAD=0, not the default: the statements must run, and be timed, on this thread; in the
+ * writer thread they are that thread's work; bench/ingest.ts compares the two). Writes bench/results/report-cost.json.
  * The ingest row's budget argument rests on these figures (README, Performance).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';

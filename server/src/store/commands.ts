@@ -1,7 +1,7 @@
 /**
  * Writes as commands: a name and a serialisable argument, run inside the writer's transaction by
- * `Writer.command`. With WRITE_THREAD=1 they run in the writer thread (store/write-thread.ts), on
- * its own connection, so their SQLite statements leave the event loop; by default, and on an
+ * `Writer.command`. By default they run in the writer thread (store/write-thread.ts), on its own
+ * connection, so their SQLite statements leave the event loop; with WRITE_THREAD=0, and on an
  * in-memory database, they run in place. Either way the same functions below run, on repositories
  * of the connection they run on.
  *
