@@ -76,7 +76,7 @@ export interface Config {
   /**
    * Files reports in a writer thread on a connection of its own (store/write-thread.ts), the
    * default; 0 files them on the event loop. On the 2-core reference machine the thread files
-   * 1.1–1.2× as many reports a second, for 10–20 % more CPU per report (README, Ingest).
+   * 1.1–1.4× as many reports a second, for ≈ 6 % more CPU per report (README, Ingest).
    */
   writeThread: boolean;
   duplicate: { radiusM: number; windowMinutes: number };
