@@ -33,6 +33,7 @@ app.httpServer.listen(config.port, config.host, () => {
     `  API                  ${base}/api   health ${base}/healthz   metrics ${base}/metrics`,
     `  Open311 GeoReport v2 ${base}/open311/v2/discovery.json`,
     `  data                 ${config.dbFile}`,
+    `  reports filed        ${config.writeThread ? 'in a writer thread; WRITE_THREAD=0 files them on the event loop' : 'on the event loop (WRITE_THREAD=0)'}`,
   ];
   if (config.demo) {
     lines.push(`  demo logins (password: ${config.demoPassword}): ${DEMO_ACCOUNTS.map((a) => a.username).join(', ')}`);

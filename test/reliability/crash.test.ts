@@ -26,6 +26,7 @@ describe('crash safety', () => {
     const port = await freePort();
     const env = { DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD };
     server = await startServerProcess(env, port);
+    const first = server;
     const base = server.base;
     const login = await (await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dispatcher', password: PASSWORD }) })).json() as { token: string };
     const headers = { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' };
@@ -73,6 +74,7 @@ describe('crash safety', () => {
     })();
     await Promise.all([...Array.from({ length: WORKERS }, (_, w) => worker(w)), crash]);
     expect(crashed).toBe(true);
+    expect(first.output()).toMatch(/reports filed +in a writer thread/); // the default, and what was killed
     await stopGracefully(server);
     server = null;
 
