@@ -6,7 +6,7 @@ import { BASE_LAYERS } from './map/style.ts';
 import { useGeographyStore } from './stores/geography.ts';
 import { useSessionStore } from './stores/session.ts';
 
-const LOGIN = { token: 't-1', expiresAt: '2099-01-01T00:00:00.000Z', user: { id: 'wall', username: 'wall', name: '大屏', role: 'wall', scope: '431103' } };
+const LOGIN = { token: 't-1', expiresAt: '2099-01-01T00:00:00.000Z', serverTime: '2098-12-31T12:00:00.000Z', user: { id: 'wall', username: 'wall', name: '大屏', role: 'wall', scope: '431103' } };
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
 /** A fake /api: answers every call, or fails the kiosk sign-in while `failKiosk` is set; records the calls. */

@@ -4,6 +4,7 @@ import { bbox } from '@turf/turf';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../server/src/contract/incidents.ts';
+import { dateText, remaining } from '../../client/src/format.ts';
 import { launchBrowser, mapIdle, openPage, SCREENS_DIR, signIn } from '../helpers/browser.ts';
 import { freshPointIn, idemKey, PASSWORD, startHarness, TONGHUA_GRID, type Harness } from '../helpers/server.ts';
 
@@ -25,6 +26,9 @@ afterAll(async () => {
   await browser?.close();
   await h?.close();
 });
+
+/** A page whose browser clock starts at the test server's time. */
+const openAt = (viewport?: { width: number; height: number }): ReturnType<typeof openPage> => openPage(browser, h.base, viewport, h.clock.now());
 
 async function report(extra: Record<string, unknown> = {}): Promise<Incident> {
   const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', {
@@ -112,7 +116,7 @@ function countChartDraws(): void {
 
 describe('wall display', () => {
   it('renders the map with 20 communities and 304 grids and every panel with data, touching nothing off-origin', async () => {
-    const { page, problems } = await openPage(browser, h.base);
+    const { page, problems } = await openAt();
     await page.addInitScript(watchCameraAfterLoad);
     await page.addInitScript(countChartDraws);
     await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
@@ -152,7 +156,7 @@ describe('wall display', () => {
 
   for (const [width, height] of [[1366, 768], [1920, 1080], [3840, 2160]] as const) {
     it(`keeps its layout legible without overflow at ${width}×${height}`, async () => {
-      const { page, problems } = await openPage(browser, h.base, { width, height });
+      const { page, problems } = await openAt({ width, height });
       await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
       await mapIdle(page);
       await page.waitForFunction(() => document.querySelectorAll('[data-panel] canvas').length >= 5);
@@ -180,7 +184,7 @@ describe('wall display', () => {
 
 describe('wall display at rest', () => {
   it('pulses its alert rings only while an urgent or overdue case is on the map', async () => {
-    const { page, problems } = await openPage(browser, h.base);
+    const { page, problems } = await openAt();
     await page.addInitScript(countPulseSteps);
     await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
     await mapIdle(page);
@@ -206,10 +210,10 @@ describe('wall display at rest', () => {
 
 describe('live updates across views', () => {
   it('shows a case POSTed through the API on the wall and in the dispatch queue, and a dispatcher action changes the wall', async () => {
-    const wall = await openPage(browser, h.base);
+    const wall = await openAt();
     await wall.page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
     await mapIdle(wall.page);
-    const console = await openPage(browser, h.base);
+    const console = await openAt();
     await signIn(console.page, h.base, 'dispatcher', PASSWORD);
     await console.page.waitForSelector('[data-testid=queue]');
 
@@ -230,7 +234,7 @@ describe('live updates across views', () => {
 
 describe('network blips', () => {
   it('reconnects by itself when the server drops it, and shows what happened meanwhile', async () => {
-    const wall = await openPage(browser, h.base);
+    const wall = await openAt();
     await wall.page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
     await mapIdle(wall.page);
     await expect.poll(() => wall.page.locator('[data-testid=connection]').innerText()).toContain('实时');
@@ -246,7 +250,7 @@ describe('network blips', () => {
 
 describe('leader drill-down', () => {
   it('opens a grid by URL and shows its party branch, secretary and grid worker', async () => {
-    const { page, problems } = await openPage(browser, h.base);
+    const { page, problems } = await openAt();
     await signIn(page, h.base, 'leader', PASSWORD);
     await page.addInitScript(watchCameraAfterLoad);
     await page.goto(`${h.base}/?unit=${TONGHUA_GRID}`);
@@ -277,8 +281,32 @@ describe('leader drill-down', () => {
 });
 
 describe('dispatch console', () => {
-  it('takes a case from a report with a map pick to closed', async () => {
+  it('keeps the server\'s time, sessions and countdowns on a screen whose own clock is years off', async () => {
     const { page, problems } = await openPage(browser, h.base);
+    // The screen PC believes it is 2031: its clock runs, but from the wrong day.
+    await page.clock.install({ time: Date.parse('2031-07-15T03:00:00Z') });
+    await signIn(page, h.base, 'dispatcher', PASSWORD);
+    const c = await report({ class: '街面秩序' });
+    const row = page.locator(`[data-testid=queue] li[data-id="${c.id}"] .left`);
+    await expect.poll(() => row.count()).toBe(1);
+    // The countdown is the deadline less the server's time, not the screen's (the harness's clock
+    // stands still while the screen's runs on, so the minute may have turned).
+    const server = h.clock.now().getTime();
+    const expected = [remaining(c.deadline, server), remaining(c.deadline, server + 60_000)];
+    await expect.poll(() => row.innerText()).toSatisfy((text: string) => expected.includes(text));
+    // A reload keeps the session the server issued a moment ago (the screen's clock would call it expired).
+    await page.reload();
+    await page.waitForSelector('[data-testid=queue]');
+    expect(new URL(page.url()).pathname).toBe('/dispatch');
+    // The wall's clock and date are the server's.
+    await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
+    await expect.poll(() => page.locator('.date').innerText()).toBe(dateText(h.clock.now()));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('takes a case from a report with a map pick to closed', async () => {
+    const { page, problems } = await openAt();
     await signIn(page, h.base, 'dispatcher', PASSWORD);
     await page.waitForSelector('[data-testid=queue]');
     await mapIdle(page);
@@ -321,7 +349,7 @@ describe('dispatch console', () => {
   /** A new case open in a dispatcher's console, ready to accept, and another dispatcher's token. */
   async function caseOnConsole(cls: string) {
     const c = await report({ class: cls });
-    const { page, problems } = await openPage(browser, h.base);
+    const { page, problems } = await openAt();
     await signIn(page, h.base, 'dispatcher', PASSWORD);
     await page.waitForSelector(`[data-testid=queue] li[data-id="${c.id}"]`);
     await page.click(`[data-testid=queue] li[data-id="${c.id}"]`);
@@ -378,7 +406,7 @@ describe('dispatch console', () => {
 
   it('exports the queue with its filters as a CSV file that Excel reads as UTF-8', async () => {
     await report({ class: '施工管理' });
-    const { page, problems } = await openPage(browser, h.base);
+    const { page, problems } = await openAt();
     await signIn(page, h.base, 'dispatcher', PASSWORD);
     await page.waitForSelector('[data-testid=queue] li');
     await page.selectOption('select[aria-label=类别]', '施工管理');
@@ -399,7 +427,7 @@ describe('dispatch console', () => {
 
 describe('administration', () => {
   it('issues an Open311 key once, adds a DingTalk subscription, and shows the delivery log', async () => {
-    const { page, problems } = await openPage(browser, h.base, { width: 1440, height: 900 });
+    const { page, problems } = await openAt({ width: 1440, height: 900 });
     await signIn(page, h.base, 'admin', PASSWORD);
     await page.waitForURL((url) => url.pathname === '/admin');
     await page.fill('input[aria-label=系统名称]', '12345热线平台');
@@ -428,11 +456,11 @@ describe('browser safety', () => {
 
   it('shows HTML and script in case text as text, on the wall and in dispatch, and runs none of it', async () => {
     const c = await report({ class: '突发事件', priority: '重大', description: `${PAYLOAD}燃气泄漏`, address: `${PAYLOAD}地址`, reporterName: '<b>张</b>' });
-    const wall = await openPage(browser, h.base);
+    const wall = await openAt();
     await wall.page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
     await mapIdle(wall.page);
     await wall.page.waitForFunction(hasStage, [c.id, 'reported'] as [string, string]);
-    const console = await openPage(browser, h.base);
+    const console = await openAt();
     await signIn(console.page, h.base, 'dispatcher', PASSWORD);
     await console.page.click(`[data-testid=queue] li[data-id="${c.id}"]`);
     await console.page.waitForSelector('[data-testid=incident-detail]');

@@ -37,8 +37,13 @@ export interface WatchedPage {
   problems: string[];
 }
 
-export async function openPage(browser: Browser, base: string, viewport = { width: 1920, height: 1080 }): Promise<WatchedPage> {
+/**
+ * A new page on `base`. With `clock`, the browser's clock starts at that time and runs on (give it
+ * the test server's time: a test must not depend on the day it runs).
+ */
+export async function openPage(browser: Browser, base: string, viewport = { width: 1920, height: 1080 }, clock?: Date): Promise<WatchedPage> {
   const page = await browser.newPage({ viewport });
+  if (clock) await page.clock.install({ time: clock });
   const problems: string[] = [];
   page.on('console', (m) => {
     // Software WebGL reports its own performance notes as warnings; only errors count.

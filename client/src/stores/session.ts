@@ -7,10 +7,24 @@ import { api, onSessionExpired, setToken } from '../services/api.ts';
 const KEY = 'lst.session';
 const KIOSK = 'lst.kiosk';
 
+/**
+ * A session as kept in this browser. `endsAtLocal` is the token's expiry on this machine's clock,
+ * derived from the server's own lifetime of it (`expiresAt − serverTime`): a screen PC whose clock
+ * is days off (a kiosk nobody sets) neither throws away a valid token nor keeps an expired one.
+ */
+type KeptSession = LoginResult & { endsAtLocal: number };
+
+function readKept(): KeptSession | null {
+  try {
+    const kept = JSON.parse(localStorage.getItem(KEY) ?? 'null') as Partial<KeptSession> | null;
+    return kept && typeof kept.endsAtLocal === 'number' && kept.endsAtLocal > Date.now() ? (kept as KeptSession) : null;
+  } catch {
+    return null;
+  }
+}
+
 export const useSessionStore = defineStore('session', () => {
-  const saved = localStorage.getItem(KEY);
-  const session = ref<LoginResult | null>(saved ? (JSON.parse(saved) as LoginResult) : null);
-  if (session.value && Date.parse(session.value.expiresAt) < Date.now()) session.value = null;
+  const session = ref<KeptSession | null>(readKept());
   setToken(session.value?.token ?? null);
 
   const user = computed<User | null>(() => session.value?.user ?? null);
@@ -20,9 +34,10 @@ export const useSessionStore = defineStore('session', () => {
   let shared: { key: string; done: Promise<boolean> } | null = null;
 
   function keep(result: LoginResult): void {
-    session.value = result;
+    const kept: KeptSession = { ...result, endsAtLocal: Date.now() + Date.parse(result.expiresAt) - Date.parse(result.serverTime) };
+    session.value = kept;
     setToken(result.token);
-    localStorage.setItem(KEY, JSON.stringify(result));
+    localStorage.setItem(KEY, JSON.stringify(kept));
   }
   async function login(username: string, password: string): Promise<User> {
     shared = null;

@@ -19,4 +19,6 @@ export interface LoginResult {
   token: string;
   user: User;
   expiresAt: string;
+  /** The server's time when the token was issued: clients judge `expiresAt` by it, never by their own clock. */
+  serverTime: string;
 }

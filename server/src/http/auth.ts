@@ -2,7 +2,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { LoginResult } from '../contract/auth.ts';
+import type { LoginResult, User } from '../contract/auth.ts';
 import { loginSchema } from '../contract/inputs.ts';
 import { DomainError } from '../contract/errors.ts';
 import { verifyPassword, type TokenService } from '../security.ts';
@@ -13,6 +13,12 @@ import { route, user } from './common.ts';
 
 const WINDOW_MS = 5 * 60_000;
 const MAX_FAILURES = 10;
+
+function loginResult(deps: { tokens: TokenService; clock: Clock }, plain: User): LoginResult {
+  const now = deps.clock.now();
+  const { token, expiresAt } = deps.tokens.issue(plain, now);
+  return { token, user: plain, expiresAt: expiresAt.toISOString(), serverTime: now.toISOString() };
+}
 
 export function authRouter(deps: { users: UserRepository; tokens: TokenService; clock: Clock; kioskKey: string | null }, requireUser: RequestHandler): Router {
   const router = Router();
@@ -30,8 +36,7 @@ export function authRouter(deps: { users: UserRepository; tokens: TokenService; 
     }
     failures.delete(key);
     const { passwordHash: _, ...plain } = record;
-    const { token, expiresAt } = deps.tokens.issue(plain, deps.clock.now());
-    res.json({ token, user: plain, expiresAt: expiresAt.toISOString() } satisfies LoginResult);
+    res.json(loginResult(deps, plain));
   }));
   // The wall display signs in unattended with the kiosk key (configuration), as the wall account only.
   const kioskSchema = z.object({ key: z.string().min(1).max(256) }).strict();
@@ -48,8 +53,7 @@ export function authRouter(deps: { users: UserRepository; tokens: TokenService; 
       throw new DomainError('unauthenticated', 'invalid kiosk key');
     }
     const { passwordHash: _, ...plain } = wall;
-    const { token, expiresAt } = deps.tokens.issue(plain, deps.clock.now());
-    res.json({ token, user: plain, expiresAt: expiresAt.toISOString() } satisfies LoginResult);
+    res.json(loginResult(deps, plain));
   }));
   router.get('/me', requireUser, route((req, res) => res.json({ user: user(req) })));
   return router;
