@@ -25,7 +25,7 @@ import { DEMO_GEOGRAPHY_DIR } from '../server/src/cli/geo-file.ts';
 import { computeIndicators, indexCases, scopeUnits, type CaseIndex } from '../server/src/domain/indicators.ts';
 import { createRandom } from '../server/src/domain/random.ts';
 import { createSlaClock, slaUpdate } from '../server/src/domain/sla.ts';
-import { inScope } from '../server/src/domain/workflow.ts';
+import { inScope } from '../server/src/contract/geo.ts';
 import { readGeographySet } from '../server/src/store/geography-files.ts';
 import { listQuery } from '../server/src/store/incidents-repo.ts';
 import { round, writeResult } from './lib.ts';

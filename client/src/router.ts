@@ -1,12 +1,12 @@
 /** Routes: the role decides which views exist for the user. */
 import { createRouter, createWebHistory } from 'vue-router';
-import type { Role } from '@contract/auth.ts';
+import { PERMISSIONS, type Role } from '@contract/auth.ts';
 import { ROLE_HOME } from './labels.ts';
 import { useSessionStore } from './stores/session.ts';
 
 declare module 'vue-router' {
   interface RouteMeta {
-    roles?: Role[];
+    roles?: readonly Role[];
   }
 }
 
@@ -16,9 +16,9 @@ export const router = createRouter({
     { path: '/login', component: () => import('./views/LoginView.vue') },
     // The wall signs itself in (kiosk key), so it guards itself.
     { path: '/wall', component: () => import('./views/WallView.vue') },
-    { path: '/', component: () => import('./views/LeaderView.vue'), meta: { roles: ['leader', 'dispatcher', 'admin', 'gridworker'] } },
-    { path: '/dispatch', component: () => import('./views/DispatchView.vue'), meta: { roles: ['dispatcher', 'gridworker', 'leader'] } },
-    { path: '/admin', component: () => import('./views/AdminView.vue'), meta: { roles: ['admin'] } },
+    { path: '/', component: () => import('./views/LeaderView.vue'), meta: { roles: PERMISSIONS.viewMap } },
+    { path: '/dispatch', component: () => import('./views/DispatchView.vue'), meta: { roles: PERMISSIONS.viewDispatch } },
+    { path: '/admin', component: () => import('./views/AdminView.vue'), meta: { roles: PERMISSIONS.administer } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });

@@ -23,13 +23,13 @@ import { exportsRouter } from './http/exports.ts';
 import { geographyRouter } from './http/geography.ts';
 import { incidentsRouter } from './http/incidents.ts';
 import { open311Router } from './http/open311.ts';
-import { createIngestHandler } from './http/ingest.ts';
 import { tasksRouter } from './http/tasks.ts';
 import { createMetrics } from './metrics.ts';
 import { createBroadcaster, type Broadcaster, type TypedServer } from './realtime/broadcaster.ts';
 import { registerFeed } from './realtime/feed.ts';
 import { createTokenService, hashPassword } from './security.ts';
-import { createIncidentService, type Clock, type IncidentService } from './services/incidents.ts';
+import { createIncidentService, type IncidentService } from './services/incidents.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
 import { createIndicatorService } from './services/indicators.ts';
 import { createNotifier, type Notifier } from './services/notifier.ts';
 import { createTaskService, type TaskService } from './services/tasks.ts';
@@ -47,6 +47,12 @@ export interface AppDeps {
   logger?: Logger;
   /** Start the periodic SLA/task sweep (tests call sweep() themselves). */
   autoSweep?: boolean;
+  /**
+   * The store can no longer vouch for what is on disk (a failed log sync, a dead writer thread):
+   * the process must stop so that a restart recovers from the log as it is. main.ts exits; a test
+   * may record it. Every later write is refused either way.
+   */
+  onFatal?: (err: unknown) => void;
 }
 
 export interface App {
@@ -68,7 +74,7 @@ export interface App {
 }
 
 export function createApp(config: Config, deps: AppDeps = {}): App {
-  const clock = deps.clock ?? { now: () => new Date() };
+  const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'password', 'token'] });
   const metrics = createMetrics();
 
@@ -97,9 +103,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     },
     onSync: (ms) => metrics.walSyncSeconds.observe(ms / 1000),
     onSyncError(err) {
-      // What is on disk is unknown now; stop, so that a restart recovers from the log as it is.
       logger.fatal({ err }, 'could not sync the write-ahead log, or the writer thread failed; stopping');
-      process.exit(70);
+      deps.onFatal?.(err);
     },
     onCheckpointError: (err) => logger.error({ err }, 'checkpoint worker failed; SQLite checkpoints on the writer instead'),
   });
@@ -149,7 +154,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const basemapOrigin = config.basemap ? [new URL(config.basemap.url.replaceAll(/[{}]/g, '')).origin] : [];
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  const securityHeaders = helmet({
+  app.use(helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -158,8 +163,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         baseUri: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"],
       },
     },
-  });
-  app.use(securityHeaders);
+  }));
   // Text answers go out compressed (brotli or gzip, as the browser accepts; the JavaScript a wall
   // loads is 1.7 MB as built, 0.55 MB compressed, the geography 0.5 MB of JSON).
   app.use(compression());
@@ -181,7 +185,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   api.use(authRouter({ users, tokens, clock, kioskKey: config.kioskKey }, requireUser));
   api.use(requireUser);
   api.get('/client-config', (_req, res) => res.json({ basemap: config.basemap } satisfies ClientConfig));
-  api.use(incidentsRouter(incidents));
+  api.use(incidentsRouter(incidents, (ms) => metrics.ingestSeconds.observe(ms / 1000)));
   api.use(tasksRouter(tasks));
   api.use(exportsRouter(incidents, geography, clock));
   api.use(adminRouter({ apiKeys, notifications, writer, geography, clock }));
@@ -200,11 +204,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     app.get('/{*splat}', (_req, res) => res.sendFile(join(config.clientDir, 'index.html')));
   }
   app.use(errorHandler(logger));
-  // Reports and previews take the lean path (http/ingest.ts says why); everything else is Express.
-  const ingest = createIngestHandler({
-    incidents, tokens, users, clock, logger, securityHeaders, observeIngest: (ms) => metrics.ingestSeconds.observe(ms / 1000),
-  });
-  httpServer.on('request', (req, res) => ingest(req, res) || app(req, res));
+  httpServer.on('request', app);
 
   const sweep = async (): Promise<void> => {
     await incidents.sweep();

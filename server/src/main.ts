@@ -18,7 +18,8 @@ try {
   throw error;
 }
 
-const app = createApp(config);
+// EX_SOFTWARE: what is on disk is unknown; a restart recovers from the log.
+const app = createApp(config, { onFatal: () => process.exit(70) });
 app.httpServer.listen(config.port, config.host, () => {
   const address = app.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -43,6 +43,8 @@ export interface WatchedPage {
  */
 export async function openPage(browser: Browser, base: string, viewport = { width: 1920, height: 1080 }, clock?: Date): Promise<WatchedPage> {
   const page = await browser.newPage({ viewport });
+  // The app exposes its map and feed handles to tests only when asked (client/src/test-hooks.ts).
+  await page.addInitScript(() => ((window as unknown as { __lstTestHooks: boolean }).__lstTestHooks = true));
   if (clock) await page.clock.install({ time: clock });
   const problems: string[] = [];
   page.on('console', (m) => {

@@ -123,7 +123,7 @@ describe('reporting', () => {
     expect(count()).toBe(before);
   });
 
-  it('answers reports on the lean ingest path exactly as the Express routes would', async () => {
+  it('answers reports with the headers and body rules of every other route', async () => {
     const post = (headers: Record<string, string>, body: string) => fetch(`${h.base}/api/incidents`, { method: 'POST', headers, body });
     const auth = { authorization: `Bearer ${dispatcher}` };
     const ok = await post({ ...auth, 'content-type': 'application/json', 'idempotency-key': idemKey() }, JSON.stringify(report()));
@@ -132,13 +132,13 @@ describe('reporting', () => {
     const id = ((await ok.json()) as { incident: Incident }).incident.id;
     expect(ok.headers.get('location')).toBe(`/api/incidents/${id}`);
     expect(ok.headers.get('content-type')).toBe(list.headers.get('content-type'));
-    // Compression is Express's: the lean path's answers (about 1 KB) go out as they are, without Vary.
+    // Small answers go out uncompressed; the compression middleware's Vary and encoding are its own.
     const own = new Set(['date', 'etag', 'content-length', 'connection', 'keep-alive', 'location', 'vary', 'content-encoding']);
     const headersOf = (res: Response) => [...res.headers].filter(([name]) => !own.has(name));
     expect(headersOf(list).length).toBeGreaterThan(10); // helmet's dozen and the content type
     expect(headersOf(ok)).toEqual(headersOf(list));
     expect(ok.headers.get('x-powered-by')).toBeNull();
-    // Like express.json: the body is read first, only JSON types are parsed, objects and arrays only.
+    // The body is read before authentication; only JSON types are parsed, objects and arrays only.
     expect((await post({ 'content-type': 'application/json' }, '{"class":')).status).toBe(400);
     expect((await post({ 'content-type': 'application/json' }, JSON.stringify(report()))).status).toBe(401);
     expect((await post({ ...auth, 'content-type': 'text/plain', 'idempotency-key': idemKey() }, JSON.stringify(report()))).status).toBe(400);

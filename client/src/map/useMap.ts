@@ -18,6 +18,7 @@ import { useGeographyStore } from '../stores/geography.ts';
 import type { BaseMap } from '@contract/client-config.ts';
 import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
 import { pulsePacer } from './pulse.ts';
+import { exposeForTests, testHooksEnabled } from '../test-hooks.ts';
 import { BASE_LAYERS, buildStyle, modeLayout, type BaseData, type MapMode, type MapTheme } from './style.ts';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -233,14 +234,13 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
         ...next!, sources: { ...next!.sources, ...style.sources }, layers: [...next!.layers, ...style.layers.filter((l) => l.id !== 'ground')],
       }) });
     }
-    // Exposed for end-to-end tests and debugging in the console (read-only use), and the update
-    // path switch for bench/client.ts.
-    (window as unknown as { __lstMap?: maplibregl.Map }).__lstMap = map;
-    (window as unknown as { __lstIncidentPath?: (p: IncidentPath) => void }).__lstIncidentPath = (p) => {
+    // For end-to-end tests (read-only use), and the update path switch for bench/client.ts.
+    exposeForTests('__lstMap', map);
+    exposeForTests('__lstIncidentPath', (p: IncidentPath) => {
       incidentPath = p;
       shownPoints = new Map();
       void (map?.getSource('incidents') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [] });
-    };
+    });
     map.on('style.load', () => {
       // A configured base style replaces the first one: its sources start empty again.
       styled = true;
@@ -257,9 +257,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     map.on('load', () => {
       ready.value = true;
     });
-    map.on('idle', () => {
-      (window as unknown as { __mapIdle?: number }).__mapIdle = Date.now();
-    });
+    if (testHooksEnabled()) map.on('idle', () => exposeForTests('__mapIdle', Date.now()));
     map.on('zoomend', () => {
       if (!map || detailLoaded || map.getZoom() < 15) return;
       detailLoaded = true;

@@ -8,6 +8,7 @@ import type { Delta } from '@contract/realtime.ts';
 import { FeedClient, type FeedSocket } from '../feed/feed-client.ts';
 import type { FeedState } from '../feed/reducer.ts';
 import { useConnectionStore } from '../stores/connection.ts';
+import { exposeForTests } from '../test-hooks.ts';
 import { useIncidentsStore } from '../stores/incidents.ts';
 import { useIndicatorsStore } from '../stores/indicators.ts';
 import { useTasksStore } from '../stores/tasks.ts';
@@ -34,8 +35,8 @@ export function connectFeed(token: string, scope: string | null = null): void {
     commit: (state, changed, snapshot) => commit(state, changed, snapshot?.serverTime ?? null),
     status: (status) => (conn.status = status),
   }, scope);
-  // For bench/client.ts and debugging in the console: feed deltas through the real path, read the state.
-  (window as unknown as { __lstFeed?: unknown }).__lstFeed = { receive: (d: Delta) => feed?.receive(d), state: () => feed?.current };
+  // For bench/client.ts: feed deltas through the real path, read the state.
+  exposeForTests('__lstFeed', { receive: (d: Delta) => feed?.receive(d), state: () => feed?.current });
 }
 
 /** Narrows (or widens) the feed to a scope within the user's own. */

@@ -1,7 +1,7 @@
 /** The signed-in user and token (kept in localStorage so a reload stays signed in). */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { LoginResult, Role, User } from '@contract/auth.ts';
+import { may, type LoginResult, type Permission, type User } from '@contract/auth.ts';
 import { api, onSessionExpired, setToken } from '../services/api.ts';
 
 const KEY = 'lst.session';
@@ -71,7 +71,7 @@ export const useSessionStore = defineStore('session', () => {
     setToken(null);
     localStorage.removeItem(KEY);
   }
-  const can = (...roles: Role[]): boolean => !!user.value && roles.includes(user.value.role);
+  const can = (permission: Permission): boolean => !!user.value && may(user.value.role, permission);
   onSessionExpired(() => {
     if (localStorage.getItem(KIOSK) && user.value?.role === 'wall') void kioskLogin().catch(logout);
     else logout();

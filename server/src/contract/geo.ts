@@ -20,6 +20,14 @@ export const CODE_LENGTH: Readonly<Record<UnitLevel, number>> = {
 
 export const DISTRICT_CODE = '431103';
 
+/**
+ * Whether a unit code (null: not located) lies inside a scope: the scope rule of every route, the
+ * feed and the services. Codes nest by prefix (a grid's code begins with its community's).
+ */
+export function inScope(scope: string, code: string | null): boolean {
+  return scope === DISTRICT_CODE || (code !== null && code.startsWith(scope));
+}
+
 /** The level a code belongs to, or null when it is not a well-formed unit code. */
 export function levelOfCode(code: string): UnitLevel | null {
   if (!/^\d+$/.test(code) || !code.startsWith(DISTRICT_CODE)) return null;

@@ -5,7 +5,7 @@ import { INCIDENT_CLASSES, STAGES } from '../contract/incidents.ts';
 import { readGeographySet } from '../store/geography-files.ts';
 import { createGeography } from './geography.ts';
 import { computeIndicators, indexCases, scopeUnits, shanghaiMidnight, type CaseIndex, type CaseSummary } from './indicators.ts';
-import { inScope } from './workflow.ts';
+import { inScope } from '../contract/geo.ts';
 
 const set = readGeographySet(DEMO_GEOGRAPHY_DIR);
 const geography = createGeography(set.geography, set.organisation.partyOrgs);

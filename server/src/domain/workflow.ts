@@ -7,7 +7,7 @@ import type { Role, User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import { ACTION_LABELS, STAGE_LABELS, isOpenStage, type Action, type Assignee, type Incident, type Stage } from '../contract/incidents.ts';
 import type { IncidentActionInput } from '../contract/inputs.ts';
-import { DISTRICT_CODE } from '../contract/geo.ts';
+import { DISTRICT_CODE, inScope } from '../contract/geo.ts';
 
 interface Rule {
   from: readonly Stage[] | 'open';
@@ -33,11 +33,6 @@ const RULES: Readonly<Record<Action, Rule>> = {
   shelve: { from: ['registered', 'dispatched', 'handling'], roles: ['dispatcher'] },
   supervise: { from: 'open', roles: ['leader', 'dispatcher'] },
 };
-
-/** Whether a unit code (null: not located) lies inside a user's scope. */
-export function inScope(scope: string, code: string | null): boolean {
-  return scope === DISTRICT_CODE || (code !== null && code.startsWith(scope));
-}
 
 /** Actions the user could take on the case now (for the console's buttons). */
 export function availableActions(incident: Incident, user: User): Action[] {

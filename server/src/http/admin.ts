@@ -8,7 +8,7 @@ import { DomainError } from '../contract/errors.ts';
 import { SOURCES } from '../contract/incidents.ts';
 import { subscriptionSchema } from '../contract/inputs.ts';
 import type { Geography } from '../domain/geography.ts';
-import type { Clock } from '../services/incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 import { parseInput } from '../services/validation.ts';
 import type { ApiKeyRepository } from '../store/api-keys-repo.ts';
 import type { NotificationRepository } from '../store/notifications-repo.ts';
@@ -37,7 +37,7 @@ export interface AdminDeps {
 
 export function adminRouter({ apiKeys, notifications, writer, geography, clock }: AdminDeps): Router {
   const router = Router();
-  router.use('/admin', allow('admin'));
+  router.use('/admin', allow('administer'));
   const knownScope = (scope: string): void => {
     if (!geography.unit(scope)) throw new DomainError('bad-request', `no unit ${scope}`, { scope: 'unknown unit' });
   };

@@ -6,7 +6,7 @@ import type { LoginResult, User } from '../contract/auth.ts';
 import { loginSchema } from '../contract/inputs.ts';
 import { DomainError } from '../contract/errors.ts';
 import { verifyPassword, type TokenService } from '../security.ts';
-import type { Clock } from '../services/incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 import { parseInput } from '../services/validation.ts';
 import type { UserRepository } from '../store/users-repo.ts';
 import { route, user } from './common.ts';

@@ -1,10 +1,10 @@
 /** Express plumbing shared by the routers: bearer-token auth, role checks, async handlers, error mapping. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { Role, User } from '../contract/auth.ts';
+import { may, type Permission, type User } from '../contract/auth.ts';
 import { DomainError, ERROR_STATUS, type ApiError } from '../contract/errors.ts';
 import type { TokenService } from '../security.ts';
-import type { Clock } from '../services/incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { UserRepository } from '../store/users-repo.ts';
 
 declare module 'express-serve-static-core' {
@@ -34,10 +34,10 @@ export function authenticate(tokens: TokenService, users: UserRepository, clock:
   };
 }
 
-/** Only these roles may use the route. */
-export function allow(...roles: Role[]): RequestHandler {
+/** Only roles with this permission (contract/auth.ts) may use the route. */
+export function allow(permission: Permission): RequestHandler {
   return (req, _res, next) => {
-    if (!req.user || !roles.includes(req.user.role)) return next(new DomainError('forbidden', `role ${req.user?.role ?? 'none'} may not do this`));
+    if (!req.user || !may(req.user.role, permission)) return next(new DomainError('forbidden', `role ${req.user?.role ?? 'none'} may not do this`));
     next();
   };
 }

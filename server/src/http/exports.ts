@@ -10,8 +10,9 @@ import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 import { addToFigures, CSV_BOM, csvRow, emptyFigures, FIGURE_COLUMNS, figuresRow, incidentCsvHeader, incidentCsvRow, incidentFeature, type PeriodFigures } from '../domain/exports.ts';
 import type { Geography } from '../domain/geography.ts';
-import { inScope } from '../domain/workflow.ts';
-import type { Clock, IncidentService } from '../services/incidents.ts';
+import { inScope } from '../contract/geo.ts';
+import type { IncidentService } from '../services/incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 import { parseInput } from '../services/validation.ts';
 import { allow, route, user } from './common.ts';
 
@@ -48,7 +49,7 @@ const periodSchema = z.object({
 
 export function exportsRouter(incidents: IncidentService, geography: Geography, clock: Clock): Router {
   const router = Router();
-  const exporters = allow('leader', 'dispatcher', 'gridworker', 'admin');
+  const exporters = allow('export');
 
   const incidentsExport = (format: 'csv' | 'geojson') => route(async (req: Request, res: Response) => {
     const pages = incidents.pages(req.query, user(req), PAGE);

@@ -11,7 +11,7 @@ import type { Organisation } from '../contract/org.ts';
 import { boundaryMesh } from '../domain/boundaries.ts';
 import type { Geography } from '../domain/geography.ts';
 import { maskName } from '../domain/masking.ts';
-import { inScope } from '../domain/workflow.ts';
+import { inScope } from '../contract/geo.ts';
 import type { IndicatorService } from '../services/indicators.ts';
 import { parseInput } from '../services/validation.ts';
 import { route, user } from './common.ts';

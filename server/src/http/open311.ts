@@ -16,7 +16,8 @@ import { DESCRIPTION_MAX_CHARS, isOpenStage, PRIORITIES, type Incident } from '.
 import type { Geography } from '../domain/geography.ts';
 import { maskIncident, maskPhonesIn } from '../domain/masking.ts';
 import { classOfService, containsMarkup, serviceDefinition, services, toCst, toServiceRequest } from '../domain/open311.ts';
-import type { Clock, IncidentService } from '../services/incidents.ts';
+import type { IncidentService } from '../services/incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 import { parseInput } from '../services/validation.ts';
 import type { ApiKey, ApiKeyRepository } from '../store/api-keys-repo.ts';
 import { errorResponse } from './common.ts';

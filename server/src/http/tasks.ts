@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
-import { inScope } from '../domain/workflow.ts';
+import { inScope } from '../contract/geo.ts';
 import type { TaskService } from '../services/tasks.ts';
 import { parseInput } from '../services/validation.ts';
 import { route, user } from './common.ts';

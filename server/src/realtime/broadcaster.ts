@@ -13,7 +13,7 @@ import type { Indicators } from '../contract/indicators.ts';
 import { encodeDelta, type ClientToServerEvents, type Delta, type ServerToClientEvents, type SocketData, type WireDelta } from '../contract/realtime.ts';
 import type { Task } from '../contract/tasks.ts';
 import { maskIncident } from '../domain/masking.ts';
-import type { Clock } from '../services/incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 
 export type TypedServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 

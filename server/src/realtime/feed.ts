@@ -12,9 +12,10 @@ import {
 } from '../contract/realtime.ts';
 import type { Geography } from '../domain/geography.ts';
 import { maskIncident } from '../domain/masking.ts';
-import { inScope } from '../domain/workflow.ts';
+import { inScope } from '../contract/geo.ts';
 import type { TokenService } from '../security.ts';
-import type { Clock, IncidentService } from '../services/incidents.ts';
+import type { IncidentService } from '../services/incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { IndicatorService } from '../services/indicators.ts';
 import type { TaskService } from '../services/tasks.ts';
 import { parseInput } from '../services/validation.ts';

@@ -5,7 +5,7 @@
  * workload rather than the throughput. The database stays the record.
  */
 import { createHash } from 'node:crypto';
-import type { User } from '../contract/auth.ts';
+import { may, type User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import {
   byUrgency, isOpenStage, type Assignee, type Incident, type IncidentDetail, type IncidentPreview, type Stage,
@@ -15,14 +15,12 @@ import type { Geography } from '../domain/geography.ts';
 import { createNearbyIndex } from '../domain/nearby-index.ts';
 import { summarise, type CaseSummary } from '../domain/indicators.ts';
 import { nextSlaCheck, slaUpdate, type SlaClock } from '../domain/sla.ts';
-import { applyAction, inScope } from '../domain/workflow.ts';
+import { applyAction } from '../domain/workflow.ts';
+import { inScope } from '../contract/geo.ts';
 import type { IncidentPage, IncidentRepository } from '../store/incidents-repo.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { Writer } from '../store/sqlite.ts';
 import { parseInput } from './validation.ts';
-
-export interface Clock {
-  now(): Date;
-}
 
 export interface IncidentPublisher {
   incidentChanged(incident: Incident): void;
@@ -48,7 +46,6 @@ export interface IncidentServiceDeps {
 
 const WORKING_SET_DAYS = 30;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
-const REPORTER_ROLES = new Set(['gridworker', 'dispatcher']);
 
 export type IncidentService = ReturnType<typeof createIncidentService>;
 
@@ -141,7 +138,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
   return {
     /** Reports a case; a retry with the same idempotency key returns the same case (created: false). */
     async report(body: unknown, user: User, idempotencyKey: string | undefined): Promise<{ incident: Incident; created: boolean }> {
-      if (!REPORTER_ROLES.has(user.role)) throw new DomainError('forbidden', `role ${user.role} may not report cases`);
+      if (!may(user.role, 'report')) throw new DomainError('forbidden', `role ${user.role} may not report cases`);
       if (!idempotencyKey || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new DomainError('bad-request', 'an Idempotency-Key of 8–128 letters, digits, or _.:- is required', { 'Idempotency-Key': 'missing or malformed' });
       }
@@ -167,7 +164,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
 
     /** What this report would be filed as (grid, branch, duplicate link, first deadline), without filing it. */
     preview(body: unknown, user: User): IncidentPreview {
-      if (!REPORTER_ROLES.has(user.role)) throw new DomainError('forbidden', `role ${user.role} may not report cases`);
+      if (!may(user.role, 'report')) throw new DomainError('forbidden', `role ${user.role} may not report cases`);
       const { draft } = draftOf(parseInput(reportIncidentSchema, body), user, clock.now());
       const { gridCode, communityCode, streetCode, address, needsManualLocation, suggestedAssignee, stage, duplicateOf, deadline } = draft;
       return { gridCode, communityCode, streetCode, address, needsManualLocation, suggestedAssignee, stage, duplicateOf, deadline };

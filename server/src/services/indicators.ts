@@ -4,7 +4,7 @@ import type { Indicators } from '../contract/indicators.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { Geography } from '../domain/geography.ts';
 import { computeIndicators, indexCases, scopeUnits, type CaseIndex } from '../domain/indicators.ts';
-import type { Clock } from './incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 import type { IncidentService } from './incidents.ts';
 import type { TaskService } from './tasks.ts';
 

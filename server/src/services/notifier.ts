@@ -12,7 +12,7 @@ import { accepted, backoffMs, breakerAfter, breakerAllows, buildRequest, RETRY, 
 import { bodyText } from '../fetch-body.ts';
 import { queueNotifications, type DueDelivery, type NotificationRepository, type SubscriptionWithSecret } from '../store/notifications-repo.ts';
 import type { Writer } from '../store/sqlite.ts';
-import type { Clock } from './incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 
 export interface NotifierDeps {
   repo: NotificationRepository;

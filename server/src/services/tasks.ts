@@ -2,23 +2,22 @@
  * Task use cases (DESIGN.md §2 任务): create, assign, start, complete (time-bank hours credited),
  * miss; tasks whose window has passed are marked missed by the sweep.
  */
-import type { User } from '../contract/auth.ts';
+import { may, type User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import { createTaskSchema, taskActionSchema } from '../contract/inputs.ts';
 import type { Task, TaskAssignee, TaskState } from '../contract/tasks.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { Geography } from '../domain/geography.ts';
-import { inScope } from '../domain/workflow.ts';
+import { inScope } from '../contract/geo.ts';
 import type { TaskRepository } from '../store/tasks-repo.ts';
 import type { Writer } from '../store/sqlite.ts';
-import type { Clock } from './incidents.ts';
+import type { Clock } from '../domain/clock.ts';
 import { parseInput } from './validation.ts';
 
 export interface TaskPublisher {
   taskChanged(task: Task): void;
 }
 
-const MANAGERS = new Set(['dispatcher', 'leader', 'gridworker']);
 const NEXT: Readonly<Record<'start' | 'complete' | 'miss', { from: readonly TaskState[]; to: TaskState }>> = {
   start: { from: ['planned'], to: 'active' },
   complete: { from: ['active'], to: 'done' },
@@ -47,7 +46,7 @@ export function createTaskService(deps: { repo: TaskRepository; writer: Writer; 
     return { kind: 'paired-unit', id: unit.id, name: unit.name };
   };
   const guard = (user: User, gridCode: string): void => {
-    if (!MANAGERS.has(user.role)) throw new DomainError('forbidden', `role ${user.role} may not manage tasks`);
+    if (!may(user.role, 'manageTasks')) throw new DomainError('forbidden', `role ${user.role} may not manage tasks`);
     if (!inScope(user.scope, gridCode)) throw new DomainError('forbidden', `grid ${gridCode} is outside your scope`);
   };
 

@@ -4,7 +4,7 @@ import type { Incident } from '../contract/incidents.ts';
 import type { SubscriptionInput } from '../contract/inputs.ts';
 import type { ChannelKind, Delivery, DeliveryStatus, NotifyEvent, Subscription } from '../contract/notifications.ts';
 import { eventsFor } from '../domain/notifications.ts';
-import { inScope } from '../domain/workflow.ts';
+import { inScope } from '../contract/geo.ts';
 import type { Db } from './sqlite.ts';
 
 export interface SubscriptionWithSecret extends Subscription {
