@@ -300,7 +300,7 @@ describe('dispatch console', () => {
     expect(new URL(page.url()).pathname).toBe('/dispatch');
     // The wall's clock and date are the server's.
     await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
-    await expect.poll(() => page.locator('.date').innerText()).toBe(dateText(h.clock.now()));
+    await expect.poll(() => page.locator('.date').innerText(), { timeout: 10_000 }).toBe(dateText(h.clock.now()));
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { may, type LoginResult, type Permission, type User } from '@contract/auth.ts';
 import { api, onSessionExpired, setToken } from '../services/api.ts';
+import { useConnectionStore } from './connection.ts';
 
 const KEY = 'lst.session';
 const KIOSK = 'lst.kiosk';
@@ -12,12 +13,12 @@ const KIOSK = 'lst.kiosk';
  * derived from the server's own lifetime of it (`expiresAt − serverTime`): a screen PC whose clock
  * is days off (a kiosk nobody sets) neither throws away a valid token nor keeps an expired one.
  */
-type KeptSession = LoginResult & { endsAtLocal: number };
+type KeptSession = LoginResult & { endsAtLocal: number; serverOffsetMs: number };
 
 function readKept(): KeptSession | null {
   try {
     const kept = JSON.parse(localStorage.getItem(KEY) ?? 'null') as Partial<KeptSession> | null;
-    return kept && typeof kept.endsAtLocal === 'number' && kept.endsAtLocal > Date.now() ? (kept as KeptSession) : null;
+    return kept && typeof kept.endsAtLocal === 'number' && typeof kept.serverOffsetMs === 'number' && kept.endsAtLocal > Date.now() ? (kept as KeptSession) : null;
   } catch {
     return null;
   }
@@ -26,6 +27,8 @@ function readKept(): KeptSession | null {
 export const useSessionStore = defineStore('session', () => {
   const session = ref<KeptSession | null>(readKept());
   setToken(session.value?.token ?? null);
+  // The server's time until the feed's first snapshot brings a fresher offset.
+  if (session.value) useConnectionStore().serverOffsetMs = session.value.serverOffsetMs;
 
   const user = computed<User | null>(() => session.value?.user ?? null);
   const token = computed(() => session.value?.token ?? null);
@@ -34,7 +37,9 @@ export const useSessionStore = defineStore('session', () => {
   let shared: { key: string; done: Promise<boolean> } | null = null;
 
   function keep(result: LoginResult): void {
-    const kept: KeptSession = { ...result, endsAtLocal: Date.now() + Date.parse(result.expiresAt) - Date.parse(result.serverTime) };
+    const serverOffsetMs = Date.parse(result.serverTime) - Date.now();
+    const kept: KeptSession = { ...result, endsAtLocal: Date.parse(result.expiresAt) - serverOffsetMs, serverOffsetMs };
+    useConnectionStore().serverOffsetMs = serverOffsetMs;
     session.value = kept;
     setToken(result.token);
     localStorage.setItem(KEY, JSON.stringify(kept));
