@@ -37,7 +37,13 @@ import { launchBrowser, mapIdle, openPage, SOFTWARE_GL_ARGS } from '../test/help
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
 import { round, writeResult } from './lib.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '1000' }, loads: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '30' },
+    rate: { type: 'string', default: '1000' },
+    loads: { type: 'string', default: '3' },
+  },
+});
 const SECONDS = Math.min(300, Number(values.seconds));
 const RATE = Math.min(10_000, Number(values.rate));
 /** Fresh browsers per page for the first idle, which varies by a second or more from one to the next. */
@@ -46,9 +52,13 @@ const KIOSK = 'bench-kiosk-key-2026';
 const ROOT = join(import.meta.dirname, '..');
 const RETAINED_BOUND = 2000; // client/src/feed/reducer.ts
 
-if (!existsSync(join(ROOT, 'dist/client/index.html'))) spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+if (!existsSync(join(ROOT, 'dist/client/index.html')))
+  spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 
-interface MapPage { base: string; close(): void }
+interface MapPage {
+  base: string;
+  close(): void;
+}
 
 /**
  * Serves a page of its own with MapLibre (from node_modules, as built) and nothing else: `script`
@@ -57,8 +67,14 @@ interface MapPage { base: string; close(): void }
 async function serveMapPage(script: string, files: Record<string, [string, string]>, mapCss: string): Promise<MapPage> {
   const dist = join(ROOT, 'node_modules/maplibre-gl/dist');
   const all: Record<string, [string, string | Buffer]> = {
-    '/': ['text/html', `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><style>html,body{margin:0;width:100%;height:100%;background:#06142b}#map{${mapCss}}</style><div id="map"></div><script type="module" src="/page.js"></script>`],
-    '/page.js': ['text/javascript', `import * as maplibregl from '/maplibre-gl.mjs';\nmaplibregl.setWorkerUrl('/maplibre-gl-worker.mjs');\n${script}`],
+    '/': [
+      'text/html',
+      `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><style>html,body{margin:0;width:100%;height:100%;background:#06142b}#map{${mapCss}}</style><div id="map"></div><script type="module" src="/page.js"></script>`,
+    ],
+    '/page.js': [
+      'text/javascript',
+      `import * as maplibregl from '/maplibre-gl.mjs';\nmaplibregl.setWorkerUrl('/maplibre-gl-worker.mjs');\n${script}`,
+    ],
     '/maplibre-gl.mjs': ['text/javascript', readFileSync(join(dist, 'maplibre-gl.mjs'))],
     '/maplibre-gl-worker.mjs': ['text/javascript', readFileSync(join(dist, 'maplibre-gl-worker.mjs'))],
     ...files,
@@ -82,7 +98,8 @@ async function serveMapPage(script: string, files: Record<string, [string, strin
 async function serveBareMap(): Promise<MapPage & { box: [number, number, number, number] }> {
   const grids = readGeographySet(DEMO_GEOGRAPHY_DIR).geography.grids;
   const [minX, minY, maxX, maxY] = bbox(grids);
-  const page = await serveMapPage(`const grids = await (await fetch('/grids.json')).json();
+  const page = await serveMapPage(
+    `const grids = await (await fetch('/grids.json')).json();
     const map = new maplibregl.Map({ container: 'map', attributionControl: false, bounds: [[${minX}, ${minY}], [${maxX}, ${maxY}]], fitBoundsOptions: { padding: 24 },
       style: { version: 8, sources: { grids: { type: 'geojson', data: grids }, points: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } } }, layers: [
         { id: 'ground', type: 'background', paint: { 'background-color': '#06142b' } },
@@ -90,7 +107,10 @@ async function serveBareMap(): Promise<MapPage & { box: [number, number, number,
         { id: 'line', type: 'line', source: 'grids', paint: { 'line-color': '#5fb8ff' } },
         { id: 'points', type: 'circle', source: 'points', paint: { 'circle-radius': 5, 'circle-color': '#ff5a5a' } }] } });
     window.__bareMap = window.__lstMap = map;
-    map.once('idle', () => (window.__mapIdle = Date.now()));`, { '/grids.json': ['application/json', JSON.stringify(grids)] }, 'width:100%;height:100%');
+    map.once('idle', () => (window.__mapIdle = Date.now()));`,
+    { '/grids.json': ['application/json', JSON.stringify(grids)] },
+    'width:100%;height:100%',
+  );
   return { ...page, box: [minX, minY, maxX, maxY] };
 }
 
@@ -101,15 +121,26 @@ async function serveBareMap(): Promise<MapPage & { box: [number, number, number,
  * alone costs software GL here, against which the wall's first idle is read.
  */
 async function serveWallMapAlone(server: string, map: { width: number; height: number; scale: number }): Promise<MapPage> {
-  const { token } = await (await fetch(`${server}/api/auth/kiosk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: KIOSK }) })).json() as { token: string };
-  const layer = async (name: string): Promise<GeoJSON> => (await fetch(`${server}/api/geography/${name}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<GeoJSON>;
+  const { token } = (await (
+    await fetch(`${server}/api/auth/kiosk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: KIOSK }),
+    })
+  ).json()) as { token: string };
+  const layer = async (name: string): Promise<GeoJSON> =>
+    (await fetch(`${server}/api/geography/${name}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<GeoJSON>;
   const data = Object.fromEntries(await Promise.all(BASE_LAYERS.map(async (name) => [name, await layer(name)] as const))) as BaseData;
   const [minX, minY, maxX, maxY] = bbox(data.streets);
-  return serveMapPage(`const style = await (await fetch('/style.json')).json();
+  return serveMapPage(
+    `const style = await (await fetch('/style.json')).json();
     const map = new maplibregl.Map({ container: 'map', style, attributionControl: false, interactive: false, localIdeographFontFamily: "'Noto Sans SC', sans-serif",
       maxZoom: 18, minZoom: 8, bounds: [[${minX}, ${minY}], [${maxX}, ${maxY}]], fitBoundsOptions: { padding: 24 } });
     window.__lstMap = map;
-    map.once('idle', () => (window.__mapIdle = Date.now()));`, { '/style.json': ['application/json', JSON.stringify(buildStyle('dark', data, map.scale))] }, `width:${map.width}px;height:${map.height}px`);
+    map.once('idle', () => (window.__mapIdle = Date.now()));`,
+    { '/style.json': ['application/json', JSON.stringify(buildStyle('dark', data, map.scale))] },
+    `width:${map.width}px;height:${map.height}px`,
+  );
 }
 
 /**
@@ -125,7 +156,11 @@ async function firstIdle(url: string): Promise<{ idle: number; constructed: numb
       const w = window as unknown as { __name: unknown; __lstMap?: unknown; __mapConstructedAt?: number };
       w.__name = (f: unknown) => f;
       let map: unknown;
-      Object.defineProperty(w, '__lstMap', { configurable: true, get: () => map, set: (m: unknown) => ((map = m), (w.__mapConstructedAt = performance.now())) });
+      Object.defineProperty(w, '__lstMap', {
+        configurable: true,
+        get: () => map,
+        set: (m: unknown) => ((map = m), (w.__mapConstructedAt = performance.now())),
+      });
     });
     await page.goto(url);
     await mapIdle(page, 60_000);
@@ -140,7 +175,13 @@ async function firstIdle(url: string): Promise<{ idle: number; constructed: numb
 }
 
 /** The bare page's long tasks under `rate` point changes/s, after 5 s of the same to warm it up. */
-async function driveBareMap({ base, box }: { base: string; box: [number, number, number, number] }): Promise<{ coldLongTasks: number[]; longTasks: number[]; seconds: number; applied: number; points: number }> {
+async function driveBareMap({
+  base,
+  box,
+}: {
+  base: string;
+  box: [number, number, number, number];
+}): Promise<{ coldLongTasks: number[]; longTasks: number[]; seconds: number; applied: number; points: number }> {
   const bare = await launchBrowser(SOFTWARE_GL_ARGS);
   try {
     const { page, problems } = await openPage(bare, base);
@@ -164,10 +205,21 @@ async function driveBareMap({ base, box }: { base: string; box: [number, number,
  * Makes the bare page's batches (in the load's worker, see `loadSource`): `due` point changes in the
  * wall's mix (60 % new points, 30 % moved, 10 % removed; at most `bound` kept, the oldest dropped first).
  */
-function pointBatches({ box, bound }: { box: [number, number, number, number]; bound: number }): (due: number) => { add: unknown[]; remove: string[]; kept: number } {
+function pointBatches({
+  box,
+  bound,
+}: {
+  box: [number, number, number, number];
+  bound: number;
+}): (due: number) => { add: unknown[]; remove: string[]; kept: number } {
   const kept: string[] = [];
   let n = 0;
-  const point = (id: string) => ({ type: 'Feature', id, properties: { id }, geometry: { type: 'Point', coordinates: [box[0] + Math.random() * (box[2] - box[0]), box[1] + Math.random() * (box[3] - box[1])] } });
+  const point = (id: string) => ({
+    type: 'Feature',
+    id,
+    properties: { id },
+    geometry: { type: 'Point', coordinates: [box[0] + Math.random() * (box[2] - box[0]), box[1] + Math.random() * (box[3] - box[1])] },
+  });
   return (due) => {
     const add: unknown[] = [];
     const remove: string[] = [];
@@ -220,11 +272,18 @@ async function driveBare({ seconds, rate, source: code }: { seconds: number; rat
 const bareServer = await serveBareMap();
 const bareMapRun = await driveBareMap(bareServer);
 
-const server = await startServerProcess({
-  DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-client-')), DEMO_PASSWORD: 'bench-pass-2026', KIOSK_KEY: KIOSK, LOG_LEVEL: 'error',
-  // Nothing else may send deltas while the page is driven (their seq would collide with ours).
-  INDICATORS_EVERY_MS: '60000', SLA_TIME_SCALE: '1',
-}, await freePort());
+const server = await startServerProcess(
+  {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-client-')),
+    DEMO_PASSWORD: 'bench-pass-2026',
+    KIOSK_KEY: KIOSK,
+    LOG_LEVEL: 'error',
+    // Nothing else may send deltas while the page is driven (their seq would collide with ours).
+    INDICATORS_EVERY_MS: '60000',
+    SLA_TIME_SCALE: '1',
+  },
+  await freePort(),
+);
 const browser = await launchBrowser(SOFTWARE_GL_ARGS);
 const { page, problems } = await openPage(browser, server.base);
 // tsx (esbuild keepNames) wraps named inner functions in __name(); the page functions below need it.
@@ -238,21 +297,36 @@ await cdp.send('Profiler.start');
 await page.goto(`${server.base}/wall?kiosk=${KIOSK}`);
 await mapIdle(page);
 const profiledIdleMs = await page.evaluate(() => (window as unknown as { __mapIdle: number }).__mapIdle - performance.timeOrigin);
-const firstLoad: Record<string, number> = { profiledIdleMs: round(profiledIdleMs), ...firstLoadBreakdown((await cdp.send('Profiler.stop')).profile) };
+const firstLoad: Record<string, number> = {
+  profiledIdleMs: round(profiledIdleMs),
+  ...firstLoadBreakdown((await cdp.send('Profiler.stop')).profile),
+};
 // What crossed the network to get there (the app, the geography, fonts, the map worker), and its size as used.
-const bytes = await page.evaluate(() => (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
-  .reduce((sum, e) => ({ transferred: sum.transferred + e.encodedBodySize, decoded: sum.decoded + e.decodedBodySize }), { transferred: 0, decoded: 0 }));
+const bytes = await page.evaluate(() =>
+  (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).reduce(
+    (sum, e) => ({ transferred: sum.transferred + e.encodedBodySize, decoded: sum.decoded + e.decodedBodySize }),
+    { transferred: 0, decoded: 0 },
+  ),
+);
 Object.assign(firstLoad, { transferredKb: round(bytes.transferred / 1024), decodedKb: round(bytes.decoded / 1024) });
 await cdp.detach();
 // The wall's map as laid out at 1920×1080, for the page that shows it alone.
 const wallMap = await page.evaluate(() => {
   const box = document.querySelector('.maplibregl-canvas')!.getBoundingClientRect();
-  return { width: Math.round(box.width), height: Math.round(box.height), scale: parseFloat(getComputedStyle(document.documentElement).fontSize) / 16 };
+  return {
+    width: Math.round(box.width),
+    height: Math.round(box.height),
+    scale: parseFloat(getComputedStyle(document.documentElement).fontSize) / 16,
+  };
 });
 await page.waitForFunction(() => !!(window as unknown as { __lstFeed?: { state(): unknown } }).__lstFeed?.state());
 await page.waitForTimeout(5000); // let the start-up work (fonts, detail tiles, first chart renders) settle before measuring
 
-interface CpuProfile { nodes: { id: number; callFrame: { functionName: string }; children?: number[] }[]; samples?: number[]; timeDeltas?: number[] }
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string }; children?: number[] }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
 
 /**
  * The main thread's time until the first idle, from the profile: inside MapLibre's `_setupPainter`
@@ -265,7 +339,8 @@ function firstLoadBreakdown(profile: CpuProfile): Record<string, number> {
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const within = (id: number, name: string): boolean => {
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (nodes.get(at)!.callFrame.functionName === name) return true;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      if (nodes.get(at)!.callFrame.functionName === name) return true;
     return false;
   };
   const ms = { glContext: 0, shaders: 0, otherScript: 0, idle: 0 };
@@ -280,7 +355,14 @@ function firstLoadBreakdown(profile: CpuProfile): Record<string, number> {
   return Object.fromEntries(Object.entries(ms).map(([k, v]) => [`${k}Ms`, round(v)]));
 }
 
-interface Drive { longTasks: number[]; frames: number; applied: number; deltas: number; retained: number; seconds: number }
+interface Drive {
+  longTasks: number[];
+  frames: number;
+  applied: number;
+  deltas: number;
+  retained: number;
+  seconds: number;
+}
 
 /**
  * The source of a drive's load, as the code of a worker of the page: its own thread, as the real
@@ -292,7 +374,10 @@ interface Drive { longTasks: number[]; frames: number; applied: number; deltas: 
  * 51–67 ms tasks at 1,000 changes/s were those.)
  */
 function loadSource<C>(batches: (config: C) => (due: number) => object, config: C): string {
-  const loop = (self: { postMessage(m: unknown): void; onmessage: ((e: { data: { seconds: number; rate: number } }) => void) | null }, make: (due: number) => object): void => {
+  const loop = (
+    self: { postMessage(m: unknown): void; onmessage: ((e: { data: { seconds: number; rate: number } }) => void) | null },
+    make: (due: number) => object,
+  ): void => {
     self.onmessage = ({ data: { seconds, rate } }) => {
       const started = performance.now();
       let sent = 0;
@@ -314,20 +399,56 @@ function loadSource<C>(batches: (config: C) => (due: number) => object, config: 
 function incidentBatches(): (due: number) => Omit<Delta, 'scope' | 'seq'> {
   const CLASSES = ['市容环境', '公用设施', '矛盾纠纷', '安全隐患', '街面秩序'] as const;
   const PRIORITIES = ['一般', '一般', '一般', '紧急', '重大'] as const;
-  const NEXT = { reported: 'accepted', accepted: 'registered', registered: 'dispatched', dispatched: 'handling', handling: 'handled', handled: 'verified' } as Record<string, Incident['stage']>;
+  const NEXT = {
+    reported: 'accepted',
+    accepted: 'registered',
+    registered: 'dispatched',
+    dispatched: 'handling',
+    handling: 'handled',
+    handled: 'verified',
+  } as Record<string, Incident['stage']>;
   let n = 0;
   const open: Incident[] = [];
   const fresh = (): Incident => {
     const at = new Date().toISOString();
     const k = n++;
     return {
-      id: `B${String(k).padStart(8, '0')}`, class: CLASSES[k % 5]!, priority: PRIORITIES[k % 5]!, source: '网格员巡查', stage: 'reported',
-      description: `压测 ${k}`, address: '冷水滩区', lng: 111.56 + ((k * 7919) % 1000) / 10_000, lat: 26.39 + ((k * 104_729) % 1000) / 10_000,
-      gridCode: '431103003004001', communityCode: '431103003004', streetCode: '431103003', needsManualLocation: false,
-      suggestedAssignee: { kind: 'branch', id: 'P431103003004001', name: '通化街社区第一网格党支部' }, assignee: null, reporterName: '', reporterPhone: '',
-      photoUrl: null, duplicateOf: null, duplicateCount: 0, version: 1, createdAt: at, updatedAt: at, stageEnteredAt: at,
-      deadline: new Date(Date.now() + 3_600_000).toISOString(), slaState: k % 11 === 0 ? 'red' : k % 7 === 0 ? 'amber' : 'ok', supervised: false,
-      escalationLevel: 0, extensionCount: 0, reworkCount: 0, returnCount: 0, lateStages: 0, handlers: [], closedAt: null, closedOnTime: null, rating: null,
+      id: `B${String(k).padStart(8, '0')}`,
+      class: CLASSES[k % 5]!,
+      priority: PRIORITIES[k % 5]!,
+      source: '网格员巡查',
+      stage: 'reported',
+      description: `压测 ${k}`,
+      address: '冷水滩区',
+      lng: 111.56 + ((k * 7919) % 1000) / 10_000,
+      lat: 26.39 + ((k * 104_729) % 1000) / 10_000,
+      gridCode: '431103003004001',
+      communityCode: '431103003004',
+      streetCode: '431103003',
+      needsManualLocation: false,
+      suggestedAssignee: { kind: 'branch', id: 'P431103003004001', name: '通化街社区第一网格党支部' },
+      assignee: null,
+      reporterName: '',
+      reporterPhone: '',
+      photoUrl: null,
+      duplicateOf: null,
+      duplicateCount: 0,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+      stageEnteredAt: at,
+      deadline: new Date(Date.now() + 3_600_000).toISOString(),
+      slaState: k % 11 === 0 ? 'red' : k % 7 === 0 ? 'amber' : 'ok',
+      supervised: false,
+      escalationLevel: 0,
+      extensionCount: 0,
+      reworkCount: 0,
+      returnCount: 0,
+      lateStages: 0,
+      handlers: [],
+      closedAt: null,
+      closedOnTime: null,
+      rating: null,
     };
   };
   return (due) => {
@@ -342,7 +463,12 @@ function incidentBatches(): (due: number) => Omit<Delta, 'scope' | 'seq'> {
         const at = Math.floor(Math.random() * open.length);
         const current = open[at]!;
         const closing = r === 9 || !NEXT[current.stage];
-        const next: Incident = { ...current, version: current.version + 1, updatedAt: new Date().toISOString(), stage: closing ? 'closed' : NEXT[current.stage]! };
+        const next: Incident = {
+          ...current,
+          version: current.version + 1,
+          updatedAt: new Date().toISOString(),
+          stage: closing ? 'closed' : NEXT[current.stage]!,
+        };
         if (closing) open.splice(at, 1);
         else open[at] = next;
         incidents.push(next);
@@ -391,9 +517,17 @@ async function drive({ seconds, rate, source }: { seconds: number; rate: number;
 }
 
 /** Runs in the page: recolours the grids `times` times by feature-state or by setData, timing the main thread. */
-async function recolour({ how, times }: { how: 'feature-state' | 'setData'; times: number }): Promise<{ meanMs: number; longTasks: number[] }> {
+async function recolour({
+  how,
+  times,
+}: {
+  how: 'feature-state' | 'setData';
+  times: number;
+}): Promise<{ meanMs: number; longTasks: number[] }> {
   type Map = {
-    getSource(id: string): { setData(d: unknown): Promise<void>; getData(): Promise<{ features: { properties: Record<string, unknown> }[] }> } | undefined;
+    getSource(
+      id: string,
+    ): { setData(d: unknown): Promise<void>; getData(): Promise<{ features: { properties: Record<string, unknown> }[] }> } | undefined;
     setFeatureState(f: { source: string; id: string }, s: Record<string, unknown>): void;
   };
   const map = (window as unknown as { __lstMap: Map }).__lstMap;
@@ -410,7 +544,10 @@ async function recolour({ how, times }: { how: 'feature-state' | 'setData'; time
     if (how === 'feature-state') {
       for (const f of data.features) map.setFeatureState({ source: 'grids', id: String(f.properties.code) }, { value: Math.random() });
     } else {
-      done = source.setData({ ...data, features: data.features.map((f) => ({ ...f, properties: { ...f.properties, value: Math.random() } })) });
+      done = source.setData({
+        ...data,
+        features: data.features.map((f) => ({ ...f, properties: { ...f.properties, value: Math.random() } })),
+      });
     }
     spent += performance.now() - started;
     // The wall never goes idle (its pulse restyles every frame): wait for the worker, then two frames.
@@ -424,18 +561,35 @@ async function recolour({ how, times }: { how: 'feature-state' | 'setData'; time
 
 const rows: Record<string, unknown>[] = [];
 // The idle wall first (no changes): what software WebGL costs by itself, the baseline for the rest.
-for (const [path, rate] of [['updateData', 0], ['setData', RATE], ['updateData', RATE]] as const) {
+for (const [path, rate] of [
+  ['updateData', 0],
+  ['setData', RATE],
+  ['updateData', RATE],
+] as const) {
   await page.evaluate((p) => (window as unknown as { __lstIncidentPath(p: string): void }).__lstIncidentPath(p), path);
   await page.waitForTimeout(1000);
   const r = await page.evaluate(drive, { seconds: SECONDS, rate, source: loadSource(incidentBatches, undefined) });
   rows.push({
-    layer: 'case points', path: rate === 0 ? 'idle (baseline)' : path, 'changes/s': round(r.applied / r.seconds), deltas: r.deltas, 'long tasks > 50 ms': r.longTasks.filter((d) => d > 50).length,
-    'longest task ms': round(Math.max(0, ...r.longTasks)), fps: round(r.frames / r.seconds), retained: r.retained, 'within bound': r.retained <= RETAINED_BOUND,
+    layer: 'case points',
+    path: rate === 0 ? 'idle (baseline)' : path,
+    'changes/s': round(r.applied / r.seconds),
+    deltas: r.deltas,
+    'long tasks > 50 ms': r.longTasks.filter((d) => d > 50).length,
+    'longest task ms': round(Math.max(0, ...r.longTasks)),
+    fps: round(r.frames / r.seconds),
+    retained: r.retained,
+    'within bound': r.retained <= RETAINED_BOUND,
   });
 }
 for (const how of ['feature-state', 'setData'] as const) {
   const r = await page.evaluate(recolour, { how, times: 20 });
-  rows.push({ layer: 'grid colours', path: how, 'main-thread ms per update': round(r.meanMs, 2), 'long tasks > 50 ms': r.longTasks.filter((d) => d > 50).length, 'longest task ms': round(Math.max(0, ...r.longTasks)) });
+  rows.push({
+    layer: 'grid colours',
+    path: how,
+    'main-thread ms per update': round(r.meanMs, 2),
+    'long tasks > 50 ms': r.longTasks.filter((d) => d > 50).length,
+    'longest task ms': round(Math.max(0, ...r.longTasks)),
+  });
 }
 await browser.close();
 // The first idle, without the profiler, in fresh browsers: the wall's, its map alone's and the bare page's in turn.
@@ -446,7 +600,11 @@ const aloneIdles: number[] = [];
 const constructed = { wall: [] as number[], wallMapAlone: [] as number[], bare: [] as number[] };
 const aloneServer = await serveWallMapAlone(server.base, wallMap);
 for (let i = 0; i < LOADS; i++) {
-  for (const [url, idles, at] of [[`${server.base}/wall?kiosk=${KIOSK}`, wallIdles, constructed.wall], [`${aloneServer.base}/`, aloneIdles, constructed.wallMapAlone], [`${bareServer.base}/`, bareIdles, constructed.bare]] as const) {
+  for (const [url, idles, at] of [
+    [`${server.base}/wall?kiosk=${KIOSK}`, wallIdles, constructed.wall],
+    [`${aloneServer.base}/`, aloneIdles, constructed.wallMapAlone],
+    [`${bareServer.base}/`, bareIdles, constructed.bare],
+  ] as const) {
     const load = await firstIdle(url);
     idles.push(round(load.idle));
     at.push(round(load.constructed));
@@ -454,21 +612,38 @@ for (let i = 0; i < LOADS; i++) {
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const [firstIdleMs, aloneIdleMs, bareIdleMs] = [median(wallIdles), median(aloneIdles), median(bareIdles)];
-const mapConstructedMs = { wall: median(constructed.wall), wallMapAlone: median(constructed.wallMapAlone), bare: median(constructed.bare), runs: constructed };
+const mapConstructedMs = {
+  wall: median(constructed.wall),
+  wallMapAlone: median(constructed.wallMapAlone),
+  bare: median(constructed.bare),
+  runs: constructed,
+};
 await stopGracefully(server);
 bareServer.close();
 aloneServer.close();
 
 rows.push({
-  layer: 'bare map points', path: 'updateData (bare MapLibre page)', 'changes/s': round(bareMapRun.applied / bareMapRun.seconds), 'long tasks > 50 ms': bareMapRun.longTasks.filter((d) => d > 50).length,
-  'longest task ms': round(Math.max(0, ...bareMapRun.longTasks)), retained: bareMapRun.points, 'within bound': bareMapRun.points <= RETAINED_BOUND,
-  'warm-up long tasks': bareMapRun.coldLongTasks.filter((d) => d > 50).map(Math.round).join(' '),
+  layer: 'bare map points',
+  path: 'updateData (bare MapLibre page)',
+  'changes/s': round(bareMapRun.applied / bareMapRun.seconds),
+  'long tasks > 50 ms': bareMapRun.longTasks.filter((d) => d > 50).length,
+  'longest task ms': round(Math.max(0, ...bareMapRun.longTasks)),
+  retained: bareMapRun.points,
+  'within bound': bareMapRun.points <= RETAINED_BOUND,
+  'warm-up long tasks': bareMapRun.coldLongTasks
+    .filter((d) => d > 50)
+    .map(Math.round)
+    .join(' '),
 });
 console.table(rows);
-console.log(`first map idle after navigation, median of ${LOADS} fresh browsers: ${firstIdleMs} ms [${wallIdles.join(', ')}] (target ≤ 3000); `
-  + `the wall's map alone (its style and layers, ${wallMap.width}×${wallMap.height}, no app around it): ${aloneIdleMs} ms [${aloneIdles.join(', ')}]; `
-  + `a bare MapLibre page of the same grids: ${bareIdleMs} ms [${bareIdles.join(', ')}]; `
-  + `the map constructed at (median) ${mapConstructedMs.wall} ms in the wall, ${mapConstructedMs.wallMapAlone} ms alone, ${mapConstructedMs.bare} ms in the bare page; the wall's main thread in a profiled load (idle at ${firstLoad.profiledIdleMs} ms): WebGL context ${firstLoad.glContextMs} ms and shader programs ${firstLoad.shadersMs} ms (software GL), other script ${firstLoad.otherScriptMs} ms, idle ${firstLoad.idleMs} ms; `
-  + `${firstLoad.transferredKb} KB over the network (${firstLoad.decodedKb} KB as used)`);
+console.log(
+  `first map idle after navigation, median of ${LOADS} fresh browsers: ${firstIdleMs} ms [${wallIdles.join(', ')}] (target ≤ 3000); ` +
+    `the wall's map alone (its style and layers, ${wallMap.width}×${wallMap.height}, no app around it): ${aloneIdleMs} ms [${aloneIdles.join(', ')}]; ` +
+    `a bare MapLibre page of the same grids: ${bareIdleMs} ms [${bareIdles.join(', ')}]; ` +
+    `the map constructed at (median) ${mapConstructedMs.wall} ms in the wall, ${mapConstructedMs.wallMapAlone} ms alone, ${mapConstructedMs.bare} ms in the bare page; the wall's main thread in a profiled load (idle at ${firstLoad.profiledIdleMs} ms): WebGL context ${firstLoad.glContextMs} ms and shader programs ${firstLoad.shadersMs} ms (software GL), other script ${firstLoad.otherScriptMs} ms, idle ${firstLoad.idleMs} ms; ` +
+    `${firstLoad.transferredKb} KB over the network (${firstLoad.decodedKb} KB as used)`,
+);
 if (problems.length) console.log(`page problems: ${problems.join('; ')}`);
-console.log(`wrote ${writeResult('client', { seconds: SECONDS, rate: RATE, firstIdleMs, wallMapAloneFirstIdleMs: aloneIdleMs, bareMapFirstIdleMs: bareIdleMs, firstIdleRuns: wallIdles, wallMapAloneFirstIdleRuns: aloneIdles, bareMapFirstIdleRuns: bareIdles, mapConstructedMs, wallMap, firstLoad, rows, problems })}`);
+console.log(
+  `wrote ${writeResult('client', { seconds: SECONDS, rate: RATE, firstIdleMs, wallMapAloneFirstIdleMs: aloneIdleMs, bareMapFirstIdleMs: bareIdleMs, firstIdleRuns: wallIdles, wallMapAloneFirstIdleRuns: aloneIdles, bareMapFirstIdleRuns: bareIdles, mapConstructedMs, wallMap, firstLoad, rows, problems })}`,
+);

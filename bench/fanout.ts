@@ -30,11 +30,18 @@ import { freePort, startServerProcess, stopGracefully } from '../test/helpers/pr
 import { bucketQuantileMs, cpuSeconds, epochMs, Histogram, round, rssBytes, sleep, startWsBaseline, writeResult } from './lib.ts';
 import type { PeerCommand, PeerReply } from './peers/feed-clients.ts';
 
-const { values } = parseArgs({ options: {
-  clients: { type: 'string', default: '1000' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' },
-  baseline: { type: 'string', default: 'yes' }, floor: { type: 'string', default: 'yes' }, 'durable-floor': { type: 'string', default: 'yes' },
-  'tick-ms': { type: 'string' }, 'floor-work-us': { type: 'string', default: '0' },
-} });
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '20' },
+    baseline: { type: 'string', default: 'yes' },
+    floor: { type: 'string', default: 'yes' },
+    'durable-floor': { type: 'string', default: 'yes' },
+    'tick-ms': { type: 'string' },
+    'floor-work-us': { type: 'string', default: '0' },
+  },
+});
 const CLIENTS = Math.min(5000, Number(values.clients));
 const RATE = Math.min(5000, Number(values.rate));
 const SECONDS = Math.min(600, Number(values.seconds));
@@ -54,38 +61,71 @@ interface Target {
 }
 
 function startPeer(): { child: ChildProcess; ask(cmd: PeerCommand): Promise<PeerReply> } {
-  const child = fork(join(import.meta.dirname, 'peers/feed-clients.ts'), [], { execArgv: ['--import', 'tsx', ...(process.env.PEER_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/peerprof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(import.meta.dirname, 'peers/feed-clients.ts'), [], {
+    execArgv: ['--import', 'tsx', ...(process.env.PEER_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/peerprof'] : [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return { child, ask: (cmd) => new Promise((resolve) => (child.once('message', (m) => resolve(m as PeerReply)), child.send(cmd))) };
 }
 
-const report = (n: number): Record<string, string> => ({ class: '市容环境', source: '12345热线', gridCode: GRIDS[n % GRIDS.length]!, description: `bench:${n}:${epochMs()}` });
+const report = (n: number): Record<string, string> => ({
+  class: '市容环境',
+  source: '12345热线',
+  gridCode: GRIDS[n % GRIDS.length]!,
+  description: `bench:${n}:${epochMs()}`,
+});
 
 async function ours(): Promise<Target> {
   const port = await freePort();
-  const env: Record<string, string> = { DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-fanout-')), DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', DUPLICATE_RADIUS_M: '0', SLA_TIME_SCALE: '1' };
+  const env: Record<string, string> = {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-fanout-')),
+    DEMO_PASSWORD: PASSWORD,
+    LOG_LEVEL: 'error',
+    DUPLICATE_RADIUS_M: '0',
+    SLA_TIME_SCALE: '1',
+  };
   if (values['tick-ms']) env.BROADCAST_TICK_MS = values['tick-ms'];
   const server = await startServerProcess(env, port);
-  const login = async (username: string): Promise<string> => ((await (await fetch(`${server.base}/api/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }),
-  })).json()) as { token: string }).token;
+  const login = async (username: string): Promise<string> =>
+    (
+      (await (
+        await fetch(`${server.base}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password: PASSWORD }),
+        })
+      ).json()) as { token: string }
+    ).token;
   const [watcher, writer] = [await login('leader'), await login('dispatcher')];
   return {
-    name: 'ours (Socket.IO feed)', pid: server.child.pid!, url: server.base, token: watcher, kind: 'socketio',
-    post: async (n) => (await fetch(`${server.base}/api/incidents`, {
-      method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': `bench-${n}-${Date.now()}` },
-      body: JSON.stringify(report(n)),
-    })).ok,
+    name: 'ours (Socket.IO feed)',
+    pid: server.child.pid!,
+    url: server.base,
+    token: watcher,
+    kind: 'socketio',
+    post: async (n) =>
+      (
+        await fetch(`${server.base}/api/incidents`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': `bench-${n}-${Date.now()}` },
+          body: JSON.stringify(report(n)),
+        })
+      ).ok,
     serverFigures: async () => {
       const text = await (await fetch(`${server.base}/metrics`)).text();
       const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
       return {
-        eventLoopLagP99Ms: round(metric('nodejs_eventloop_lag_p99_seconds') * 1000), eventLoopLagMaxMs: round(metric('nodejs_eventloop_lag_max_seconds') * 1000),
-        commitBatches: metric('lst_commit_batch_size_count'), commitWrites: metric('lst_commit_batch_size_sum'),
+        eventLoopLagP99Ms: round(metric('nodejs_eventloop_lag_p99_seconds') * 1000),
+        eventLoopLagMaxMs: round(metric('nodejs_eventloop_lag_max_seconds') * 1000),
+        commitBatches: metric('lst_commit_batch_size_count'),
+        commitWrites: metric('lst_commit_batch_size_sum'),
         // Bucket upper bounds: the log sync every answer waits for after its commit.
-        walSyncP50Ms: bucketQuantileMs(text, 'lst_wal_sync_seconds', 0.5), walSyncP99Ms: bucketQuantileMs(text, 'lst_wal_sync_seconds', 0.99),
+        walSyncP50Ms: bucketQuantileMs(text, 'lst_wal_sync_seconds', 0.5),
+        walSyncP99Ms: bucketQuantileMs(text, 'lst_wal_sync_seconds', 0.99),
         walSyncMaxMs: bucketQuantileMs(text, 'lst_wal_sync_seconds', 1),
         // Request start → answer, as the server's ingest path sees it.
-        ingestP50Ms: bucketQuantileMs(text, 'lst_ingest_seconds', 0.5), ingestP99Ms: bucketQuantileMs(text, 'lst_ingest_seconds', 0.99),
+        ingestP50Ms: bucketQuantileMs(text, 'lst_ingest_seconds', 0.5),
+        ingestP99Ms: bucketQuantileMs(text, 'lst_ingest_seconds', 0.99),
       };
     },
     stop: () => stopGracefully(server),
@@ -101,8 +141,18 @@ async function baseline(tickMs = 0, durable = false, workUs = 0): Promise<Target
   if (durable) env.DURABLE_DIR = mkdtempSync(join(tmpdir(), 'lst-fanout-floor-'));
   const { child, url, stop } = await startWsBaseline(env);
   return {
-    name: durable ? `durable floor (raw ws, a frame per ${tickMs} ms, commit + WAL sync first${workUs ? `, ${workUs} µs of work per event` : ''})` : tickMs ? `floor (raw ws, a frame per ${tickMs} ms)` : 'baseline (raw ws)', pid: child.pid!, url, token: '', kind: 'ws',
-    post: async (n) => (await fetch(`${url}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report(n)) })).ok,
+    name: durable
+      ? `durable floor (raw ws, a frame per ${tickMs} ms, commit + WAL sync first${workUs ? `, ${workUs} µs of work per event` : ''})`
+      : tickMs
+        ? `floor (raw ws, a frame per ${tickMs} ms)`
+        : 'baseline (raw ws)',
+    pid: child.pid!,
+    url,
+    token: '',
+    kind: 'ws',
+    post: async (n) =>
+      (await fetch(`${url}/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report(n)) }))
+        .ok,
     serverFigures: () => Promise.resolve({}),
     stop,
   };
@@ -113,7 +163,8 @@ async function measure(target: Target) {
   const rssBefore = rssBytes(target.pid);
   const peer = startPeer();
   const connected = await peer.ask({ cmd: 'connect', kind: target.kind, url: target.url, token: target.token, count: CLIENTS });
-  if (connected.reply !== 'connected' || connected.connected !== CLIENTS) throw new Error(`${target.name}: only ${JSON.stringify(connected)} connected`);
+  if (connected.reply !== 'connected' || connected.connected !== CLIENTS)
+    throw new Error(`${target.name}: only ${JSON.stringify(connected)} connected`);
   await sleep(2000);
   const perConnectionKb = (rssBytes(target.pid) - rssBefore) / CLIENTS / 1024;
 
@@ -129,7 +180,12 @@ async function measure(target: Target) {
     const wait = t0 + (n * 1000) / RATE - performance.now();
     if (wait > 0) await sleep(wait);
     const sent = performance.now();
-    const p = target.post(n).then((ok) => void (ok ? (acknowledged.push(n), ackLatency.record(performance.now() - sent)) : failed++), () => void failed++)
+    const p = target
+      .post(n)
+      .then(
+        (ok) => void (ok ? (acknowledged.push(n), ackLatency.record(performance.now() - sent)) : failed++),
+        () => void failed++,
+      )
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
@@ -138,7 +194,11 @@ async function measure(target: Target) {
   // Drain: until every client has every acknowledged event, or 30 s (what is missing then is lost).
   const deadline = Date.now() + 30_000;
   let result = await peer.ask({ cmd: 'report' });
-  while (result.reply === 'report' && Histogram.fromSparse(result.histogram).total < acknowledged.length * CLIENTS && Date.now() < deadline) {
+  while (
+    result.reply === 'report' &&
+    Histogram.fromSparse(result.histogram).total < acknowledged.length * CLIENTS &&
+    Date.now() < deadline
+  ) {
     await sleep(250);
     result = await peer.ask({ cmd: 'report' });
   }
@@ -158,29 +218,50 @@ async function measure(target: Target) {
   const lost = acknowledged.reduce((sum, n) => sum + CLIENTS - (received.get(n) ?? 0), 0);
   const delivered = histogram.total;
   return {
-    system: target.name, clients: CLIENTS, rate: RATE, seconds: SECONDS, events: acknowledged.length, failed, delivered, lost,
-    gaps: result.gaps, disconnects: result.disconnects,
+    system: target.name,
+    clients: CLIENTS,
+    rate: RATE,
+    seconds: SECONDS,
+    events: acknowledged.length,
+    failed,
+    delivered,
+    lost,
+    gaps: result.gaps,
+    disconnects: result.disconnects,
     ackMs: { p50: ackLatency.percentile(50), p99: ackLatency.percentile(99) },
-    latencyMs: { p50: histogram.percentile(50), p95: histogram.percentile(95), p99: histogram.percentile(99), max: histogram.percentile(100) },
+    latencyMs: {
+      p50: histogram.percentile(50),
+      p95: histogram.percentile(95),
+      p99: histogram.percentile(99),
+      max: histogram.percentile(100),
+    },
     // From the server accepting the event (the case's createdAt) to each client: the fan-out alone.
     deliveryMs: { p50: delivery.percentile(50), p99: delivery.percentile(99) },
     // Ours: that span cut at the broadcast (the delta's serverTime). Accepted → sent is the server's
     // commit, log sync and tick; sent → received is the writes to every socket and the clients'
     // process noticing. The p99s of the parts do not add up to the whole's.
-    splitMs: serverPart.total ? {
-      acceptedToSentP50: serverPart.percentile(50), acceptedToSentP99: serverPart.percentile(99),
-      sentToReceivedP50: fanoutPart.percentile(50), sentToReceivedP99: fanoutPart.percentile(99),
-    } : null,
+    splitMs: serverPart.total
+      ? {
+          acceptedToSentP50: serverPart.percentile(50),
+          acceptedToSentP99: serverPart.percentile(99),
+          sentToReceivedP50: fanoutPart.percentile(50),
+          sentToReceivedP99: fanoutPart.percentile(99),
+        }
+      : null,
     // The full clients alone (socket.io-client and the app's decode, or JSON.parse for raw ws).
     fullClients: { count: result.fullClients, p50: full.percentile(50), p99: full.percentile(99) },
-    serverCpuPercent: round((cpu / elapsed) * 100), cpuMicrosPerDelivered: round((cpu * 1e6) / Math.max(1, delivered), 2),
+    serverCpuPercent: round((cpu / elapsed) * 100),
+    cpuMicrosPerDelivered: round((cpu * 1e6) / Math.max(1, delivered), 2),
     rssPerIdleConnectionKb: round(perConnectionKb),
     server,
-    clientsCpuPercent: round((result.cpuSeconds / elapsed) * 100), kbPerClientPerSecond: round(result.bytesPerClient / 1024 / elapsed),
+    clientsCpuPercent: round((result.cpuSeconds / elapsed) * 100),
+    kbPerClientPerSecond: round(result.bytesPerClient / 1024 / elapsed),
     // How late the measuring processes themselves ran (event-loop delay, ms): part of every figure above.
     measuringLoopDelayMs: {
-      clientsP99: round(result.loopDelayP99Ms), clientsMax: round(result.loopDelayMaxMs),
-      posterP99: round(posterDelay.percentile(99) / 1e6), posterMax: round(posterDelay.max / 1e6),
+      clientsP99: round(result.loopDelayP99Ms),
+      clientsMax: round(result.loopDelayMaxMs),
+      posterP99: round(posterDelay.percentile(99) / 1e6),
+      posterMax: round(posterDelay.max / 1e6),
     },
   };
 }
@@ -190,26 +271,54 @@ if (values.baseline !== 'no') rows.push(await measure(await baseline()));
 const tickMs = Number(values['tick-ms'] ?? 50);
 const floor = values.floor !== 'no' ? await measure(await baseline(tickMs)) : null;
 const durableFloors = [];
-if (values['durable-floor'] !== 'no') for (const workUs of values['floor-work-us'].split(',').map(Number)) durableFloors.push(await measure(await baseline(tickMs, true, workUs)));
+if (values['durable-floor'] !== 'no')
+  for (const workUs of values['floor-work-us'].split(',').map(Number))
+    durableFloors.push(await measure(await baseline(tickMs, true, workUs)));
 const [a, b] = rows;
 if (floor) rows.push(floor);
 rows.push(...durableFloors);
 const ratio = b ? round(a!.cpuMicrosPerDelivered / b.cpuMicrosPerDelivered, 2) : null;
-console.table(rows.map((r) => ({
-  system: r.system, clients: r.clients, 'events/s': r.rate, events: r.events, delivered: r.delivered, lost: r.lost, 'ack p99 ms': r.ackMs.p99, 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99,
-  'max ms': r.latencyMs.max, 'full clients p99 ms': r.fullClients.p99, 'accepted → received p99 ms': r.deliveryMs.p99, 'CPU %': r.serverCpuPercent, 'CPU µs/msg': r.cpuMicrosPerDelivered, 'RSS KB/idle conn': r.rssPerIdleConnectionKb,
-  'clients CPU %': r.clientsCpuPercent, 'KB/s per client': r.kbPerClientPerSecond,
-})));
+console.table(
+  rows.map((r) => ({
+    system: r.system,
+    clients: r.clients,
+    'events/s': r.rate,
+    events: r.events,
+    delivered: r.delivered,
+    lost: r.lost,
+    'ack p99 ms': r.ackMs.p99,
+    'p50 ms': r.latencyMs.p50,
+    'p99 ms': r.latencyMs.p99,
+    'max ms': r.latencyMs.max,
+    'full clients p99 ms': r.fullClients.p99,
+    'accepted → received p99 ms': r.deliveryMs.p99,
+    'CPU %': r.serverCpuPercent,
+    'CPU µs/msg': r.cpuMicrosPerDelivered,
+    'RSS KB/idle conn': r.rssPerIdleConnectionKb,
+    'clients CPU %': r.clientsCpuPercent,
+    'KB/s per client': r.kbPerClientPerSecond,
+  })),
+);
 if (ratio !== null) console.log(`CPU per delivered message, ours / raw ws: ${ratio}×`);
 const figures = a!.server as Record<string, number>;
 const own = a!.measuringLoopDelayMs;
 for (const r of [a!, floor, ...durableFloors]) {
   const split = r?.splitMs;
-  if (split) console.log(`${r.system}, accepted → received cut at the broadcast: accepted → sent p50 ${split.acceptedToSentP50} ms, p99 ${split.acceptedToSentP99} ms; sent → received p50 ${split.sentToReceivedP50} ms, p99 ${split.sentToReceivedP99} ms`);
+  if (split)
+    console.log(
+      `${r.system}, accepted → received cut at the broadcast: accepted → sent p50 ${split.acceptedToSentP50} ms, p99 ${split.acceptedToSentP99} ms; sent → received p50 ${split.sentToReceivedP50} ms, p99 ${split.sentToReceivedP99} ms`,
+    );
 }
-console.log(`measuring processes' own event-loop delay: clients p99 ${own.clientsP99} ms, max ${own.clientsMax} ms; poster p99 ${own.posterP99} ms, max ${own.posterMax} ms`);
-console.log(`ours, server side: event-loop lag p99 ${figures.eventLoopLagP99Ms} ms, max ${figures.eventLoopLagMaxMs} ms; WAL sync p50 ≤ ${figures.walSyncP50Ms} ms, p99 ≤ ${figures.walSyncP99Ms} ms, max ≤ ${figures.walSyncMaxMs} ms; report answered p50 ≤ ${figures.ingestP50Ms} ms, p99 ≤ ${figures.ingestP99Ms} ms`);
+console.log(
+  `measuring processes' own event-loop delay: clients p99 ${own.clientsP99} ms, max ${own.clientsMax} ms; poster p99 ${own.posterP99} ms, max ${own.posterMax} ms`,
+);
+console.log(
+  `ours, server side: event-loop lag p99 ${figures.eventLoopLagP99Ms} ms, max ${figures.eventLoopLagMaxMs} ms; WAL sync p50 ≤ ${figures.walSyncP50Ms} ms, p99 ≤ ${figures.walSyncP99Ms} ms, max ≤ ${figures.walSyncMaxMs} ms; report answered p50 ≤ ${figures.ingestP50Ms} ms, p99 ≤ ${figures.ingestP99Ms} ms`,
+);
 console.log(`wrote ${writeResult(`fanout-${CLIENTS}x${RATE}`, { rows, cpuRatio: ratio })}`);
-if (b && b.failed > 0) console.log(`baseline: ${b.failed} of ${b.failed + b.events} POSTs failed (its HTTP side is overloaded at this rate; not a failure of ours)`);
+if (b && b.failed > 0)
+  console.log(
+    `baseline: ${b.failed} of ${b.failed + b.events} POSTs failed (its HTTP side is overloaded at this rate; not a failure of ours)`,
+  );
 // Ours must lose nothing and refuse nothing; the baseline's failures are its own figures.
 process.exitCode = a!.lost === 0 && a!.failed === 0 ? 0 : 1;

@@ -10,7 +10,9 @@ import { WebSocket } from 'ws';
 
 /** CPU seconds (user + system) a process — or one of its threads: its main thread's id is the pid — has used so far. */
 export function cpuSeconds(pid: number, thread?: number): number {
-  const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
+    .split(') ')[1]!
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in USER_HZ (100)
 }
 
@@ -95,7 +97,9 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
  * soak uses it to read the heap after a full collection, so that garbage not yet collected does not
  * pass for growth.
  */
-export async function inspect(port: number): Promise<{ heapAfterGcBytes(): Promise<number>; writeSnapshot(file: string): Promise<void>; close(): void }> {
+export async function inspect(
+  port: number,
+): Promise<{ heapAfterGcBytes(): Promise<number>; writeSnapshot(file: string): Promise<void>; close(): void }> {
   let targets: { webSocketDebuggerUrl: string }[] = [];
   for (let i = 0; i < 50 && targets.length === 0; i++) {
     try {
@@ -113,12 +117,16 @@ export async function inspect(port: number): Promise<{ heapAfterGcBytes(): Promi
   socket.on('message', (data) => {
     const m = JSON.parse(String(data)) as { id?: number; result?: unknown; method?: string; params?: { chunk: string } };
     if (m.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(m.params!.chunk);
-    if (m.id !== undefined) pending.get(m.id)?.(m.result), pending.delete(m.id);
+    if (m.id !== undefined) {
+      pending.get(m.id)?.(m.result);
+      pending.delete(m.id);
+    }
   });
-  const call = (method: string): Promise<unknown> => new Promise((resolve) => {
-    pending.set(++id, resolve);
-    socket.send(JSON.stringify({ id, method }));
-  });
+  const call = (method: string): Promise<unknown> =>
+    new Promise((resolve) => {
+      pending.set(++id, resolve);
+      socket.send(JSON.stringify({ id, method }));
+    });
   return {
     async heapAfterGcBytes() {
       await call('HeapProfiler.collectGarbage');
@@ -137,7 +145,9 @@ export async function inspect(port: number): Promise<{ heapAfterGcBytes(): Promi
 
 /** The upper bound (ms) of the Prometheus histogram bucket that holds quantile q, from /metrics text (seconds). */
 export function bucketQuantileMs(metricsText: string, name: string, q: number): number {
-  const buckets = [...metricsText.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)`, 'gm'))].map((m) => [Number(m[1]), Number(m[2])] as const);
+  const buckets = [...metricsText.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)`, 'gm'))].map(
+    (m) => [Number(m[1]), Number(m[2])] as const,
+  );
   const total = buckets.at(-1)?.[1] ?? 0;
   const hit = buckets.find(([, count]) => count >= q * total);
   return total > 0 && hit ? hit[0] * 1000 : NaN;
@@ -146,11 +156,13 @@ export function bucketQuantileMs(metricsText: string, name: string, q: number): 
 /** Starts the raw baselines' server (bench/peers/ws-baseline.ts) with `env` (TICK_MS, DURABLE_DIR, WORK_US). */
 export async function startWsBaseline(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/ws-baseline.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(/port (\d+)/.exec(String(d))![1]))));
   return {
-    child, url: `http://127.0.0.1:${port}`,
+    child,
+    url: `http://127.0.0.1:${port}`,
     stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))),
   };
 }

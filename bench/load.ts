@@ -20,15 +20,19 @@ import { decodeDelta, type ClientToServerEvents, type ServerToClientEvents } fro
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
 import { cpuSeconds, inspect, round, rssBytes, sleep } from './lib.ts';
 
-const { values } = parseArgs({ options: {
-  clients: { type: 'string', default: '200' }, rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '30' },
-  'sample-every': { type: 'string', default: '10' },
-  // Each case is taken through the loop to 结案 after about this many seconds (0: leave them open),
-  // so that a soak reaches the steady state of a real district instead of piling up open cases.
-  'close-after': { type: 'string', default: '5' },
-  // Heap snapshots of the soaked and the fresh process, written into this folder for comparison.
-  snapshots: { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '200' },
+    rate: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '30' },
+    'sample-every': { type: 'string', default: '10' },
+    // Each case is taken through the loop to 结案 after about this many seconds (0: leave them open),
+    // so that a soak reaches the steady state of a real district instead of piling up open cases.
+    'close-after': { type: 'string', default: '5' },
+    // Heap snapshots of the soaked and the fresh process, written into this folder for comparison.
+    snapshots: { type: 'string' },
+  },
+});
 const CLOSE_AFTER_S = Number(values['close-after']);
 const CLIENTS = Math.min(5000, Number(values.clients));
 const RATE = Math.min(2000, Number(values.rate));
@@ -48,7 +52,15 @@ async function startInspected(env: Record<string, string> = serverEnv) {
 const { process: server, inspector } = await startInspected();
 const pid = server.child.pid!;
 const login = async (username: string): Promise<string> =>
-  ((await (await fetch(`${server.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) })).json()) as { token: string }).token;
+  (
+    (await (
+      await fetch(`${server.base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: PASSWORD }),
+      })
+    ).json()) as { token: string }
+  ).token;
 const [watcher, writer] = [await login('leader'), await login('dispatcher')];
 const GRIDS = ['431103003004001', '431103001006002', '431103007001003', '431103004005004', '431103005004005'];
 const workers = new Map<string, string>();
@@ -57,14 +69,22 @@ let closed = 0;
 /** Takes one case through the loop as a dispatcher and the grid's worker would. */
 async function closeLoop(id: string, grid: string): Promise<void> {
   const steps: [string, Record<string, unknown>][] = [
-    [writer, { action: 'accept' }], [writer, { action: 'register' }], [writer, { action: 'dispatch' }],
-    [workers.get(grid)!, { action: 'start' }], [workers.get(grid)!, { action: 'feedback', note: '已处置' }],
-    [writer, { action: 'verify', pass: true }], [writer, { action: 'close' }],
+    [writer, { action: 'accept' }],
+    [writer, { action: 'register' }],
+    [writer, { action: 'dispatch' }],
+    [workers.get(grid)!, { action: 'start' }],
+    [workers.get(grid)!, { action: 'feedback', note: '已处置' }],
+    [writer, { action: 'verify', pass: true }],
+    [writer, { action: 'close' }],
   ];
   let version = 1;
   for (const [token, body] of steps) {
     await new Promise((r) => setTimeout(r, (CLOSE_AFTER_S * 1000) / steps.length));
-    const res = await fetch(`${server.base}/api/incidents/${id}/actions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...body, version }) });
+    const res = await fetch(`${server.base}/api/incidents/${id}/actions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, version }),
+    });
     if (!res.ok) throw new Error(`${String(body.action)} on ${id}: ${res.status} ${await res.text()}`);
     version = ((await res.json()) as { incident: { version: number } }).incident.version;
   }
@@ -78,7 +98,11 @@ const received = new Map<string, number>(); // case id → how many clients got 
 const early: { id: string; at: number }[] = []; // deltas that beat their POST's answer
 const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
 for (let i = 0; i < CLIENTS; i++) {
-  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(server.base, { auth: { token: watcher }, transports: ['websocket'], forceNew: true });
+  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(server.base, {
+    auth: { token: watcher },
+    transports: ['websocket'],
+    forceNew: true,
+  });
   s.on('feed:changed', (wire) => {
     const now = performance.now();
     for (const inc of decodeDelta(wire).incidents) {
@@ -93,7 +117,9 @@ for (let i = 0; i < CLIENTS; i++) {
 }
 await new Promise<void>((resolve) => {
   const check = setInterval(() => {
-    if (sockets.every((s) => s.connected)) (clearInterval(check), resolve());
+    if (!sockets.every((s) => s.connected)) return;
+    clearInterval(check);
+    resolve();
   }, 50);
 });
 
@@ -107,7 +133,13 @@ const t0 = performance.now();
 let posted = 0;
 let failed = 0;
 const inFlight = new Set<Promise<void>>();
-const sampler = setInterval(() => void heapMb().then((h) => samples.push({ t: Math.round((performance.now() - t0) / 1000), rssMb: Math.round(rssMb()), heapMb: Math.round(h * 10) / 10, posted })), SAMPLE_S * 1000);
+const sampler = setInterval(
+  () =>
+    void heapMb().then((h) =>
+      samples.push({ t: Math.round((performance.now() - t0) / 1000), rssMb: Math.round(rssMb()), heapMb: Math.round(h * 10) / 10, posted }),
+    ),
+  SAMPLE_S * 1000,
+);
 
 for (let i = 0; i < RATE * SECONDS; i++) {
   const due = t0 + (i * 1000) / RATE;
@@ -115,18 +147,24 @@ for (let i = 0; i < RATE * SECONDS; i++) {
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const started = performance.now();
   const p = fetch(`${server.base}/api/incidents`, {
-    method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': `load-${i}-${Date.now()}` },
+    method: 'POST',
+    headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': `load-${i}-${Date.now()}` },
     body: JSON.stringify({ class: '市容环境', source: '12345热线', gridCode: GRIDS[i % GRIDS.length], description: `负载测试 ${i}` }),
-  }).then(async (res) => {
-    if (!res.ok) return void failed++;
-    const { incident } = (await res.json()) as { incident: { id: string } };
-    sentAt.set(incident.id, started);
-    posted++;
-    if (CLOSE_AFTER_S > 0) {
-      const loop = closeLoop(incident.id, GRIDS[i % GRIDS.length]!).catch((err: unknown) => void (failed++, console.error(String(err)))).finally(() => loops.delete(loop));
-      loops.add(loop);
-    }
-  }).catch(() => void failed++).finally(() => inFlight.delete(p));
+  })
+    .then(async (res) => {
+      if (!res.ok) return void failed++;
+      const { incident } = (await res.json()) as { incident: { id: string } };
+      sentAt.set(incident.id, started);
+      posted++;
+      if (CLOSE_AFTER_S > 0) {
+        const loop = closeLoop(incident.id, GRIDS[i % GRIDS.length]!)
+          .catch((err: unknown) => void (failed++, console.error(String(err))))
+          .finally(() => loops.delete(loop));
+        loops.add(loop);
+      }
+    })
+    .catch(() => void failed++)
+    .finally(() => inFlight.delete(p));
   inFlight.add(p);
 }
 await Promise.all(inFlight);
@@ -141,7 +179,8 @@ for (const e of early) {
   if (t !== undefined) latencies.push(e.at - t);
 }
 latencies.sort((a, b) => a - b);
-const pct = (p: number): number => Math.round((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN) * 10) / 10;
+const pct = (p: number): number =>
+  Math.round((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN) * 10) / 10;
 let lost = 0;
 for (const id of sentAt.keys()) lost += CLIENTS - (received.get(id) ?? 0);
 const third = Math.max(1, Math.floor(samples.length / 3));
@@ -177,20 +216,56 @@ const growth = heapLast - heapMiddle;
 const growthByDesign = ((postedLast - postedMiddle) * kbPerCase) / 1024;
 
 const result = {
-  clients: CLIENTS, ratePerSecond: RATE, seconds: SECONDS, posted, closed, failed, deliveries: latencies.length, lost,
+  clients: CLIENTS,
+  ratePerSecond: RATE,
+  seconds: SECONDS,
+  posted,
+  closed,
+  failed,
+  deliveries: latencies.length,
+  lost,
   latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: pct(100) },
-  serverCpuPercent: Math.round((serverCpuSeconds / elapsed) * 1000) / 10, serverRssMb,
+  serverCpuPercent: Math.round((serverCpuSeconds / elapsed) * 1000) / 10,
+  serverRssMb,
   heapMb: {
-    middleThird: round(heapMiddle), lastThird: round(heapLast), afterSoak: round(afterSoak), freshSameData: round(freshHeap), freshEmpty: round(emptyHeap),
-    kbPerCase: round(kbPerCase, 2), growth: round(growth, 2), growthByDesign: round(growthByDesign, 2), residual: round(growth - growthByDesign, 2),
+    middleThird: round(heapMiddle),
+    lastThird: round(heapLast),
+    afterSoak: round(afterSoak),
+    freshSameData: round(freshHeap),
+    freshEmpty: round(emptyHeap),
+    kbPerCase: round(kbPerCase, 2),
+    growth: round(growth, 2),
+    growthByDesign: round(growthByDesign, 2),
+    residual: round(growth - growthByDesign, 2),
   },
   samples,
 };
-console.table([{ clients: CLIENTS, 'reports/s': RATE, seconds: SECONDS, posted, closed, lost, 'p50 ms': result.latencyMs.p50, 'p95 ms': result.latencyMs.p95,
-  'p99 ms': result.latencyMs.p99, 'max ms': result.latencyMs.max, 'server CPU %': result.serverCpuPercent, 'RSS MB': result.serverRssMb }]);
-if (samples.length >= 3) console.log(`heap after full GC: middle third ${result.heapMb.middleThird} MB, last third ${result.heapMb.lastThird} MB (samples every ${SAMPLE_S} s)`);
-console.log(`heap after full GC, clients gone: soaked process ${result.heapMb.afterSoak} MB; fresh processes: same data ${result.heapMb.freshSameData} MB, empty data ${result.heapMb.freshEmpty} MB → ${result.heapMb.kbPerCase} KB per case in the working set`);
-console.log(`middle → last third: heap +${result.heapMb.growth} MB, of which the working set's ${round(postedLast - postedMiddle, 0)} more cases ${result.heapMb.growthByDesign} MB; residual ${result.heapMb.residual} MB (${round((100 * (growth - growthByDesign)) / heapMiddle)} % of the heap)`);
+console.table([
+  {
+    clients: CLIENTS,
+    'reports/s': RATE,
+    seconds: SECONDS,
+    posted,
+    closed,
+    lost,
+    'p50 ms': result.latencyMs.p50,
+    'p95 ms': result.latencyMs.p95,
+    'p99 ms': result.latencyMs.p99,
+    'max ms': result.latencyMs.max,
+    'server CPU %': result.serverCpuPercent,
+    'RSS MB': result.serverRssMb,
+  },
+]);
+if (samples.length >= 3)
+  console.log(
+    `heap after full GC: middle third ${result.heapMb.middleThird} MB, last third ${result.heapMb.lastThird} MB (samples every ${SAMPLE_S} s)`,
+  );
+console.log(
+  `heap after full GC, clients gone: soaked process ${result.heapMb.afterSoak} MB; fresh processes: same data ${result.heapMb.freshSameData} MB, empty data ${result.heapMb.freshEmpty} MB → ${result.heapMb.kbPerCase} KB per case in the working set`,
+);
+console.log(
+  `middle → last third: heap +${result.heapMb.growth} MB, of which the working set's ${round(postedLast - postedMiddle, 0)} more cases ${result.heapMb.growthByDesign} MB; residual ${result.heapMb.residual} MB (${round((100 * (growth - growthByDesign)) / heapMiddle)} % of the heap)`,
+);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 const file = join(import.meta.dirname, 'results', `load-${new Date().toISOString().replaceAll(':', '-')}.json`);
 writeFileSync(file, JSON.stringify(result, null, 2));

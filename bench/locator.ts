@@ -17,7 +17,8 @@ import { readGeographySet } from '../server/src/store/geography-files.ts';
 
 function naive(grids: readonly UnitFeature[]) {
   const sorted = [...grids].sort((a, b) => (a.properties.code < b.properties.code ? -1 : 1));
-  return (lng: number, lat: number): string | null => sorted.find((g) => turf.booleanPointInPolygon([lng, lat], g))?.properties.code ?? null;
+  return (lng: number, lat: number): string | null =>
+    sorted.find((g) => turf.booleanPointInPolygon([lng, lat], g))?.properties.code ?? null;
 }
 
 function syntheticCity(n: number): UnitFeature[] {
@@ -26,8 +27,18 @@ function syntheticCity(n: number): UnitFeature[] {
   const points = Array.from({ length: n }, () => [random.range(x0, x1), random.range(y0, y1)] as [number, number]);
   const voronoi = Delaunay.from(points).voronoi([x0, y0, x1, y1]);
   return points.map((_, i) => ({
-    type: 'Feature', geometry: { type: 'Polygon', coordinates: [voronoi.cellPolygon(i) as number[][]] },
-    properties: { code: `431103${String(i).padStart(9, '0')}`, name: `G${i}`, level: 'grid', parentCode: null, area: 0, households: 0, population: 0, partyMembers: 0 },
+    type: 'Feature',
+    geometry: { type: 'Polygon', coordinates: [voronoi.cellPolygon(i) as number[][]] },
+    properties: {
+      code: `431103${String(i).padStart(9, '0')}`,
+      name: `G${i}`,
+      level: 'grid',
+      parentCode: null,
+      area: 0,
+      households: 0,
+      population: 0,
+      partyMembers: 0,
+    },
   }));
 }
 
@@ -57,7 +68,17 @@ function run(label: string, grids: UnitFeature[], points: number, naivePoints: n
   const mismatches = base.filter((code, i) => code !== ours[i]).length;
   const perPointOurs = (median(oursMs) * 1000) / points;
   const perPointNaive = (median(naiveMs) * 1000) / naivePoints;
-  return { label, grids: grids.length, points, naivePoints, rounds: ROUNDS, oursMicros: Math.round(perPointOurs * 100) / 100, naiveMicros: Math.round(perPointNaive * 10) / 10, ratio: Math.round(perPointNaive / perPointOurs), mismatches };
+  return {
+    label,
+    grids: grids.length,
+    points,
+    naivePoints,
+    rounds: ROUNDS,
+    oursMicros: Math.round(perPointOurs * 100) / 100,
+    naiveMicros: Math.round(perPointNaive * 10) / 10,
+    ratio: Math.round(perPointNaive / perPointOurs),
+    mismatches,
+  };
 }
 
 const { geography } = readGeographySet(DEMO_GEOGRAPHY_DIR);
@@ -65,7 +86,17 @@ const rows = [
   { ...run('district (304 grids)', geography.grids.features, 100_000, 10_000), target: 40 },
   { ...run('generated city (10,000 grids)', syntheticCity(10_000), 100_000, 500), target: 100 },
 ];
-console.table(rows.map((r) => ({ case: r.label, points: r.points, 'ours µs/pt': r.oursMicros, 'naive µs/pt': r.naiveMicros, ratio: `${r.ratio}×`, target: `≥ ${r.target}×`, identical: r.mismatches === 0 ? 'yes' : `NO (${r.mismatches})` })));
+console.table(
+  rows.map((r) => ({
+    case: r.label,
+    points: r.points,
+    'ours µs/pt': r.oursMicros,
+    'naive µs/pt': r.naiveMicros,
+    ratio: `${r.ratio}×`,
+    target: `≥ ${r.target}×`,
+    identical: r.mismatches === 0 ? 'yes' : `NO (${r.mismatches})`,
+  })),
+);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', 'locator.json'), JSON.stringify(rows, null, 2));
 process.exitCode = rows.every((r) => r.mismatches === 0 && r.ratio >= r.target) ? 0 : 1;

@@ -29,8 +29,15 @@ const N = Math.min(200_000, Number(values.reports));
 const CONCURRENCY = 16;
 
 const config = loadConfig({
-  DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-report-cost-')), DEMO: '1', SIMULATOR: '0', DEMO_PASSWORD: 'bench-pass-2026',
-  SLA_TIME_SCALE: '1', LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', WRITE_THREAD: '0',
+  DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-report-cost-')),
+  DEMO: '1',
+  SIMULATOR: '0',
+  DEMO_PASSWORD: 'bench-pass-2026',
+  SLA_TIME_SCALE: '1',
+  LOG_LEVEL: 'silent',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  WRITE_THREAD: '0',
 });
 const app = createApp(config, { autoSweep: false, logger: pino({ level: 'silent' }) });
 const user = app.users.byUsername('dispatcher')!;
@@ -42,7 +49,15 @@ while (points.length < 20_000) {
 }
 const body = (i: number) => {
   const [lng, lat] = points[i % points.length]!;
-  return { class: INCIDENT_CLASSES[i % INCIDENT_CLASSES.length], source: '网格员巡查', lng, lat, description: `压测上报 ${i}`, reporterName: '王某', reporterPhone: '13800000000' };
+  return {
+    class: INCIDENT_CLASSES[i % INCIDENT_CLASSES.length],
+    source: '网格员巡查',
+    lng,
+    lat,
+    description: `压测上报 ${i}`,
+    reporterName: '王某',
+    reporterPhone: '13800000000',
+  };
 };
 
 /** CPU of this process's main thread so far, µs (/proc: the thread whose id is the pid). */
@@ -54,7 +69,9 @@ const mainThreadUs = (): number => {
 // Every statement's calls and time, keyed by the start of its SQL.
 const statements = new Map<string, { ms: number; calls: number }>();
 let timing = false;
-const proto = Object.getPrototypeOf(app.db.prepare('SELECT 1')) as Record<'run' | 'get' | 'all', (...a: unknown[]) => unknown> & { source: string };
+const proto = Object.getPrototypeOf(app.db.prepare('SELECT 1')) as Record<'run' | 'get' | 'all', (...a: unknown[]) => unknown> & {
+  source: string;
+};
 for (const method of ['run', 'get', 'all'] as const) {
   const original = proto[method];
   proto[method] = function (this: { source: string }, ...args: unknown[]) {
@@ -81,7 +98,9 @@ for (const mode of ['preview', 'report', 'preview', 'report'] as const) {
     const batch: Promise<unknown>[] = [];
     for (let j = 0; j < CONCURRENCY; j++) {
       const n = k++;
-      batch.push(mode === 'report' ? app.incidents.report(body(n), user, `report-cost-${n}`) : Promise.resolve(app.incidents.preview(body(n), user)));
+      batch.push(
+        mode === 'report' ? app.incidents.report(body(n), user, `report-cost-${n}`) : Promise.resolve(app.incidents.preview(body(n), user)),
+      );
     }
     await Promise.all(batch);
   }
@@ -90,16 +109,27 @@ for (const mode of ['preview', 'report', 'preview', 'report'] as const) {
 }
 timing = false;
 const reports = totals.report.ops;
-const perReport = [...statements].map(([sql, s]) => ({ sql, calls: s.calls, usPerReport: round((s.ms * 1000) / reports, 1) })).sort((a, b) => b.usPerReport - a.usPerReport);
-const sqliteUs = round(perReport.reduce((sum, s) => sum + s.usPerReport, 0), 1);
+const perReport = [...statements]
+  .map(([sql, s]) => ({ sql, calls: s.calls, usPerReport: round((s.ms * 1000) / reports, 1) }))
+  .sort((a, b) => b.usPerReport - a.usPerReport);
+const sqliteUs = round(
+  perReport.reduce((sum, s) => sum + s.usPerReport, 0),
+  1,
+);
 const result = {
-  reports, concurrency: CONCURRENCY, groupCommits: app.writer.stats.batches,
-  previewMainUsPerOp: round(totals.preview.us / totals.preview.ops, 1), reportMainUsPerOp: round(totals.report.us / totals.report.ops, 1),
-  sqliteStatementsUsPerReport: sqliteUs, statements: perReport,
+  reports,
+  concurrency: CONCURRENCY,
+  groupCommits: app.writer.stats.batches,
+  previewMainUsPerOp: round(totals.preview.us / totals.preview.ops, 1),
+  reportMainUsPerOp: round(totals.report.us / totals.report.ops, 1),
+  sqliteStatementsUsPerReport: sqliteUs,
+  statements: perReport,
 };
 await app.close();
 
 console.table(perReport);
-console.log(`main thread per operation: preview ${result.previewMainUsPerOp} µs, report ${result.reportMainUsPerOp} µs; `
-  + `the report's SQLite statements ${sqliteUs} µs of it (${reports} reports, ${result.groupCommits} group commits)`);
+console.log(
+  `main thread per operation: preview ${result.previewMainUsPerOp} µs, report ${result.reportMainUsPerOp} µs; ` +
+    `the report's SQLite statements ${sqliteUs} µs of it (${reports} reports, ${result.groupCommits} group commits)`,
+);
 console.log(`wrote ${writeResult('report-cost', result)}`);

@@ -20,20 +20,27 @@ import { decodeDelta, type ClientToServerEvents, type ServerToClientEvents, type
 import { epochMs, Histogram, sleep } from '../lib.ts';
 
 export type PeerCommand =
-  | { cmd: 'connect'; kind: 'socketio' | 'ws'; url: string; token: string; count: number }
-  | { cmd: 'report' }
-  | { cmd: 'close' };
+  { cmd: 'connect'; kind: 'socketio' | 'ws'; url: string; token: string; count: number } | { cmd: 'report' } | { cmd: 'close' };
 export type PeerReply =
   | { reply: 'connected'; connected: number; ms: number }
   | {
-    reply: 'report'; histogram: [number, number][]; fullHistogram: [number, number][]; deliveryHistogram: [number, number][]; fullClients: number;
-    /** Split at the broadcast (the frame's serverTime; ours and the coalesced floor): accepted → sent, and sent → received. */
-    serverHistogram: [number, number][]; fanoutHistogram: [number, number][];
-    received: [number, number][];
-    gaps: number; disconnects: number; cpuSeconds: number; bytesPerClient: number;
-    /** This process's own event-loop delay since connecting (ms): how late it can notice an arrival. */
-    loopDelayP99Ms: number; loopDelayMaxMs: number;
-  };
+      reply: 'report';
+      histogram: [number, number][];
+      fullHistogram: [number, number][];
+      deliveryHistogram: [number, number][];
+      fullClients: number;
+      /** Split at the broadcast (the frame's serverTime; ours and the coalesced floor): accepted → sent, and sent → received. */
+      serverHistogram: [number, number][];
+      fanoutHistogram: [number, number][];
+      received: [number, number][];
+      gaps: number;
+      disconnects: number;
+      cpuSeconds: number;
+      bytesPerClient: number;
+      /** This process's own event-loop delay since connecting (ms): how late it can notice an arrival. */
+      loopDelayP99Ms: number;
+      loopDelayMaxMs: number;
+    };
 
 const FULL_EVERY = 50;
 const TAG = /^bench:(\d+):([\d.]+)$/;
@@ -81,7 +88,12 @@ function scan(text: string): void {
 }
 
 function socketIoClient(url: string, token: string, sample: boolean): () => boolean {
-  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { auth: { token }, transports: ['websocket'], forceNew: true, reconnection: false });
+  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, {
+    auth: { token },
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+  });
   let seq = -1;
   s.on('feed:reset', (snap) => (seq = snap.seq));
   s.on('feed:changed', (wire: WireDelta) => {
@@ -138,34 +150,54 @@ function wsClient(url: string, full: boolean, sample: boolean): () => boolean {
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
-process.on('message', (raw) => void (async () => {
-  const command = raw as PeerCommand;
-  const send = (reply: PeerReply): void => void process.send!(reply);
-  if (command.cmd === 'connect') {
-    const started = performance.now();
-    const ready: (() => boolean)[] = [];
-    for (let i = 0; i < command.count; i++) {
-      const full = i % FULL_EVERY === 0;
-      if (full) fullClients++;
-      ready.push(command.kind === 'ws' ? wsClient(command.url, full, i === 0) : full ? socketIoClient(command.url, command.token, i === 0) : lightSocketIoClient(command.url, command.token));
-      if (i % 50 === 49) await sleep(10); // a connection storm of 1,000 at once is not what we measure
-    }
-    const deadline = Date.now() + 60_000;
-    while (ready.some((r) => !r()) && Date.now() < deadline) await sleep(50);
-    cpuAtConnected = process.cpuUsage();
-    sampledBytes = 0;
-    loopDelay.enable();
-    send({ reply: 'connected', connected: ready.filter((r) => r()).length, ms: Math.round(performance.now() - started) });
-  } else if (command.cmd === 'report') {
-    const cpu = process.cpuUsage(cpuAtConnected);
-    send({
-      reply: 'report', histogram: histogram.toSparse(), fullHistogram: fullHistogram.toSparse(), deliveryHistogram: deliveryHistogram.toSparse(),
-      serverHistogram: serverHistogram.toSparse(), fanoutHistogram: fanoutHistogram.toSparse(), fullClients, received: [...received], gaps, disconnects,
-      cpuSeconds: (cpu.user + cpu.system) / 1e6, bytesPerClient: sampledBytes,
-      loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
-    });
-  } else {
-    for (const close of closers) close();
-    setTimeout(() => process.exit(0), 200);
-  }
-})());
+process.on(
+  'message',
+  (raw) =>
+    void (async () => {
+      const command = raw as PeerCommand;
+      const send = (reply: PeerReply): void => void process.send!(reply);
+      if (command.cmd === 'connect') {
+        const started = performance.now();
+        const ready: (() => boolean)[] = [];
+        for (let i = 0; i < command.count; i++) {
+          const full = i % FULL_EVERY === 0;
+          if (full) fullClients++;
+          ready.push(
+            command.kind === 'ws'
+              ? wsClient(command.url, full, i === 0)
+              : full
+                ? socketIoClient(command.url, command.token, i === 0)
+                : lightSocketIoClient(command.url, command.token),
+          );
+          if (i % 50 === 49) await sleep(10); // a connection storm of 1,000 at once is not what we measure
+        }
+        const deadline = Date.now() + 60_000;
+        while (ready.some((r) => !r()) && Date.now() < deadline) await sleep(50);
+        cpuAtConnected = process.cpuUsage();
+        sampledBytes = 0;
+        loopDelay.enable();
+        send({ reply: 'connected', connected: ready.filter((r) => r()).length, ms: Math.round(performance.now() - started) });
+      } else if (command.cmd === 'report') {
+        const cpu = process.cpuUsage(cpuAtConnected);
+        send({
+          reply: 'report',
+          histogram: histogram.toSparse(),
+          fullHistogram: fullHistogram.toSparse(),
+          deliveryHistogram: deliveryHistogram.toSparse(),
+          serverHistogram: serverHistogram.toSparse(),
+          fanoutHistogram: fanoutHistogram.toSparse(),
+          fullClients,
+          received: [...received],
+          gaps,
+          disconnects,
+          cpuSeconds: (cpu.user + cpu.system) / 1e6,
+          bytesPerClient: sampledBytes,
+          loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+          loopDelayMaxMs: loopDelay.max / 1e6,
+        });
+      } else {
+        for (const close of closers) close();
+        setTimeout(() => process.exit(0), 200);
+      }
+    })(),
+);

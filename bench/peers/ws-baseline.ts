@@ -7,7 +7,7 @@
  *   events since the last, encoded once; the floor of what this machine and the measuring process
  *   allow at the same rate and batching, without a database, a log sync or Socket.IO.
  * - `DURABLE_DIR=…` (with `TICK_MS`): the durable floor. Each event is first stored as one row of a
- *   one-table SQLite database through the app's own writer (server/src/store/sqlite.ts: group
+ *   one-table SQLite database through the app's own writer (server/src/store/writer.ts: group
  *   commit, WAL synced in the thread pool), and only then answered and queued for the next frame,
  *   as ours does: what persist-then-publish costs on this disk with nothing of the app around it.
  * - `WORK_US=…`: the event loop is kept busy this many microseconds per event before it is stored —
@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { createWriter } from '../../server/src/store/sqlite.ts';
+import { createWriter } from '../../server/src/store/writer.ts';
 
 const TICK_MS = Number(process.env.TICK_MS ?? 0);
 const WORK_US = Number(process.env.WORK_US ?? 0);
@@ -28,15 +28,17 @@ const work = (): void => {
 };
 let pending: object[] = [];
 
-const store = process.env.DURABLE_DIR ? (() => {
-  const db = new Database(join(process.env.DURABLE_DIR, 'floor.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL'); // the writer lowers it to NORMAL and syncs the WAL itself
-  db.exec('CREATE TABLE events (n INTEGER PRIMARY KEY, body TEXT NOT NULL)');
-  const insert = db.prepare('INSERT INTO events (n, body) VALUES (?, ?)');
-  const writer = createWriter(db);
-  return (n: number, report: object): Promise<unknown> => writer.write(() => insert.run(n, JSON.stringify(report)));
-})() : null;
+const store = process.env.DURABLE_DIR
+  ? (() => {
+      const db = new Database(join(process.env.DURABLE_DIR, 'floor.sqlite'));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL'); // the writer lowers it to NORMAL and syncs the WAL itself
+      db.exec('CREATE TABLE events (n INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+      const insert = db.prepare('INSERT INTO events (n, body) VALUES (?, ?)');
+      const writer = createWriter(db);
+      return (n: number, report: object): Promise<unknown> => writer.write(() => insert.run(n, JSON.stringify(report)));
+    })()
+  : null;
 
 const server = createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/event') return void res.writeHead(404).end();

@@ -27,9 +27,7 @@ export interface CoreShape {
 
 export function buildBlocks(random: Random, shape: CoreShape): Block[] {
   const inCore = coreOutline(random, shape);
-  const bounds: [number, number, number, number] = [
-    -shape.radiusX * 1.6, -shape.radiusY * 1.6, shape.radiusX * 1.6, shape.radiusY * 1.6,
-  ];
+  const bounds: [number, number, number, number] = [-shape.radiusX * 1.6, -shape.radiusY * 1.6, shape.radiusX * 1.6, shape.radiusY * 1.6];
   let points: XY[] = [];
   const s = shape.spacing;
   for (let y = bounds[1], row = 0; y <= bounds[3]; y += s * 0.87, row++) {
@@ -53,7 +51,10 @@ export function buildBlocks(random: Random, shape: CoreShape): Block[] {
       ring,
       centroid: polygonCentroid(ring),
       area: Math.abs(signedArea(ring)),
-      neighbors: [...voronoi.neighbors(pointIndex)].filter((n) => idOf.has(n)).map((n) => idOf.get(n)!).sort((a, b) => a - b),
+      neighbors: [...voronoi.neighbors(pointIndex)]
+        .filter((n) => idOf.has(n))
+        .map((n) => idOf.get(n)!)
+        .sort((a, b) => a - b),
     };
   });
 }

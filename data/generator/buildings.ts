@@ -59,8 +59,10 @@ export function placeBuildings(random: Random, compound: XY[]): BuildingShape[] 
     for (let i = 0; i < nu; i++) {
       const [cu, cv] = [u0 + i * stepU, v0 + j * stepV];
       const corners: XY[] = [
-        [cu - width / 2, cv - depth / 2], [cu + width / 2, cv - depth / 2],
-        [cu + width / 2, cv + depth / 2], [cu - width / 2, cv + depth / 2],
+        [cu - width / 2, cv - depth / 2],
+        [cu + width / 2, cv - depth / 2],
+        [cu + width / 2, cv + depth / 2],
+        [cu - width / 2, cv + depth / 2],
       ].map((p) => fromUV(p as XY));
       if (!corners.every((c) => insideConvex(compound, c))) continue;
       if (result.length >= MAX_BUILDINGS_PER_COMPOUND) break;
@@ -71,7 +73,14 @@ export function placeBuildings(random: Random, compound: XY[]): BuildingShape[] 
     // A compound too small or odd for the rows still has one low building in its middle.
     const side = Math.min(12, (maxU - minU) / 3, (maxV - minV) / 3);
     const [cu, cv] = toUV(centroidOf(compound));
-    const corners = ([[-1, -1], [1, -1], [1, 1], [-1, 1]] as const).map(([a, b]) => fromUV([cu + (a * side) / 2, cv + (b * side) / 2]));
+    const corners = (
+      [
+        [-1, -1],
+        [1, -1],
+        [1, 1],
+        [-1, 1],
+      ] as const
+    ).map(([a, b]) => fromUV([cu + (a * side) / 2, cv + (b * side) / 2]));
     result.push({ ring: [...corners, corners[0]!], floors: random.int(2, 4), footprint: side * side });
   }
   return result;

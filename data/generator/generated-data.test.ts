@@ -25,7 +25,14 @@ describe('generated geography', () => {
   });
 
   it('uses well-formed, unique codes whose prefix is the parent code', () => {
-    const all = [g.district, ...g.streets.features, ...g.communities.features, ...g.grids.features, ...g.compounds.features, ...g.buildings.features];
+    const all = [
+      g.district,
+      ...g.streets.features,
+      ...g.communities.features,
+      ...g.grids.features,
+      ...g.compounds.features,
+      ...g.buildings.features,
+    ];
     const codes = all.map((u) => u.properties.code);
     expect(new Set(codes).size).toBe(codes.length);
     for (const u of all) {
@@ -33,7 +40,8 @@ describe('generated geography', () => {
       expect(u.properties.parentCode).toBe(parentCodeOf(u.properties.code));
     }
     const csv = readFileSync(new URL('../source/lengshuitan-divisions.csv', import.meta.url), 'utf8');
-    for (const c of g.communities.features) expect(csv).toContain(`${c.properties.code},${c.properties.name}居委会`.replace('曲河社区居委会', '曲河社区'));
+    for (const c of g.communities.features)
+      expect(csv).toContain(`${c.properties.code},${c.properties.name}居委会`.replace('曲河社区居委会', '曲河社区'));
   });
 
   it('numbers grids 001… west→east, north→south inside each community', () => {
@@ -62,14 +70,20 @@ describe('generated geography', () => {
         const children = g[childKey].features.filter((c) => c.properties.parentCode === unit.properties.code);
         expect(children.length, unit.properties.code).toBeGreaterThan(0);
         for (const field of ['households', 'population', 'partyMembers'] as const) {
-          expect(children.reduce((n, c) => n + c.properties[field], 0), `${unit.properties.code} ${field}`).toBe(unit.properties[field]);
+          expect(
+            children.reduce((n, c) => n + c.properties[field], 0),
+            `${unit.properties.code} ${field}`,
+          ).toBe(unit.properties[field]);
         }
       }
     }
   });
 
   it('tiles each community with its grids: no overlaps, no gaps, nothing outside (validator over the committed set)', () => {
-    const file = { type: 'FeatureCollection', features: [...g.streets.features, ...g.communities.features, ...g.grids.features, ...g.compounds.features, ...g.buildings.features] };
+    const file = {
+      type: 'FeatureCollection',
+      features: [...g.streets.features, ...g.communities.features, ...g.grids.features, ...g.compounds.features, ...g.buildings.features],
+    };
     const result = validateGeographyFile(JSON.stringify(file), { district: g.district, expectedGrids: 304, toleranceM2: 1 });
     expect(result.issues).toEqual([]);
     expect(result.ok).toBe(true);
@@ -82,7 +96,7 @@ describe('generated geography', () => {
     for (const s of g.streets.features) expect(Math.abs(area('communities', s.properties.code) / turf.area(s) - 1)).toBeLessThan(1e-6);
   });
 
-  it('gives every unit its own area, the district its real outline\'s (≈ 1,218 km²)', () => {
+  it("gives every unit its own area, the district its real outline's (≈ 1,218 km²)", () => {
     for (const u of [g.district, ...g.streets.features, ...g.communities.features, ...g.grids.features]) {
       expect(u.properties.area, u.properties.code).toBe(Math.round(turf.area(u)));
     }
@@ -99,7 +113,14 @@ describe('generated geography', () => {
   });
 
   it('has exactly one label point per unit, inside the unit', () => {
-    const units = [g.district, ...g.streets.features, ...g.communities.features, ...g.grids.features, ...g.compounds.features, ...g.buildings.features];
+    const units = [
+      g.district,
+      ...g.streets.features,
+      ...g.communities.features,
+      ...g.grids.features,
+      ...g.compounds.features,
+      ...g.buildings.features,
+    ];
     expect(g.labels.features).toHaveLength(units.length);
     const byCode = new Map(units.map((u) => [u.properties.code, u]));
     for (const label of g.labels.features) {
@@ -146,7 +167,8 @@ describe('generated organisation', () => {
     expect(org.facts).toEqual({ devolvedServiceItems: 161, staffSentDown: 726 });
     expect(org.serviceCenters).toHaveLength(1 + 9 + 20);
     for (const code of Object.keys(DEMONSTRATION_COMMUNITIES)) expect(org.demonstrationSites.some((d) => d.unitCode === code)).toBe(true);
-    for (const c of Object.keys(DEMONSTRATION_COMMUNITIES)) expect(g.communities.features.find((x) => x.properties.code === c)?.properties.demonstration).toBe(true);
+    for (const c of Object.keys(DEMONSTRATION_COMMUNITIES))
+      expect(g.communities.features.find((x) => x.properties.code === c)?.properties.demonstration).toBe(true);
   });
 });
 
@@ -159,7 +181,9 @@ describe('generator', () => {
     for (const name of files) {
       const first = readFileSync(join(a, name));
       expect(first.equals(readFileSync(join(b, name))), `${name} differs between runs`).toBe(true);
-      expect(first.equals(readFileSync(join(DEMO_GEOGRAPHY_DIR, name))), `${name} differs from the committed file: run npm run data`).toBe(true);
+      expect(first.equals(readFileSync(join(DEMO_GEOGRAPHY_DIR, name))), `${name} differs from the committed file: run npm run data`).toBe(
+        true,
+      );
     }
   });
 

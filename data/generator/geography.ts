@@ -5,7 +5,11 @@
 import * as turf from '@turf/turf';
 import type { Position } from 'geojson';
 import {
-  type GeographyData, type LabelFeature, type UnitFeature, type UnitLevel, type UnitProperties,
+  type GeographyData,
+  type LabelFeature,
+  type UnitFeature,
+  type UnitLevel,
+  type UnitProperties,
 } from '../../server/src/contract/geo.ts';
 import { buildBlocks, type Block } from './blocks.ts';
 import { compoundRing, placeBuildings } from './buildings.ts';
@@ -37,7 +41,11 @@ export function generateGeography(random: Random, district: UnitFeature, divisio
   const peopleRandom = random.fork('households');
 
   const out: Omit<GeographyData, 'district' | 'labels'> = {
-    streets: fc(), communities: fc(), grids: fc(), compounds: fc(), buildings: fc(),
+    streets: fc(),
+    communities: fc(),
+    grids: fc(),
+    compounds: fc(),
+    buildings: fc(),
   };
   const labels: LabelFeature[] = [];
   const unionOf = (cells: readonly number[]): UnitFeature['geometry'] => {
@@ -45,7 +53,8 @@ export function generateGeography(random: Random, district: UnitFeature, divisio
     if (!merged) throw new Error('empty union');
     return merged.geometry;
   };
-  const labelPoint = (cells: readonly number[]): Position => toLngLat(blocks[nearestTo(cells, graph, mean(cells.map((c) => blocks[c]!.centroid)))]!.centroid);
+  const labelPoint = (cells: readonly number[]): Position =>
+    toLngLat(blocks[nearestTo(cells, graph, mean(cells.map((c) => blocks[c]!.centroid)))]!.centroid);
   const add = (level: UnitLevel, props: Omit<UnitProperties, 'level' | 'area'>, geometry: UnitFeature['geometry'], at: Position): void => {
     const feature = turf.feature(geometry, { ...props, level, area: Math.round(turf.area(geometry)) }) as UnitFeature;
     const key = `${level === 'community' ? 'communitie' : level}s` as keyof typeof out;
@@ -54,31 +63,59 @@ export function generateGeography(random: Random, district: UnitFeature, divisio
   };
 
   const streetCodes = Object.keys(COMMUNITIES_BY_STREET);
-  const streetRegions = partitionCells(blocks.map((b) => b.id), graph,
-    streetCodes.map((s) => COMMUNITIES_BY_STREET[s]!.reduce((n, c) => n + gridCounts.get(c)!, 0)));
+  const streetRegions = partitionCells(
+    blocks.map((b) => b.id),
+    graph,
+    streetCodes.map((s) => COMMUNITIES_BY_STREET[s]!.reduce((n, c) => n + gridCounts.get(c)!, 0)),
+  );
   const districtTotals = zero();
   streetCodes.forEach((streetCode, si) => {
     const communityCodes = COMMUNITIES_BY_STREET[streetCode]!;
-    const communityRegions = partitionCells(streetRegions[si]!, graph, communityCodes.map((c) => gridCounts.get(c)!));
+    const communityRegions = partitionCells(
+      streetRegions[si]!,
+      graph,
+      communityCodes.map((c) => gridCounts.get(c)!),
+    );
     const streetTotals = zero();
     communityCodes.forEach((communityCode, ci) => {
       const communityCells = communityRegions[ci]!;
-      const gridRegions = ordered(partitionCells(communityCells, graph, Array(gridCounts.get(communityCode)!).fill(1)), (cells) => labelPoint(cells) as XY);
+      const gridRegions = ordered(
+        partitionCells(communityCells, graph, Array(gridCounts.get(communityCode)!).fill(1)),
+        (cells) => labelPoint(cells) as XY,
+      );
       const communityTotals = zero();
       const communityName = shortCommunityName(divisions.get(communityCode)!.name);
       gridRegions.forEach((gridCells, gi) => {
         const gridCode = communityCode + pad(gi + 1, 3);
         const gridTotals = addGrid(gridCode, gridCells);
-        add('grid', { code: gridCode, name: `${communityName}第${chineseNumber(gi + 1)}网格`, parentCode: communityCode, ...gridTotals }, unionOf(gridCells), labelPoint(gridCells));
+        add(
+          'grid',
+          { code: gridCode, name: `${communityName}第${chineseNumber(gi + 1)}网格`, parentCode: communityCode, ...gridTotals },
+          unionOf(gridCells),
+          labelPoint(gridCells),
+        );
         accumulate(communityTotals, gridTotals);
       });
-      add('community', {
-        code: communityCode, name: communityName, parentCode: streetCode, ...communityTotals,
-        ...(DEMONSTRATION_COMMUNITIES[communityCode] ? { demonstration: true } : {}),
-      }, unionOf(communityCells), labelPoint(communityCells));
+      add(
+        'community',
+        {
+          code: communityCode,
+          name: communityName,
+          parentCode: streetCode,
+          ...communityTotals,
+          ...(DEMONSTRATION_COMMUNITIES[communityCode] ? { demonstration: true } : {}),
+        },
+        unionOf(communityCells),
+        labelPoint(communityCells),
+      );
       accumulate(streetTotals, communityTotals);
     });
-    add('street', { code: streetCode, name: divisions.get(streetCode)!.name, parentCode: district.properties.code, ...streetTotals }, unionOf(streetRegions[si]!), labelPoint(streetRegions[si]!));
+    add(
+      'street',
+      { code: streetCode, name: divisions.get(streetCode)!.name, parentCode: district.properties.code, ...streetTotals },
+      unionOf(streetRegions[si]!),
+      labelPoint(streetRegions[si]!),
+    );
     accumulate(districtTotals, streetTotals);
   });
 
@@ -92,7 +129,10 @@ export function generateGeography(random: Random, district: UnitFeature, divisio
     const households = peopleRandom.int(300, 500);
     const population = Math.round(households * peopleRandom.range(2.6, 3.2));
     const partyMembers = Math.round(population * peopleRandom.range(0.05, 0.08));
-    const perHousehold = allocate(households - buildings.length, buildings.map((b) => b.footprint * b.floors)).map((n) => n + 1);
+    const perHousehold = allocate(
+      households - buildings.length,
+      buildings.map((b) => b.footprint * b.floors),
+    ).map((n) => n + 1);
     const perPopulation = allocate(population, perHousehold);
     const perMember = allocate(partyMembers, perPopulation);
     let b = 0;
@@ -102,18 +142,29 @@ export function generateGeography(random: Random, district: UnitFeature, divisio
       compound.buildings.forEach((building, j) => {
         const counts = { households: perHousehold[b]!, population: perPopulation[b]!, partyMembers: perMember[b]! };
         b++;
-        add('building', { code: compoundCode + pad(j + 1, 2), name: `${j + 1}栋`, parentCode: compoundCode, floors: building.floors, ...counts },
-          turf.polygon([building.ring.map(toLngLat)]).geometry, toLngLat(mean(building.ring.slice(0, 4))));
+        add(
+          'building',
+          { code: compoundCode + pad(j + 1, 2), name: `${j + 1}栋`, parentCode: compoundCode, floors: building.floors, ...counts },
+          turf.polygon([building.ring.map(toLngLat)]).geometry,
+          toLngLat(mean(building.ring.slice(0, 4))),
+        );
         accumulate(totals, counts);
       });
-      add('compound', { code: compoundCode, name: namer(), parentCode: gridCode, ...totals },
-        turf.polygon([compound.ring.map(toLngLat)]).geometry, toLngLat(mean(compound.ring.slice(0, -1))));
+      add(
+        'compound',
+        { code: compoundCode, name: namer(), parentCode: gridCode, ...totals },
+        turf.polygon([compound.ring.map(toLngLat)]).geometry,
+        toLngLat(mean(compound.ring.slice(0, -1))),
+      );
     });
     return { households, population, partyMembers };
   }
 
   // The district's area is its real outline's (the leader's district card showed 0.00 km²).
-  const districtFeature: UnitFeature = { ...district, properties: { ...district.properties, ...districtTotals, area: Math.round(turf.area(district)) } };
+  const districtFeature: UnitFeature = {
+    ...district,
+    properties: { ...district.properties, ...districtTotals, area: Math.round(turf.area(district)) },
+  };
   labels.unshift(label(districtFeature.properties, districtCentre(district)));
   return { district: districtFeature, ...out, labels: turf.featureCollection(labels) };
 }
@@ -165,7 +216,8 @@ export function allocate(total: number, weights: readonly number[]): number[] {
 function assertInside(blocks: readonly Block[], district: UnitFeature): void {
   for (const b of blocks) {
     for (const p of b.ring) {
-      if (!turf.booleanPointInPolygon(toLngLat(p), district)) throw new Error(`block ${b.id} leaves the district outline at ${toLngLat(p).join(',')}`);
+      if (!turf.booleanPointInPolygon(toLngLat(p), district))
+        throw new Error(`block ${b.id} leaves the district outline at ${toLngLat(p).join(',')}`);
     }
   }
 }

@@ -22,15 +22,26 @@ export function generateAll(outDir: string): string[] {
     type: 'Feature',
     geometry: original.geometry,
     properties: {
-      code: '431103', name: '冷水滩区', level: 'district', parentCode: null, area: 0, households: 0, population: 0, partyMembers: 0,
+      code: '431103',
+      name: '冷水滩区',
+      level: 'district',
+      parentCode: null,
+      area: 0,
+      households: 0,
+      population: 0,
+      partyMembers: 0,
       ...{ center: (original.properties as unknown as { center: number[] }).center },
     },
   };
   const divisions = new Map<string, Division>(
-    source('lengshuitan-divisions.csv').trim().split('\n').slice(1).map((line) => {
-      const [, code, name] = line.split(',');
-      return [code!, { code: code!, name: name! }];
-    }),
+    source('lengshuitan-divisions.csv')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => {
+        const [, code, name] = line.split(',');
+        return [code!, { code: code!, name: name! }];
+      }),
   );
   const random = createRandom(SEED);
   const geo = generateGeography(random.fork('geography'), district, divisions);

@@ -12,12 +12,7 @@ export interface CellGraph {
 }
 
 /** Returns one array of cells per target, in target order. Every region holds at least its seed. */
-export function partitionCells(
-  cells: readonly number[],
-  graph: CellGraph,
-  targets: readonly number[],
-  rounds = 6,
-): number[][] {
+export function partitionCells(cells: readonly number[], graph: CellGraph, targets: readonly number[], rounds = 6): number[][] {
   if (targets.length > cells.length) throw new Error(`cannot split ${cells.length} cells into ${targets.length} regions`);
   let seeds = farthestPointSeeds(cells, graph, targets.length);
   let regions = growRegions(cells, graph, seeds, targets);

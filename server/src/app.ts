@@ -35,7 +35,9 @@ import { createNotifier, type Notifier } from './services/notifier.ts';
 import { createTaskService, type TaskService } from './services/tasks.ts';
 import { installedGeographyDir, readGeographySet } from './store/geography-files.ts';
 import { createSqliteIncidentRepository } from './store/incidents-repo.ts';
-import { createWriter, openDatabase, type Db, type Writer } from './store/sqlite.ts';
+import { openDatabase, type Db } from './store/database.ts';
+import { createWriter, type Writer } from './store/writer.ts';
+import { reportCommands, type Commands } from './services/commands.ts';
 import { createSqliteTaskRepository } from './store/tasks-repo.ts';
 import { createSqliteApiKeyRepository } from './store/api-keys-repo.ts';
 import { createSqliteNotificationRepository } from './store/notifications-repo.ts';
@@ -59,7 +61,7 @@ export interface App {
   httpServer: HttpServer;
   io: TypedServer;
   db: Db;
-  writer: Writer;
+  writer: Writer<Commands>;
   geography: Geography;
   users: UserRepository;
   incidents: IncidentService;
@@ -93,9 +95,16 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     ensureAccounts(users, simulatorAccounts(geography), config.demoPassword, at);
   } else if (config.adminPassword) {
     if (users.byUsername('admin')) users.setPassword('admin', hashPassword(config.adminPassword));
-    else ensureAccounts(users, DEMO_ACCOUNTS.filter((a) => a.role === 'admin'), config.adminPassword, at);
+    else
+      ensureAccounts(
+        users,
+        DEMO_ACCOUNTS.filter((a) => a.role === 'admin'),
+        config.adminPassword,
+        at,
+      );
   }
   const writer = createWriter(db, {
+    commands: reportCommands,
     thread: config.writeThread,
     onBatch(size, ms) {
       metrics.commitBatch.observe(size);
@@ -122,26 +131,45 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // The broadcaster needs indicators, which need the services, which publish to the broadcaster.
   let broadcaster: Broadcaster | undefined;
   const incidents = createIncidentService({
-    repo: createSqliteIncidentRepository(db), writer, geography, clock,
-    sla: createSlaClock(config.sla, config.calendar, config.slaTimeScale), amberAt: config.sla.amberAt,
+    repo: createSqliteIncidentRepository(db),
+    writer,
+    geography,
+    clock,
+    sla: createSlaClock(config.sla, config.calendar, config.slaTimeScale),
+    amberAt: config.sla.amberAt,
     publisher: { incidentChanged: (i) => (metrics.incidentEvents.inc(), broadcaster?.incidentChanged(i)) },
     onStored: (after, before) => notifier.queue(after, before),
     duplicate: config.duplicate,
     onSlaBreach: () => metrics.slaBreaches.inc(),
   });
   const tasks = createTaskService({
-    repo: createSqliteTaskRepository(db), writer, geography, organisation, clock,
+    repo: createSqliteTaskRepository(db),
+    writer,
+    geography,
+    organisation,
+    clock,
     publisher: { taskChanged: (t) => broadcaster?.taskChanged(t) },
   });
   const indicators = createIndicatorService({ geography, organisation, incidents, tasks, clock, maxAgeMs: config.indicatorsEveryMs });
   broadcaster = createBroadcaster({
-    io, clock, tickMs: config.broadcastTickMs, indicatorsEveryMs: config.indicatorsEveryMs, historySize: config.feedHistory,
+    io,
+    clock,
+    tickMs: config.broadcastTickMs,
+    indicatorsEveryMs: config.indicatorsEveryMs,
+    historySize: config.feedHistory,
     indicatorsFor: (scope) => indicators.forScope(scope),
     invalidateIndicators: (scope) => indicators.invalidate(scope),
     onDelivered: (n) => metrics.deltas.inc(n),
   });
   registerFeed(io, {
-    tokens, users, geography, incidents, tasks, indicators, broadcaster, clock,
+    tokens,
+    users,
+    geography,
+    incidents,
+    tasks,
+    indicators,
+    broadcaster,
+    clock,
     logError: (err, context) => logger.error({ err }, context),
   });
   io.on('connection', (socket) => {
@@ -154,16 +182,26 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const basemapOrigin = config.basemap ? [new URL(config.basemap.url.replaceAll(/[{}]/g, '')).origin] : [];
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:', 'blob:', ...basemapOrigin],
-        fontSrc: ["'self'", 'data:'], connectSrc: ["'self'", ...basemapOrigin], workerSrc: ["'self'", 'blob:'], objectSrc: ["'none'"],
-        baseUri: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"],
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:', ...basemapOrigin],
+          fontSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'", ...basemapOrigin],
+          workerSrc: ["'self'", 'blob:'],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+        },
       },
-    },
-  }));
+    }),
+  );
   // Text answers go out compressed (brotli or gzip, as the browser accepts; the JavaScript a wall
   // loads is 1.7 MB as built, 0.55 MB compressed, the geography 0.5 MB of JSON).
   app.use(compression());
@@ -176,7 +214,15 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   });
   app.use('/api', (req, res, next) => {
     const started = performance.now();
-    res.on('finish', () => logAccess(logger, { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started), user: req.user?.username }));
+    res.on('finish', () =>
+      logAccess(logger, {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+        user: req.user?.username,
+      }),
+    );
     next();
   });
   app.use(express.json({ limit: '64kb' }));
@@ -196,10 +242,15 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   if (existsSync(join(config.clientDir, 'index.html'))) {
     // Built assets carry a content hash in their names: a browser keeps them until a release renames them.
     // The build compresses them once (vite.config.ts); the compressed file goes out as it is.
-    app.use('/assets', expressStaticGzip(join(config.clientDir, 'assets'), {
-      enableBrotli: true, orderPreference: ['br', 'gz'], index: false,
-      serveStatic: { index: false, immutable: true, maxAge: '365d', fallthrough: false },
-    }));
+    app.use(
+      '/assets',
+      expressStaticGzip(join(config.clientDir, 'assets'), {
+        enableBrotli: true,
+        orderPreference: ['br', 'gz'],
+        index: false,
+        serveStatic: { index: false, immutable: true, maxAge: '365d', fallthrough: false },
+      }),
+    );
     app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }));
     app.get('/{*splat}', (_req, res) => res.sendFile(join(config.clientDir, 'index.html')));
   }
@@ -211,16 +262,32 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     await tasks.sweep();
   };
   let sweeping = false;
-  const timer = deps.autoSweep === false ? null : setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    sweep().catch((err) => logger.error({ err }, 'sweep failed')).finally(() => (sweeping = false));
-  }, config.sweepMs);
+  const timer =
+    deps.autoSweep === false
+      ? null
+      : setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          sweep()
+            .catch((err) => logger.error({ err }, 'sweep failed'))
+            .finally(() => (sweeping = false));
+        }, config.sweepMs);
   timer?.unref();
   if (deps.autoSweep !== false) notifier.start(config.notifyEveryMs);
 
   return {
-    httpServer, io, db, writer, geography, users, incidents, tasks, broadcaster, notifier, logger, sweep,
+    httpServer,
+    io,
+    db,
+    writer,
+    geography,
+    users,
+    incidents,
+    tasks,
+    broadcaster,
+    notifier,
+    logger,
+    sweep,
     async close() {
       if (timer) clearInterval(timer);
       notifier.close();

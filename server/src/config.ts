@@ -12,7 +12,11 @@ import { calendarSchema, slaConfigSchema, type SlaConfig, type WorkCalendar } fr
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-const flag = (fallback: boolean) => z.enum(['0', '1', 'true', 'false']).default(fallback ? '1' : '0').transform((v) => v === '1' || v === 'true');
+const flag = (fallback: boolean) =>
+  z
+    .enum(['0', '1', 'true', 'false'])
+    .default(fallback ? '1' : '0')
+    .transform((v) => v === '1' || v === 'true');
 const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const envSchema = z.object({
@@ -31,7 +35,11 @@ const envSchema = z.object({
   SIMULATOR_SPEED: z.coerce.number().min(0.1).max(100).default(1),
   SIMULATOR_RATE: z.coerce.number().min(1).max(100_000).default(360),
   SLA_TIME_SCALE: z.coerce.number().min(1).max(3600).optional(),
-  TOKEN_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
+  TOKEN_TTL_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(12),
   BROADCAST_TICK_MS: int(50, 10, 5000),
   INDICATORS_EVERY_MS: int(2000, 100, 60_000),
   SWEEP_MS: int(5000, 100, 600_000),
@@ -40,7 +48,11 @@ const envSchema = z.object({
   FEED_HISTORY: int(500, 1, 100_000),
   WRITE_THREAD: flag(true),
   DUPLICATE_RADIUS_M: z.coerce.number().min(0).max(1000).default(50),
-  DUPLICATE_WINDOW_MIN: z.coerce.number().min(0).max(7 * 24 * 60).default(120),
+  DUPLICATE_WINDOW_MIN: z.coerce
+    .number()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(120),
   BASEMAP_URL: z.url({ protocol: /^https?$/ }).optional(),
   BASEMAP_TYPE: z.enum(['raster', 'style']).default('raster'),
   BASEMAP_DATUM: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84'),
@@ -96,7 +108,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!parsed.success) throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
   const e = parsed.data;
   if (!e.DEMO && !e.ADMIN_PASSWORD) {
-    throw new ConfigError('invalid configuration: ADMIN_PASSWORD must be set (12+ characters) when DEMO=0; the server will not start without an admin password');
+    throw new ConfigError(
+      'invalid configuration: ADMIN_PASSWORD must be set (12+ characters) when DEMO=0; the server will not start without an admin password',
+    );
   }
   const readJson = <T>(schema: z.ZodType<T>, name: string): T => {
     const file = join(e.CONFIG_DIR, name);
@@ -137,6 +151,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     writeThread: e.WRITE_THREAD,
     duplicate: { radiusM: e.DUPLICATE_RADIUS_M, windowMinutes: e.DUPLICATE_WINDOW_MIN },
     logLevel: e.LOG_LEVEL,
-    basemap: e.BASEMAP_URL ? { url: e.BASEMAP_URL, type: e.BASEMAP_TYPE, datum: e.BASEMAP_DATUM, attribution: e.BASEMAP_ATTRIBUTION } : null,
+    basemap: e.BASEMAP_URL
+      ? { url: e.BASEMAP_URL, type: e.BASEMAP_TYPE, datum: e.BASEMAP_DATUM, attribution: e.BASEMAP_ATTRIBUTION }
+      : null,
   });
 }

@@ -24,11 +24,21 @@ export function simulatorAccounts(geography: Geography): { username: string; nam
     { username: 'sim-dispatcher-a', name: '模拟派遣员甲', role: 'dispatcher', scope: DISTRICT_CODE },
     { username: 'sim-dispatcher-b', name: '模拟派遣员乙', role: 'dispatcher', scope: DISTRICT_CODE },
     { username: 'sim-leader', name: '模拟领导', role: 'leader', scope: DISTRICT_CODE },
-    ...geography.units('community').map((c) => ({ username: `sim-gw-${c.properties.code}`, name: `${c.properties.name}模拟网格员`, role: 'gridworker' as const, scope: c.properties.code })),
+    ...geography.units('community').map((c) => ({
+      username: `sim-gw-${c.properties.code}`,
+      name: `${c.properties.name}模拟网格员`,
+      role: 'gridworker' as const,
+      scope: c.properties.code,
+    })),
   ];
 }
 
-export function ensureAccounts(users: UserRepository, accounts: readonly { username: string; name: string; role: Role; scope: string }[], password: string, at: string): number {
+export function ensureAccounts(
+  users: UserRepository,
+  accounts: readonly { username: string; name: string; role: Role; scope: string }[],
+  password: string,
+  at: string,
+): number {
   let created = 0;
   let hash: string | null = null;
   for (const a of accounts) {

@@ -14,7 +14,13 @@ describe('bodyText', () => {
   it('settles with the abort reason when the signal aborts while the body never ends', async () => {
     const c = new AbortController();
     const read = bodyText(endless(), c.signal);
-    const outcome = Promise.race([read.then(() => 'resolved', (e: unknown) => e), new Promise((r) => setTimeout(() => r('still pending'), 500))]);
+    const outcome = Promise.race([
+      read.then(
+        () => 'resolved',
+        (e: unknown) => e,
+      ),
+      new Promise((r) => setTimeout(() => r('still pending'), 500)),
+    ]);
     c.abort(new Error('stopped'));
     expect(await outcome).toMatchObject({ message: 'stopped' });
   });

@@ -17,7 +17,10 @@ export function bodyText(res: Response, signal: AbortSignal): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
-    res.text().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    res
+      .text()
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 

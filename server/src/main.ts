@@ -38,14 +38,22 @@ app.httpServer.listen(config.port, config.host, () => {
   ];
   if (config.demo) {
     lines.push(`  demo logins (password: ${config.demoPassword}): ${DEMO_ACCOUNTS.map((a) => a.username).join(', ')}`);
-    lines.push(`  simulator            ${config.simulator.enabled ? `on (seed ${config.simulator.seed}, ${config.simulator.ratePerHour}/h, speed ${config.simulator.speed}); SIMULATOR=0 turns it off` : 'off'}`);
+    lines.push(
+      `  simulator            ${config.simulator.enabled ? `on (seed ${config.simulator.seed}, ${config.simulator.ratePerHour}/h, speed ${config.simulator.speed}); SIMULATOR=0 turns it off` : 'off'}`,
+    );
     lines.push(`  SLA clocks run ${config.slaTimeScale}× fast in demo mode (SLA_TIME_SCALE)`);
   }
   console.log(lines.join('\n') + '\n');
   if (config.demo && config.simulator.enabled) {
     simulator = startSimulator({
-      baseUrl: `http://127.0.0.1:${port}`, geography: app.geography, seed: config.simulator.seed, speed: config.simulator.speed,
-      ratePerHour: config.simulator.ratePerHour, timeScale: config.slaTimeScale, password: config.demoPassword, logger: app.logger.child({ component: 'simulator' }),
+      baseUrl: `http://127.0.0.1:${port}`,
+      geography: app.geography,
+      seed: config.simulator.seed,
+      speed: config.simulator.speed,
+      ratePerHour: config.simulator.ratePerHour,
+      timeScale: config.slaTimeScale,
+      password: config.demoPassword,
+      logger: app.logger.child({ component: 'simulator' }),
     });
   }
 });

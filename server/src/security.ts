@@ -42,7 +42,9 @@ export function createTokenService(secret: Buffer, ttlSeconds: number): TokenSer
   return {
     issue(user, now) {
       const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
-      const body = Buffer.from(JSON.stringify({ sub: user.id, role: user.role, scope: user.scope, exp } satisfies TokenClaims)).toString('base64url');
+      const body = Buffer.from(JSON.stringify({ sub: user.id, role: user.role, scope: user.scope, exp } satisfies TokenClaims)).toString(
+        'base64url',
+      );
       return { token: `${body}.${sign(body)}`, expiresAt: new Date(exp * 1000) };
     },
     verify(token, now) {

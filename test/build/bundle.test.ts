@@ -12,7 +12,10 @@ import { describe, expect, it } from 'vitest';
 const DIST = join(import.meta.dirname, '../../dist/client');
 const BUDGET_KB = 650;
 
-interface Chunk { file: string; imports?: string[] }
+interface Chunk {
+  file: string;
+  imports?: string[];
+}
 const manifest = (): Record<string, Chunk> => JSON.parse(readFileSync(join(DIST, '.vite/manifest.json'), 'utf8')) as Record<string, Chunk>;
 
 function initialKb(route: string): { kb: number; files: string[] } {
@@ -33,7 +36,13 @@ function initialKb(route: string): { kb: number; files: string[] } {
 describe('bundle budget', () => {
   it(`keeps each route's initial JavaScript within ${BUDGET_KB} KB gzip`, () => {
     expect(existsSync(join(DIST, '.vite/manifest.json')), 'no build: run `npx vite build` (npm test does)').toBe(true);
-    for (const route of ['src/views/WallView.vue', 'src/views/LeaderView.vue', 'src/views/DispatchView.vue', 'src/views/AdminView.vue', 'src/views/LoginView.vue']) {
+    for (const route of [
+      'src/views/WallView.vue',
+      'src/views/LeaderView.vue',
+      'src/views/DispatchView.vue',
+      'src/views/AdminView.vue',
+      'src/views/LoginView.vue',
+    ]) {
       const { kb, files } = initialKb(route);
       console.log(`${route}: ${kb} KB gzip in ${files.length} files`);
       expect(kb, route).toBeLessThanOrEqual(BUDGET_KB);
@@ -45,7 +54,9 @@ describe('bundle budget', () => {
   // that also built schemas, zod came along and ran before the wall's map existed (issue 6).
   it('ships no zod in any chunk', () => {
     const assets = join(DIST, 'assets');
-    const withZod = readdirSync(assets).filter((f) => f.endsWith('.js') && /\$ZodType|ZodError/.test(readFileSync(join(assets, f), 'utf8')));
+    const withZod = readdirSync(assets).filter(
+      (f) => f.endsWith('.js') && /\$ZodType|ZodError/.test(readFileSync(join(assets, f), 'utf8')),
+    );
     expect(withZod).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bbox } from '@turf/turf';
+import type { GeoJSONSource, Map as MaplibreMap } from 'maplibre-gl';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../server/src/contract/incidents.ts';
@@ -28,12 +29,26 @@ afterAll(async () => {
 });
 
 /** A page whose browser clock starts at the test server's time. */
-const openAt = (viewport?: { width: number; height: number }): ReturnType<typeof openPage> => openPage(browser, h.base, viewport, h.clock.now());
+const openAt = (viewport?: { width: number; height: number }): ReturnType<typeof openPage> =>
+  openPage(browser, h.base, viewport, h.clock.now());
 
 async function report(extra: Record<string, unknown> = {}): Promise<Incident> {
-  const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', {
-    class: '市容环境', priority: '一般', source: '12345热线', ...('lng' in extra ? {} : freshPointIn(h.app, TONGHUA_GRID)), description: '端到端测试案件', reporterName: '测试', reporterPhone: '13800009999', ...extra,
-  }, { 'idempotency-key': idemKey() });
+  const res = await h.api<{ incident: Incident }>(
+    dispatcher,
+    'POST',
+    '/api/incidents',
+    {
+      class: '市容环境',
+      priority: '一般',
+      source: '12345热线',
+      ...('lng' in extra ? {} : freshPointIn(h.app, TONGHUA_GRID)),
+      description: '端到端测试案件',
+      reporterName: '测试',
+      reporterPhone: '13800009999',
+      ...extra,
+    },
+    { 'idempotency-key': idemKey() },
+  );
   expect(res.status).toBe(201);
   return res.body.incident;
 }
@@ -42,18 +57,25 @@ async function report(extra: Record<string, unknown> = {}): Promise<Incident> {
 const sourceCodes = (source: string): number => new Set(window.__lstMap.querySourceFeatures(source).map((f) => f.properties.code)).size;
 /** How many features a GeoJSON source holds (drawn or not at this zoom). */
 const sourceSize = async (source: string): Promise<number> =>
-  ((await (window.__lstMap.getSource(source) as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.FeatureCollection).features.length;
+  ((await (window.__lstMap.getSource(source) as GeoJSONSource).getData()) as GeoJSON.FeatureCollection).features.length;
 /** The levels among a source's features drawn on screen now. */
 const renderedLevels = (source: string): string[] =>
-  [...new Set(window.__lstMap.queryRenderedFeatures().filter((f) => f.source === source).map((f) => String(f.properties.level)))].sort();
+  [
+    ...new Set(
+      window.__lstMap
+        .queryRenderedFeatures()
+        .filter((f) => f.source === source)
+        .map((f) => String(f.properties.level)),
+    ),
+  ].sort();
 /** The codes of the units the map outlines (its selection). */
 const outlined = async (): Promise<string[]> => {
-  const data = (await (window.__lstMap.getSource('selection') as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.Feature | GeoJSON.FeatureCollection;
+  const data = (await (window.__lstMap.getSource('selection') as GeoJSONSource).getData()) as GeoJSON.Feature | GeoJSON.FeatureCollection;
   return (data.type === 'FeatureCollection' ? data.features : [data]).map((f) => String(f.properties?.code));
 };
 /** Whether the map's incident data holds the case at that stage (clusters hide single points, so ask the source). */
 const hasStage = async ([id, stage]: [string, string]): Promise<boolean> => {
-  const data = (await (window.__lstMap.getSource('incidents') as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.FeatureCollection;
+  const data = (await (window.__lstMap.getSource('incidents') as GeoJSONSource).getData()) as GeoJSON.FeatureCollection;
   return data.features.some((x) => x.properties?.id === id && x.properties?.stage === stage);
 };
 
@@ -65,28 +87,32 @@ function watchCameraAfterLoad(): void {
   let map: Window['__lstMap'] | undefined;
   window.__cameraMoves = [];
   window.__changedAfterLoad = [];
-  Object.defineProperty(window, '__lstMap', { configurable: true, get: () => map, set: (m: Window['__lstMap']) => {
-    map = m;
-    const setLayout = m.setLayoutProperty.bind(m);
-    m.setLayoutProperty = (layer, ...rest) => {
-      if (window.__mapLoadedAt !== undefined) window.__changedAfterLoad!.push(`${layer} layout`);
-      return setLayout(layer, ...rest);
-    };
-    m.once('load', () => {
-      window.__mapLoadedAt = performance.now();
-      m.on('move', () => window.__cameraMoves!.push(performance.now()));
-      for (const id of ['party', 'tasks', 'selection']) {
-        const source = m.getSource(id) as import('maplibre-gl').GeoJSONSource;
-        const setData = source.setData.bind(source);
-        source.setData = (data, ...rest) => (window.__changedAfterLoad!.push(`${id} data`), setData(data, ...rest));
-      }
-    });
-  } });
+  Object.defineProperty(window, '__lstMap', {
+    configurable: true,
+    get: () => map,
+    set: (m: Window['__lstMap']) => {
+      map = m;
+      const setLayout = m.setLayoutProperty.bind(m);
+      m.setLayoutProperty = (layer, ...rest) => {
+        if (window.__mapLoadedAt !== undefined) window.__changedAfterLoad!.push(`${layer} layout`);
+        return setLayout(layer, ...rest);
+      };
+      m.once('load', () => {
+        window.__mapLoadedAt = performance.now();
+        m.on('move', () => window.__cameraMoves!.push(performance.now()));
+        for (const id of ['party', 'tasks', 'selection']) {
+          const source = m.getSource(id) as GeoJSONSource;
+          const setData = source.setData.bind(source);
+          source.setData = (data, ...rest) => (window.__changedAfterLoad!.push(`${id} data`), setData(data, ...rest));
+        }
+      });
+    },
+  });
 }
 
 /** Whether the map's incident data holds the case (in any stage) as `shown` says. */
 const caseShown = async ([id, shown]: [string, boolean]): Promise<boolean> => {
-  const data = (await (window.__lstMap.getSource('incidents') as import('maplibre-gl').GeoJSONSource).getData()) as GeoJSON.FeatureCollection;
+  const data = (await (window.__lstMap.getSource('incidents') as GeoJSONSource).getData()) as GeoJSON.FeatureCollection;
   return data.features.some((x) => x.properties?.id === id) === shown;
 };
 
@@ -94,14 +120,18 @@ const caseShown = async ([id, shown]: [string, boolean]): Promise<boolean> => {
 function countPulseSteps(): void {
   let map: Window['__lstMap'] | undefined;
   window.__pulseSteps = 0;
-  Object.defineProperty(window, '__lstMap', { configurable: true, get: () => map, set: (m: Window['__lstMap']) => {
-    map = m;
-    const setPaint = m.setPaintProperty.bind(m);
-    m.setPaintProperty = (layer, property, ...rest) => {
-      if (layer === 'incident-pulse' && property === 'circle-radius') window.__pulseSteps!++;
-      return setPaint(layer, property, ...rest);
-    };
-  } });
+  Object.defineProperty(window, '__lstMap', {
+    configurable: true,
+    get: () => map,
+    set: (m: Window['__lstMap']) => {
+      map = m;
+      const setPaint = m.setPaintProperty.bind(m);
+      m.setPaintProperty = (layer, property, ...rest) => {
+        if (layer === 'incident-pulse' && property === 'circle-radius') window.__pulseSteps!++;
+        return setPaint(layer, property, ...rest);
+      };
+    },
+  });
 }
 
 /** Init script: counts clears of the panels' 2D canvases (ECharts clears a layer to redraw it). */
@@ -154,7 +184,11 @@ describe('wall display', () => {
     await page.close();
   });
 
-  for (const [width, height] of [[1366, 768], [1920, 1080], [3840, 2160]] as const) {
+  for (const [width, height] of [
+    [1366, 768],
+    [1920, 1080],
+    [3840, 2160],
+  ] as const) {
     it(`keeps its layout legible without overflow at ${width}×${height}`, async () => {
       const { page, problems } = await openAt({ width, height });
       await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
@@ -163,10 +197,14 @@ describe('wall display', () => {
       const layout = await page.evaluate(() => {
         const px = (sel: string) => parseFloat(getComputedStyle(document.querySelector(sel)!).fontSize);
         const clipped = [...document.querySelectorAll('.wall h1, .wall h2, .kpi-label, .kpi-value, .scene, .party-figures div')]
-          .filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.textContent);
+          .filter((el) => el.scrollWidth > el.clientWidth + 1)
+          .map((el) => el.textContent);
         return {
           pageOverflow: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
-          body: px('.wall'), heading: px('.wall h2'), kpi: px('.kpi-value'), clipped,
+          body: px('.wall'),
+          heading: px('.wall h2'),
+          kpi: px('.kpi-value'),
+          clipped,
         };
       });
       expect(layout.pageOverflow).toBe(false);
@@ -197,7 +235,11 @@ describe('wall display at rest', () => {
     // Software GL draws 4–5 frames a second, so the pulse paces itself to a step every ≈ 0.7 s here.
     await expect.poll(() => page.evaluate(() => window.__pulseSteps!), { timeout: 10_000 }).toBeGreaterThan(2);
     // Not taken on, the case leaves the open cases and the map: the pulse stops with it.
-    const res = await h.api(dispatcher, 'POST', `/api/incidents/${c.id}/actions`, { action: 'reject', version: c.version, note: '重复上报' });
+    const res = await h.api(dispatcher, 'POST', `/api/incidents/${c.id}/actions`, {
+      action: 'reject',
+      version: c.version,
+      note: '重复上报',
+    });
     expect(res.status).toBe(200);
     await page.waitForFunction(caseShown, [c.id, false] as [string, boolean], { timeout: 15_000 });
     const steps = await page.evaluate(() => window.__pulseSteps!);
@@ -281,7 +323,7 @@ describe('leader drill-down', () => {
 });
 
 describe('dispatch console', () => {
-  it('keeps the server\'s time, sessions and countdowns on a screen whose own clock is years off', async () => {
+  it("keeps the server's time, sessions and countdowns on a screen whose own clock is years off", async () => {
     const { page, problems } = await openPage(browser, h.base);
     // The screen PC believes it is 2031: its clock runs, but from the wrong day.
     await page.clock.install({ time: Date.parse('2031-07-15T03:00:00Z') });
@@ -332,7 +374,8 @@ describe('dispatch console', () => {
     await step('dispatch');
     // The grid worker handles it (through the API, as their own app would).
     let c = (await h.api<{ incident: Incident }>(gridworker, 'GET', `/api/incidents/${id}`)).body.incident;
-    c = (await h.api<{ incident: Incident }>(gridworker, 'POST', `/api/incidents/${id}/actions`, { action: 'start', version: c.version })).body.incident;
+    c = (await h.api<{ incident: Incident }>(gridworker, 'POST', `/api/incidents/${id}/actions`, { action: 'start', version: c.version }))
+      .body.incident;
     await h.api(gridworker, 'POST', `/api/incidents/${id}/actions`, { action: 'feedback', note: '已扶正并加固', version: c.version });
     await page.waitForSelector('[data-action=verify-pass]', { timeout: 15_000 });
     await expect.poll(() => page.locator('[data-testid=message]').innerText()).toContain('他人更新');
@@ -391,7 +434,10 @@ describe('dispatch console', () => {
       held = true;
       const before = await route.fetch();
       await h.api(other, 'POST', `/api/incidents/${c.id}/actions`, { action: 'register', version: accepted.version });
-      await page.waitForFunction((id) => document.querySelector(`[data-testid=queue] li[data-id="${id}"]`)?.textContent?.includes('立案'), c.id);
+      await page.waitForFunction(
+        (id) => document.querySelector(`[data-testid=queue] li[data-id="${id}"]`)?.textContent?.includes('立案'),
+        c.id,
+      );
       await route.fulfill({ response: before });
       release();
     });
@@ -434,7 +480,10 @@ describe('administration', () => {
     await page.click('[data-testid=api-keys] button.primary');
     const key = (await page.locator('[data-testid=issued-key] code').innerText()).trim();
     expect(key).toMatch(/^lst_[\w-]{32}$/);
-    const submitted = await fetch(`${h.base}/open311/v2/requests.json`, { method: 'POST', body: new URLSearchParams({ api_key: key, service_code: 'S03', address_string: '某小区', description: '消防通道堵塞' }) });
+    const submitted = await fetch(`${h.base}/open311/v2/requests.json`, {
+      method: 'POST',
+      body: new URLSearchParams({ api_key: key, service_code: 'S03', address_string: '某小区', description: '消防通道堵塞' }),
+    });
     expect(submitted.status).toBe(201);
     await page.fill('input[aria-label=订阅名称]', '区指挥中心钉钉群');
     await page.fill('input[aria-label=推送地址]', 'http://127.0.0.1:9/robot/send?access_token=demo');
@@ -455,7 +504,13 @@ describe('browser safety', () => {
   const PAYLOAD = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
 
   it('shows HTML and script in case text as text, on the wall and in dispatch, and runs none of it', async () => {
-    const c = await report({ class: '突发事件', priority: '重大', description: `${PAYLOAD}燃气泄漏`, address: `${PAYLOAD}地址`, reporterName: '<b>张</b>' });
+    const c = await report({
+      class: '突发事件',
+      priority: '重大',
+      description: `${PAYLOAD}燃气泄漏`,
+      address: `${PAYLOAD}地址`,
+      reporterName: '<b>张</b>',
+    });
     const wall = await openAt();
     await wall.page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
     await mapIdle(wall.page);
@@ -465,14 +520,17 @@ describe('browser safety', () => {
     await console.page.click(`[data-testid=queue] li[data-id="${c.id}"]`);
     await console.page.waitForSelector('[data-testid=incident-detail]');
     expect(await console.page.locator('[data-testid=incident-detail] .desc').innerText()).toBe(`${PAYLOAD}燃气泄漏`);
-    expect(await console.page.locator('[data-testid=incident-detail] .desc img, [data-testid=incident-detail] .desc script').count()).toBe(0);
+    expect(await console.page.locator('[data-testid=incident-detail] .desc img, [data-testid=incident-detail] .desc script').count()).toBe(
+      0,
+    );
     expect(await console.page.locator('[data-testid=queue]').innerText()).toContain('<img src=x');
-    for (const p of [wall.page, console.page]) expect(await p.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    for (const p of [wall.page, console.page])
+      expect(await p.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     await wall.page.close();
     await console.page.close();
   });
 
-  it('sends security headers with a CSP that allows only the page\'s own origin and no inline script', async () => {
+  it("sends security headers with a CSP that allows only the page's own origin and no inline script", async () => {
     for (const path of ['/wall', '/', '/dispatch', '/login', '/api/me']) {
       const res = await fetch(`${h.base}${path}`);
       const csp = res.headers.get('content-security-policy') ?? '';
@@ -489,7 +547,7 @@ describe('browser safety', () => {
 
 declare global {
   interface Window {
-    __lstMap: import('maplibre-gl').Map;
+    __lstMap: MaplibreMap;
     __cameraMoves?: number[];
     __changedAfterLoad?: string[];
     __mapLoadedAt?: number;

@@ -19,15 +19,30 @@ export const SCREENS_DIR = join(process.cwd(), 'test-results', 'screens');
  * them. So page content and 2D canvases are rasterized on the CPU, as Chromium does without a GPU;
  * WebGL and compositing stay on (software) GL.
  */
-export const SOFTWARE_GL_ARGS = ['--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--use-gl=angle', '--use-angle=swiftshader',
-  '--disable-gpu-rasterization', '--disable-accelerated-2d-canvas'];
+export const SOFTWARE_GL_ARGS = [
+  '--enable-unsafe-swiftshader',
+  '--ignore-gpu-blocklist',
+  '--use-gl=angle',
+  '--use-angle=swiftshader',
+  '--disable-gpu-rasterization',
+  '--disable-accelerated-2d-canvas',
+];
 
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   mkdirSync(SCREENS_DIR, { recursive: true });
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...extraArgs],
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-swiftshader',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      ...extraArgs,
+    ],
   });
 }
 
@@ -41,7 +56,12 @@ export interface WatchedPage {
  * A new page on `base`. With `clock`, the browser's clock starts at that time and runs on (give it
  * the test server's time: a test must not depend on the day it runs).
  */
-export async function openPage(browser: Browser, base: string, viewport = { width: 1920, height: 1080 }, clock?: Date): Promise<WatchedPage> {
+export async function openPage(
+  browser: Browser,
+  base: string,
+  viewport = { width: 1920, height: 1080 },
+  clock?: Date,
+): Promise<WatchedPage> {
   const page = await browser.newPage({ viewport });
   // The app exposes its map and feed handles to tests only when asked (client/src/test-hooks.ts).
   await page.addInitScript(() => ((window as unknown as { __lstTestHooks: boolean }).__lstTestHooks = true));

@@ -24,7 +24,11 @@ export interface ServerProcess {
 }
 
 /** `nodeArgs`: extra flags for node itself (the soak passes --inspect to read the heap after a full GC). */
-export async function startServerProcess(env: Record<string, string>, port: number, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  port: number,
+  nodeArgs: readonly string[] = [],
+): Promise<ServerProcess> {
   let output = '';
   const profile = process.env.SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVER_PROF}`] : [];
   const child = spawn(process.execPath, [...profile, ...nodeArgs, '--import', 'tsx', join(ROOT, 'server/src/main.ts')], {

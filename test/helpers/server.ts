@@ -7,7 +7,14 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../server/src/app.ts';
 import { loadConfig } from '../../server/src/config.ts';
 import type { User } from '../../server/src/contract/auth.ts';
-import { decodeDelta, decodeSnapshot, type ClientToServerEvents, type Delta, type ServerToClientEvents, type Snapshot } from '../../server/src/contract/realtime.ts';
+import {
+  decodeDelta,
+  decodeSnapshot,
+  type ClientToServerEvents,
+  type Delta,
+  type ServerToClientEvents,
+  type Snapshot,
+} from '../../server/src/contract/realtime.ts';
 
 export const PASSWORD = 'test-password';
 /** Monday 2026-11-30 09:00 in Shanghai: inside working hours. */
@@ -30,7 +37,13 @@ export interface Harness {
   base: string;
   dataDir: string;
   login(username: string, password?: string): Promise<{ token: string; user: User }>;
-  api<T = unknown>(token: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  api<T = unknown>(
+    token: string | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T }>;
   /** A connected socket, its first snapshot and every delta since (listened for before connecting). */
   socket(token: string): Promise<{ socket: ClientSocket; snapshot: Snapshot; deltas: Delta[] }>;
   close(): Promise<void>;
@@ -38,11 +51,23 @@ export interface Harness {
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export async function startHarness(env: Record<string, string> = {}, options: { dataDir?: string; clock?: TestClock; logger?: Logger } = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: { dataDir?: string; clock?: TestClock; logger?: Logger } = {},
+): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lst-test-'));
   const config = loadConfig({
-    DATA_DIR: dataDir, DEMO: '1', SIMULATOR: '0', DEMO_PASSWORD: PASSWORD, SLA_TIME_SCALE: '1', LOG_LEVEL: 'silent',
-    BROADCAST_TICK_MS: '20', INDICATORS_EVERY_MS: '100', HOST: '127.0.0.1', PORT: '0', ...env,
+    DATA_DIR: dataDir,
+    DEMO: '1',
+    SIMULATOR: '0',
+    DEMO_PASSWORD: PASSWORD,
+    SLA_TIME_SCALE: '1',
+    LOG_LEVEL: 'silent',
+    BROADCAST_TICK_MS: '20',
+    INDICATORS_EVERY_MS: '100',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ...env,
   });
   const clock = options.clock ?? createTestClock();
   const app = createApp(config, { clock, autoSweep: false, logger: options.logger ?? pino({ level: 'silent' }) });
@@ -53,7 +78,11 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
   const api: Harness['api'] = async (token, method, path, body, headers = {}) => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -66,14 +95,24 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     return { status: res.status, body: parsed as never };
   };
   return {
-    app, clock, base, dataDir, api,
+    app,
+    clock,
+    base,
+    dataDir,
+    api,
     async login(username, password = PASSWORD) {
       const res = await api<{ token: string; user: User }>(null, 'POST', '/api/auth/login', { username, password });
       if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
     async socket(token) {
-      const s: ClientSocket = connect(base, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false });
+      const s: ClientSocket = connect(base, {
+        auth: { token },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        autoConnect: false,
+      });
       sockets.push(s);
       const snapshot = nextEvent(s, 'feed:reset');
       snapshot.catch(() => undefined);
@@ -94,13 +133,20 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
 }
 
 /** The first event of that name, or rejects after `ms`. */
-export function nextEvent<E extends keyof ServerToClientEvents>(socket: ClientSocket, event: E, ms = 5000): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: ClientSocket,
+  event: E,
+  ms = 5000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${String(event)} within ${ms} ms`)), ms);
-    socket.once(event as never, ((payload: never) => {
-      clearTimeout(timer);
-      resolve(payload);
-    }) as never);
+    socket.once(
+      event as never,
+      ((payload: never) => {
+        clearTimeout(timer);
+        resolve(payload);
+      }) as never,
+    );
   });
 }
 

@@ -21,7 +21,12 @@ const tokens = new Map<string, string | null>();
 let dispatcher: string;
 
 beforeAll(async () => {
-  const sink = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
   h = await startHarness({ DUPLICATE_RADIUS_M: '5' }, { logger: pino({ level: 'trace' }, sink) });
   tokens.set('anonymous', null);
   for (const role of ROLES.slice(1)) tokens.set(role, (await h.login(role)).token);
@@ -30,54 +35,129 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 async function caseIn(grid: string): Promise<Incident> {
-  const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', {
-    class: '市容环境', source: '12345热线', ...freshPointIn(h.app, grid), description: '矩阵测试', ...REPORTER,
-  }, { 'idempotency-key': idemKey() });
+  const res = await h.api<{ incident: Incident }>(
+    dispatcher,
+    'POST',
+    '/api/incidents',
+    {
+      class: '市容环境',
+      source: '12345热线',
+      ...freshPointIn(h.app, grid),
+      description: '矩阵测试',
+      ...REPORTER,
+    },
+    { 'idempotency-key': idemKey() },
+  );
   return res.body.incident;
 }
 const window = () => ({ startsAt: h.clock.now().toISOString(), endsAt: new Date(h.clock.now().getTime() + 3_600_000).toISOString() });
 
 type Probe = (token: string | null) => Promise<number>;
-interface Row { route: string; probe: Probe; expect: Record<Role | 'anonymous', number> }
+interface Row {
+  route: string;
+  probe: Probe;
+  expect: Record<Role | 'anonymous', number>;
+}
 
-const call = (method: string, path: string | (() => Promise<string>), body?: () => unknown | Promise<unknown>): Probe => async (token) => {
-  const p = typeof path === 'string' ? path : await path();
-  const b = body ? await body() : undefined;
-  return (await h.api(token, method, p, b, method === 'POST' && p === '/api/incidents' ? { 'idempotency-key': idemKey() } : {})).status;
-};
+const call =
+  (method: string, path: string | (() => Promise<string>), body?: () => unknown | Promise<unknown>): Probe =>
+  async (token) => {
+    const p = typeof path === 'string' ? path : await path();
+    const b = body ? await body() : undefined;
+    return (await h.api(token, method, p, b, method === 'POST' && p === '/api/incidents' ? { 'idempotency-key': idemKey() } : {})).status;
+  };
 const fresh = (grid: string) => async (): Promise<string> => `/api/incidents/${(await caseIn(grid)).id}`;
-const actOn = (grid: string, action: Record<string, unknown>): Probe => async (token) => {
-  const c = await caseIn(grid);
-  return (await h.api(token, 'POST', `/api/incidents/${c.id}/actions`, { ...action, version: c.version })).status;
-};
-const all = (status: number, anonymous = 401): Row['expect'] => ({ anonymous, wall: status, leader: status, dispatcher: status, gridworker: status, admin: status });
+const actOn =
+  (grid: string, action: Record<string, unknown>): Probe =>
+  async (token) => {
+    const c = await caseIn(grid);
+    return (await h.api(token, 'POST', `/api/incidents/${c.id}/actions`, { ...action, version: c.version })).status;
+  };
+const all = (status: number, anonymous = 401): Row['expect'] => ({
+  anonymous,
+  wall: status,
+  leader: status,
+  dispatcher: status,
+  gridworker: status,
+  admin: status,
+});
 
 const MATRIX: Row[] = [
   { route: 'GET /api/me', probe: call('GET', '/api/me'), expect: all(200) },
-  { route: 'POST /api/incidents (in scope)', probe: call('POST', '/api/incidents', () => ({ class: '市容环境', source: '网格员巡查', ...freshPointIn(h.app, TONGHUA_GRID), description: 'm' })),
-    expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 201, gridworker: 201, admin: 403 } },
-  { route: 'POST /api/incidents (out of scope)', probe: call('POST', '/api/incidents', () => ({ class: '市容环境', source: '网格员巡查', ...freshPointIn(h.app, OTHER_GRID), description: 'm' })),
-    expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 201, gridworker: 403, admin: 403 } },
-  { route: 'POST /api/incidents/preview (out of scope)', probe: call('POST', '/api/incidents/preview', () => ({ class: '市容环境', source: '网格员巡查', ...freshPointIn(h.app, OTHER_GRID), description: 'm' })),
-    expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 200, gridworker: 403, admin: 403 } },
+  {
+    route: 'POST /api/incidents (in scope)',
+    probe: call('POST', '/api/incidents', () => ({
+      class: '市容环境',
+      source: '网格员巡查',
+      ...freshPointIn(h.app, TONGHUA_GRID),
+      description: 'm',
+    })),
+    expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 201, gridworker: 201, admin: 403 },
+  },
+  {
+    route: 'POST /api/incidents (out of scope)',
+    probe: call('POST', '/api/incidents', () => ({
+      class: '市容环境',
+      source: '网格员巡查',
+      ...freshPointIn(h.app, OTHER_GRID),
+      description: 'm',
+    })),
+    expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 201, gridworker: 403, admin: 403 },
+  },
+  {
+    route: 'POST /api/incidents/preview (out of scope)',
+    probe: call('POST', '/api/incidents/preview', () => ({
+      class: '市容环境',
+      source: '网格员巡查',
+      ...freshPointIn(h.app, OTHER_GRID),
+      description: 'm',
+    })),
+    expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 200, gridworker: 403, admin: 403 },
+  },
   { route: 'GET /api/incidents', probe: call('GET', '/api/incidents'), expect: all(200) },
-  { route: 'GET /api/incidents?scope=other community', probe: call('GET', '/api/incidents?scope=431103009008'), expect: { ...all(200), gridworker: 403 } },
+  {
+    route: 'GET /api/incidents?scope=other community',
+    probe: call('GET', '/api/incidents?scope=431103009008'),
+    expect: { ...all(200), gridworker: 403 },
+  },
   { route: 'GET /api/incidents/:id (in scope)', probe: call('GET', fresh(TONGHUA_GRID)), expect: all(200) },
   { route: 'GET /api/incidents/:id (out of scope)', probe: call('GET', fresh(OTHER_GRID)), expect: { ...all(200), gridworker: 404 } },
-  { route: 'POST actions accept (in scope)', probe: actOn(TONGHUA_GRID, { action: 'accept' }), expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 200, gridworker: 403, admin: 403 } },
-  { route: 'POST actions accept (out of scope)', probe: actOn(OTHER_GRID, { action: 'accept' }), expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 200, gridworker: 404, admin: 403 } },
-  { route: 'POST actions supervise', probe: actOn(TONGHUA_GRID, { action: 'supervise' }), expect: { anonymous: 401, wall: 403, leader: 200, dispatcher: 200, gridworker: 403, admin: 403 } },
+  {
+    route: 'POST actions accept (in scope)',
+    probe: actOn(TONGHUA_GRID, { action: 'accept' }),
+    expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 200, gridworker: 403, admin: 403 },
+  },
+  {
+    route: 'POST actions accept (out of scope)',
+    probe: actOn(OTHER_GRID, { action: 'accept' }),
+    expect: { anonymous: 401, wall: 403, leader: 403, dispatcher: 200, gridworker: 404, admin: 403 },
+  },
+  {
+    route: 'POST actions supervise',
+    probe: actOn(TONGHUA_GRID, { action: 'supervise' }),
+    expect: { anonymous: 401, wall: 403, leader: 200, dispatcher: 200, gridworker: 403, admin: 403 },
+  },
   { route: 'GET /api/tasks', probe: call('GET', '/api/tasks'), expect: all(200) },
   { route: 'GET /api/tasks?scope=other', probe: call('GET', '/api/tasks?scope=431103009008'), expect: { ...all(200), gridworker: 403 } },
-  { route: 'POST /api/tasks (in scope)', probe: call('POST', '/api/tasks', () => ({ type: '卫生清扫', title: 't', gridCode: TONGHUA_GRID, ...window() })),
-    expect: { anonymous: 401, wall: 403, leader: 201, dispatcher: 201, gridworker: 201, admin: 403 } },
-  { route: 'POST /api/tasks (out of scope)', probe: call('POST', '/api/tasks', () => ({ type: '卫生清扫', title: 't', gridCode: OTHER_GRID, ...window() })),
-    expect: { anonymous: 401, wall: 403, leader: 201, dispatcher: 201, gridworker: 403, admin: 403 } },
+  {
+    route: 'POST /api/tasks (in scope)',
+    probe: call('POST', '/api/tasks', () => ({ type: '卫生清扫', title: 't', gridCode: TONGHUA_GRID, ...window() })),
+    expect: { anonymous: 401, wall: 403, leader: 201, dispatcher: 201, gridworker: 201, admin: 403 },
+  },
+  {
+    route: 'POST /api/tasks (out of scope)',
+    probe: call('POST', '/api/tasks', () => ({ type: '卫生清扫', title: 't', gridCode: OTHER_GRID, ...window() })),
+    expect: { anonymous: 401, wall: 403, leader: 201, dispatcher: 201, gridworker: 403, admin: 403 },
+  },
   { route: 'GET /api/indicators (district)', probe: call('GET', '/api/indicators?scope=431103'), expect: { ...all(200), gridworker: 403 } },
   { route: 'GET /api/indicators (own grid)', probe: call('GET', `/api/indicators?scope=${TONGHUA_GRID}`), expect: all(200) },
   { route: 'GET /api/geography/grids', probe: call('GET', '/api/geography/grids'), expect: all(200) },
   { route: 'GET /api/units/:code (in scope)', probe: call('GET', `/api/units/${TONGHUA_GRID}`), expect: all(200) },
-  { route: 'GET /api/units/:code (out of scope)', probe: call('GET', `/api/units/${OTHER_GRID}`), expect: { ...all(200), gridworker: 403 } },
+  {
+    route: 'GET /api/units/:code (out of scope)',
+    probe: call('GET', `/api/units/${OTHER_GRID}`),
+    expect: { ...all(200), gridworker: 403 },
+  },
   { route: 'GET /api/organisation', probe: call('GET', '/api/organisation'), expect: all(200) },
   { route: 'GET /api/client-config', probe: call('GET', '/api/client-config'), expect: all(200) },
 ];
@@ -109,7 +189,10 @@ describe('authorization matrix (socket)', () => {
       expect(district.ok).toBe(role !== 'gridworker');
       const own = await emit(socket, 'feed:subscribe', { scope: TONGHUA_GRID });
       expect(own.ok).toBe(true);
-      const reported = await emit(socket, 'incident:report', { idempotencyKey: idemKey(), report: { class: '市容环境', source: '网格员巡查', ...freshPointIn(h.app, TONGHUA_GRID), description: 's' } });
+      const reported = await emit(socket, 'incident:report', {
+        idempotencyKey: idemKey(),
+        report: { class: '市容环境', source: '网格员巡查', ...freshPointIn(h.app, TONGHUA_GRID), description: 's' },
+      });
       expect(reported.ok).toBe(role === 'dispatcher' || role === 'gridworker');
       const c = await caseIn(TONGHUA_GRID);
       const accepted = await emit<Incident>(socket, 'incident:act', { id: c.id, action: { action: 'accept', version: c.version } });
@@ -127,7 +210,14 @@ describe('personal data and secrets', () => {
     const c = await caseIn(TONGHUA_GRID);
     await expect.poll(() => deltas.some((d) => d.incidents.some((i) => i.id === c.id))).toBe(true);
     const wire = [JSON.stringify(snapshot), JSON.stringify(deltas)];
-    for (const path of ['/api/incidents?limit=500', `/api/incidents/${c.id}`, '/api/tasks', '/api/indicators', '/api/organisation', `/api/units/${TONGHUA_GRID}`]) {
+    for (const path of [
+      '/api/incidents?limit=500',
+      `/api/incidents/${c.id}`,
+      '/api/tasks',
+      '/api/indicators',
+      '/api/organisation',
+      `/api/units/${TONGHUA_GRID}`,
+    ]) {
       wire.push(JSON.stringify((await h.api(wall, 'GET', path)).body));
     }
     const all = wire.join('\n');

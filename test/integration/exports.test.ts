@@ -19,10 +19,20 @@ beforeAll(async () => {
   leader = (await h.login('leader')).token;
   // 1,100 cases: three pages of the export; every fifth a 安全隐患 with awkward text.
   for (let n = 0; n < 1100; n++) {
-    const res = await h.api(dispatcher, 'POST', '/api/incidents', {
-      class: n % 5 === 0 ? '安全隐患' : '市容环境', source: '12345热线', gridCode: GRIDS[n % GRIDS.length],
-      description: n % 5 === 0 ? `=cmd|' /C calc'!A0 "引号", 逗号\n换行 ${n}` : `案件 ${n}`, reporterName: '王某', reporterPhone: '13800000000',
-    }, { 'idempotency-key': idemKey() });
+    const res = await h.api(
+      dispatcher,
+      'POST',
+      '/api/incidents',
+      {
+        class: n % 5 === 0 ? '安全隐患' : '市容环境',
+        source: '12345热线',
+        gridCode: GRIDS[n % GRIDS.length],
+        description: n % 5 === 0 ? `=cmd|' /C calc'!A0 "引号", 逗号\n换行 ${n}` : `案件 ${n}`,
+        reporterName: '王某',
+        reporterPhone: '13800000000',
+      },
+      { 'idempotency-key': idemKey() },
+    );
     expect(res.status).toBe(201);
   }
 }, 120_000);
@@ -39,7 +49,11 @@ async function listAll(token: string, query: string): Promise<Incident[]> {
   const out: Incident[] = [];
   let cursor: string | null = null;
   do {
-    const res: { body: { items: Incident[]; nextCursor: string | null } } = await h.api<{ items: Incident[]; nextCursor: string | null }>(token, 'GET', `/api/incidents?${query}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const res: { body: { items: Incident[]; nextCursor: string | null } } = await h.api<{ items: Incident[]; nextCursor: string | null }>(
+      token,
+      'GET',
+      `/api/incidents?${query}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     out.push(...res.body.items);
     cursor = res.body.nextCursor;
   } while (cursor);
@@ -98,7 +112,10 @@ describe('exports', () => {
     expect(scope).toMatchObject({ 单位编码: '431103003', 层级: '街道', 上报: '550', 在办: '550', 结案: '0', 期间开始: from });
     expect(children.map((c) => c['单位编码'])).toEqual(h.app.geography.children('431103003').map((c) => c.properties.code));
     expect(children.reduce((n, c) => n + Number(c['上报']), 0)).toBe(550);
-    const empty = Papa.parse<Record<string, string>>((await csv(await get(leader, `/api/exports/indicators.csv?scope=431103&from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z`))).text, { header: true });
+    const empty = Papa.parse<Record<string, string>>(
+      (await csv(await get(leader, `/api/exports/indicators.csv?scope=431103&from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z`))).text,
+      { header: true },
+    );
     expect(empty.data[0]).toMatchObject({ 单位编码: '431103', 上报: '0', '结案率%': '' });
   });
 

@@ -34,7 +34,13 @@ beforeAll(async () => {
   expired = old.token;
   h.clock.advance(2 * 3_600_000); // the first token is now expired
   dispatcher = (await h.login('dispatcher')).token;
-  const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', { class: '市容环境', source: '12345热线', ...freshPointIn(h.app, TONGHUA_GRID), description: '靶子' }, { 'idempotency-key': idemKey() });
+  const res = await h.api<{ incident: Incident }>(
+    dispatcher,
+    'POST',
+    '/api/incidents',
+    { class: '市容环境', source: '12345热线', ...freshPointIn(h.app, TONGHUA_GRID), description: '靶子' },
+    { 'idempotency-key': idemKey() },
+  );
   target = res.body.incident;
   ({ socket } = await h.socket(dispatcher));
 });
@@ -42,12 +48,29 @@ afterAll(() => h.close());
 
 /** Values that are wrong for any field: wrong types, NaN, huge or hostile strings, deep nesting. */
 const hostile = fc.oneof(
-  fc.constant(null), fc.constant(Number.NaN), fc.constant(Number.POSITIVE_INFINITY), fc.constant(-1e308), fc.boolean(),
-  fc.integer(), fc.double(), fc.string({ maxLength: 40 }), fc.constant('x'.repeat(5000)), fc.constant('<script>alert(1)</script>'),
-  fc.constant("'; DROP TABLE incidents; --"), fc.constant({ __proto__: { admin: true } }), fc.array(fc.integer(), { maxLength: 5 }),
-  fc.constant(JSON.parse('['.repeat(200) + ']'.repeat(200))), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+  fc.constant(null),
+  fc.constant(Number.NaN),
+  fc.constant(Number.POSITIVE_INFINITY),
+  fc.constant(-1e308),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  fc.string({ maxLength: 40 }),
+  fc.constant('x'.repeat(5000)),
+  fc.constant('<script>alert(1)</script>'),
+  fc.constant("'; DROP TABLE incidents; --"),
+  fc.constant({ __proto__: { admin: true } }),
+  fc.array(fc.integer(), { maxLength: 5 }),
+  fc.constant(JSON.parse('['.repeat(200) + ']'.repeat(200))),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
 );
-const validReport = () => ({ class: '市容环境', priority: '一般', source: '12345热线', ...freshPointIn(h.app, TONGHUA_GRID), description: '正常描述' });
+const validReport = () => ({
+  class: '市容环境',
+  priority: '一般',
+  source: '12345热线',
+  ...freshPointIn(h.app, TONGHUA_GRID),
+  description: '正常描述',
+});
 const REPORT_FIELDS = ['class', 'priority', 'source', 'lng', 'lat', 'gridCode', 'description', 'reporterPhone', 'photoUrl'] as const;
 /** A report with one field broken (or an unknown field added): never valid. */
 const brokenReport = fc.record({ field: fc.constantFrom(...REPORT_FIELDS, 'extra'), value: hostile }).filter(({ field, value }) => {
@@ -58,17 +81,40 @@ const brokenReport = fc.record({ field: fc.constantFrom(...REPORT_FIELDS, 'extra
   if (field === 'lat') return !(typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 90);
   return true;
 });
-const badKeys = fc.oneof(fc.constant(undefined), fc.constant(''), fc.constant('short'), fc.constant('x'.repeat(200)), fc.constant('bad key with spaces!'), fc.string({ maxLength: 7 }));
+const badKeys = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(''),
+  fc.constant('short'),
+  fc.constant('x'.repeat(200)),
+  fc.constant('bad key with spaces!'),
+  fc.string({ maxLength: 7 }),
+);
 const badActions = fc.oneof(
-  fc.record({ action: fc.constantFrom('accept', 'register', 'dispatch', 'verify', 'supervise', 'close'), version: fc.integer().filter((v) => v !== target?.version) }),
+  fc.record({
+    action: fc.constantFrom('accept', 'register', 'dispatch', 'verify', 'supervise', 'close'),
+    version: fc.integer().filter((v) => v !== target?.version),
+  }),
   fc.record({ action: fc.constantFrom('accept', 'supervise'), version: hostile }),
   fc.record({ action: hostile, version: fc.constant(1) }),
   fc.record({ action: fc.constant('extend'), version: fc.constant(1), hours: hostile, note: hostile }),
   fc.record({ action: fc.constant('dispatch'), version: fc.constant(1), to: hostile }),
-  fc.constant({}), hostile,
+  fc.constant({}),
+  hostile,
 );
 const badQueries = fc.oneof(
-  fc.constantFrom('stage=nonsense', 'limit=-1', 'limit=100000', 'limit=abc', 'cursor=!!!', 'scope=999', 'from=yesterday', 'overdue=maybe', 'class=外星人', 'unknown=1', 'scope=431103%00'),
+  fc.constantFrom(
+    'stage=nonsense',
+    'limit=-1',
+    'limit=100000',
+    'limit=abc',
+    'cursor=!!!',
+    'scope=999',
+    'from=yesterday',
+    'overdue=maybe',
+    'class=外星人',
+    'unknown=1',
+    'scope=431103%00',
+  ),
   fc.string({ maxLength: 20 }).map((s) => `stage=${encodeURIComponent(s)}x`),
 );
 
@@ -77,27 +123,51 @@ describe('hostile input', () => {
     const before = dbFingerprint();
     const base = validReport();
     let count = 0;
-    const send = async (method: string, path: string, body: unknown, headers: Record<string, string> = {}, token: string | null = dispatcher): Promise<void> => {
+    const send = async (
+      method: string,
+      path: string,
+      body: unknown,
+      headers: Record<string, string> = {},
+      token: string | null = dispatcher,
+    ): Promise<void> => {
       const res = await h.api(token, method, path, body, headers);
       tally(res.status);
       count++;
     };
 
-    await fc.assert(fc.asyncProperty(brokenReport, badKeys, async ({ field, value }, key) => {
-      const body = field === 'extra' ? { ...base, extra: value } : { ...base, [field]: value };
-      // A good key with a broken body, or a broken key with a good body.
-      await send('POST', '/api/incidents', body, { 'idempotency-key': idemKey() });
-      await send('POST', '/api/incidents', base, key === undefined ? {} : { 'idempotency-key': key });
-    }), { numRuns: 1500, seed: 42 });
+    await fc.assert(
+      fc.asyncProperty(brokenReport, badKeys, async ({ field, value }, key) => {
+        const body = field === 'extra' ? { ...base, extra: value } : { ...base, [field]: value };
+        // A good key with a broken body, or a broken key with a good body.
+        await send('POST', '/api/incidents', body, { 'idempotency-key': idemKey() });
+        await send('POST', '/api/incidents', base, key === undefined ? {} : { 'idempotency-key': key });
+      }),
+      { numRuns: 1500, seed: 42 },
+    );
 
-    await fc.assert(fc.asyncProperty(badActions, async (action) => {
-      await send('POST', `/api/incidents/${target.id}/actions`, action);
-    }), { numRuns: 1500, seed: 43 });
+    await fc.assert(
+      fc.asyncProperty(badActions, async (action) => {
+        await send('POST', `/api/incidents/${target.id}/actions`, action);
+      }),
+      { numRuns: 1500, seed: 43 },
+    );
 
-    await fc.assert(fc.asyncProperty(badQueries, async (q) => send('GET', `/api/incidents?${q}`, undefined)), { numRuns: 600, seed: 44 });
+    await fc.assert(
+      fc.asyncProperty(badQueries, async (q) => send('GET', `/api/incidents?${q}`, undefined)),
+      { numRuns: 600, seed: 44 },
+    );
 
     const forged = `${Buffer.from(JSON.stringify({ sub: 'admin', role: 'admin', scope: '431103', exp: 9e9 })).toString('base64url')}.${'A'.repeat(43)}`;
-    for (const token of [expired, forged, 'a.b', '', 'Bearer', 'x'.repeat(3000), `${dispatcher}x`, dispatcher.split('.').reverse().join('.')]) {
+    for (const token of [
+      expired,
+      forged,
+      'a.b',
+      '',
+      'Bearer',
+      'x'.repeat(3000),
+      `${dispatcher}x`,
+      dispatcher.split('.').reverse().join('.'),
+    ]) {
       for (let i = 0; i < 60; i++) await send('POST', '/api/incidents', base, { 'idempotency-key': idemKey() }, token);
     }
     for (const raw of ['{', '[1,2', '{"class":', 'null', '"string"', '[]', '{}', `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`]) {
@@ -108,27 +178,35 @@ describe('hostile input', () => {
     // Socket events, with and without acks.
     const events = ['feed:subscribe', 'feed:resync', 'incident:report', 'incident:act', 'nonsense:event'] as const;
     let acks = 0;
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...events), hostile, fc.boolean(), async (event, payload, withAck) => {
-      count++;
-      if (!withAck) {
-        (socket.emit as (e: string, p: unknown) => void)(event, payload);
-        return;
-      }
-      const reply = await Promise.race([
-        new Promise<Ack<unknown> | 'none'>((resolve) => (socket.emit as (e: string, p: unknown, a: (r: Ack<unknown>) => void) => void)(event, payload, resolve)),
-        new Promise<'none'>((resolve) => setTimeout(() => resolve('none'), event === 'nonsense:event' ? 20 : 2000)),
-      ]);
-      if (event === 'nonsense:event') return;
-      acks++;
-      expect(reply).not.toBe('none');
-      expect(reply === 'none' || reply.ok).toBe(false);
-    }), { numRuns: 4500, seed: 45 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...events), hostile, fc.boolean(), async (event, payload, withAck) => {
+        count++;
+        if (!withAck) {
+          (socket.emit as (e: string, p: unknown) => void)(event, payload);
+          return;
+        }
+        const reply = await Promise.race([
+          new Promise<Ack<unknown> | 'none'>((resolve) =>
+            (socket.emit as (e: string, p: unknown, a: (r: Ack<unknown>) => void) => void)(event, payload, resolve),
+          ),
+          new Promise<'none'>((resolve) => setTimeout(() => resolve('none'), event === 'nonsense:event' ? 20 : 2000)),
+        ]);
+        if (event === 'nonsense:event') return;
+        acks++;
+        expect(reply).not.toBe('none');
+        expect(reply === 'none' || reply.ok).toBe(false);
+      }),
+      { numRuns: 4500, seed: 45 },
+    );
     await expect.poll(() => socket.connected).toBe(true);
 
     expect(count).toBeGreaterThanOrEqual(10_000);
     expect(acks).toBeGreaterThan(1000);
     const codes = [...statuses.keys()].sort();
-    expect(codes.every((c) => c >= 400 && c < 500), `statuses seen: ${JSON.stringify(Object.fromEntries(statuses))}`).toBe(true);
+    expect(
+      codes.every((c) => c >= 400 && c < 500),
+      `statuses seen: ${JSON.stringify(Object.fromEntries(statuses))}`,
+    ).toBe(true);
     expect(statuses.get(401)).toBeGreaterThanOrEqual(480);
     expect(statuses.get(413)).toBeGreaterThanOrEqual(1);
     expect((await h.api(null, 'GET', '/healthz')).status).toBe(200);

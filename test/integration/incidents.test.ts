@@ -24,11 +24,19 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const report = (overrides: Record<string, unknown> = {}) => ({
-  class: '市容环境', priority: '一般', source: '网格员巡查', ...('lng' in overrides ? {} : freshPointIn(h.app, TONGHUA_GRID)),
-  description: '路边垃圾堆积未清运', reporterName: '张三', reporterPhone: '13812345678', ...overrides,
+  class: '市容环境',
+  priority: '一般',
+  source: '网格员巡查',
+  ...('lng' in overrides ? {} : freshPointIn(h.app, TONGHUA_GRID)),
+  description: '路边垃圾堆积未清运',
+  reporterName: '张三',
+  reporterPhone: '13812345678',
+  ...overrides,
 });
 async function newCase(overrides: Record<string, unknown> = {}): Promise<Incident> {
-  const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', report(overrides), { 'idempotency-key': idemKey() });
+  const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', report(overrides), {
+    'idempotency-key': idemKey(),
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.incident;
 }
@@ -68,7 +76,9 @@ describe('reporting', () => {
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.body.incident.id).toBe(first.body.incident.id);
-    const other = await h.api<{ error: { code: string } }>(dispatcher, 'POST', '/api/incidents', report({ class: '公用设施' }), { 'idempotency-key': key });
+    const other = await h.api<{ error: { code: string } }>(dispatcher, 'POST', '/api/incidents', report({ class: '公用设施' }), {
+      'idempotency-key': key,
+    });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('idempotency-mismatch');
   });
@@ -77,8 +87,11 @@ describe('reporting', () => {
     const key = idemKey();
     const before = h.app.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number };
     const body = report({ class: '园林绿化设施' });
-    const results = await Promise.all(Array.from({ length: 8 }, () =>
-      h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', body, { 'idempotency-key': key })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', body, { 'idempotency-key': key }),
+      ),
+    );
     expect(new Set(results.map((r) => r.body.incident.id)).size).toBe(1);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     const after = h.app.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number };
@@ -89,7 +102,9 @@ describe('reporting', () => {
     const key = idemKey();
     const a = await newCase({ class: '市容环境设施' });
     const body = report({ class: '交通设施' });
-    const b = await Promise.all([1, 2, 3].map(() => h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', body, { 'idempotency-key': key })));
+    const b = await Promise.all(
+      [1, 2, 3].map(() => h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', body, { 'idempotency-key': key })),
+    );
     expect((await h.api(dispatcher, 'POST', '/api/incidents', report({ class: '公用设施' }), { 'idempotency-key': key })).status).toBe(409);
     const c = await newCase({ class: '市容环境设施' });
     const serial = (id: string): number => Number(id.slice(8));
@@ -112,14 +127,28 @@ describe('reporting', () => {
   it('answers bad input with 400 and a field-level message, writing nothing', async () => {
     const count = () => (h.app.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n;
     const before = count();
-    const bad = await h.api<{ error: { code: string; fields: Record<string, string> } }>(dispatcher, 'POST', '/api/incidents',
-      report({ class: '外星人', lng: 'east', description: '' }), { 'idempotency-key': idemKey() });
+    const bad = await h.api<{ error: { code: string; fields: Record<string, string> } }>(
+      dispatcher,
+      'POST',
+      '/api/incidents',
+      report({ class: '外星人', lng: 'east', description: '' }),
+      { 'idempotency-key': idemKey() },
+    );
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.error.fields)).toEqual(expect.arrayContaining(['class', 'lng', 'description']));
     expect((await h.api(dispatcher, 'POST', '/api/incidents', report())).status).toBe(400); // no Idempotency-Key
     expect((await h.api(dispatcher, 'POST', '/api/incidents', '{"class":', { 'idempotency-key': idemKey() })).status).toBe(400);
-    expect((await h.api(dispatcher, 'POST', '/api/incidents', report({ description: 'x'.repeat(70_000) }), { 'idempotency-key': idemKey() })).status).toBe(413);
-    expect((await h.api(dispatcher, 'POST', '/api/incidents', report({ gridCode: '431103003004999', lng: undefined, lat: undefined }), { 'idempotency-key': idemKey() })).status).toBe(400);
+    expect(
+      (await h.api(dispatcher, 'POST', '/api/incidents', report({ description: 'x'.repeat(70_000) }), { 'idempotency-key': idemKey() }))
+        .status,
+    ).toBe(413);
+    expect(
+      (
+        await h.api(dispatcher, 'POST', '/api/incidents', report({ gridCode: '431103003004999', lng: undefined, lat: undefined }), {
+          'idempotency-key': idemKey(),
+        })
+      ).status,
+    ).toBe(400);
     expect(count()).toBe(before);
   });
 
@@ -141,13 +170,27 @@ describe('reporting', () => {
     // The body is read before authentication; only JSON types are parsed, objects and arrays only.
     expect((await post({ 'content-type': 'application/json' }, '{"class":')).status).toBe(400);
     expect((await post({ 'content-type': 'application/json' }, JSON.stringify(report()))).status).toBe(401);
-    expect((await post({ ...auth, 'content-type': 'text/plain', 'idempotency-key': idemKey() }, JSON.stringify(report()))).status).toBe(400);
+    expect((await post({ ...auth, 'content-type': 'text/plain', 'idempotency-key': idemKey() }, JSON.stringify(report()))).status).toBe(
+      400,
+    );
     expect((await post({ ...auth, 'content-type': 'application/json', 'idempotency-key': idemKey() }, '"a string"')).status).toBe(400);
-    expect((await post({ ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip', 'idempotency-key': idemKey() }, '{}')).status).toBe(400);
-    const big = await post({ ...auth, 'content-type': 'application/json', 'idempotency-key': idemKey() }, JSON.stringify(report({ description: '长'.repeat(30_000) })));
+    expect(
+      (await post({ ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip', 'idempotency-key': idemKey() }, '{}')).status,
+    ).toBe(400);
+    const big = await post(
+      { ...auth, 'content-type': 'application/json', 'idempotency-key': idemKey() },
+      JSON.stringify(report({ description: '长'.repeat(30_000) })),
+    );
     expect(big.status).toBe(413);
     expect(await big.json()).toEqual({ error: { code: 'too-large', message: 'request body too large' } });
-    expect((await post({ authorization: `Bearer ${leader}`, 'content-type': 'application/json', 'idempotency-key': idemKey() }, JSON.stringify(report()))).status).toBe(403);
+    expect(
+      (
+        await post(
+          { authorization: `Bearer ${leader}`, 'content-type': 'application/json', 'idempotency-key': idemKey() },
+          JSON.stringify(report()),
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it('previews what a report would be filed as, writing nothing', async () => {
@@ -157,9 +200,19 @@ describe('reporting', () => {
     const before = count();
     const fresh = await h.api<{ preview: Record<string, unknown> }>(dispatcher, 'POST', '/api/incidents/preview', report());
     expect(fresh.status).toBe(200);
-    expect(fresh.body.preview).toMatchObject({ gridCode: TONGHUA_GRID, stage: 'reported', duplicateOf: null, suggestedAssignee: { id: `P${TONGHUA_GRID}` } });
+    expect(fresh.body.preview).toMatchObject({
+      gridCode: TONGHUA_GRID,
+      stage: 'reported',
+      duplicateOf: null,
+      suggestedAssignee: { id: `P${TONGHUA_GRID}` },
+    });
     expect(fresh.body.preview.deadline).toEqual(expect.any(String));
-    const dup = await h.api<{ preview: Record<string, unknown> }>(dispatcher, 'POST', '/api/incidents/preview', report({ class: '宣传广告', ...p }));
+    const dup = await h.api<{ preview: Record<string, unknown> }>(
+      dispatcher,
+      'POST',
+      '/api/incidents/preview',
+      report({ class: '宣传广告', ...p }),
+    );
     expect(dup.body.preview).toMatchObject({ stage: 'merged', duplicateOf: primary.id, deadline: null });
     expect((await h.api(dispatcher, 'POST', '/api/incidents/preview', report({ class: '外星人' }))).status).toBe(400);
     expect((await h.api(leader, 'POST', '/api/incidents/preview', report())).status).toBe(403);
@@ -187,17 +240,46 @@ describe('the closed loop', () => {
     c = await step(leader, c, { action: 'evaluate', rating: 5 });
     expect(c.stage).toBe('evaluated');
     const detail = await h.api<{ incident: IncidentDetail }>(dispatcher, 'GET', `/api/incidents/${c.id}`);
-    expect(detail.body.incident.timeline.map((e) => e.type)).toEqual(
-      ['report', 'accept', 'register', 'dispatch', 'start', 'feedback', 'verify', 'feedback', 'verify', 'close', 'evaluate']);
-    expect(detail.body.incident.timeline.map((e) => e.toStage)).toEqual(
-      ['reported', 'accepted', 'registered', 'dispatched', 'handling', 'handled', 'handling', 'handled', 'verified', 'closed', 'evaluated']);
+    expect(detail.body.incident.timeline.map((e) => e.type)).toEqual([
+      'report',
+      'accept',
+      'register',
+      'dispatch',
+      'start',
+      'feedback',
+      'verify',
+      'feedback',
+      'verify',
+      'close',
+      'evaluate',
+    ]);
+    expect(detail.body.incident.timeline.map((e) => e.toStage)).toEqual([
+      'reported',
+      'accepted',
+      'registered',
+      'dispatched',
+      'handling',
+      'handled',
+      'handling',
+      'handled',
+      'verified',
+      'closed',
+      'evaluated',
+    ]);
   });
 
   it('refuses every action that the stage does not allow, with 409 and no change', async () => {
     const c = await newCase();
     for (const body of [
-      { action: 'register' }, { action: 'dispatch' }, { action: 'start' }, { action: 'feedback', note: 'x' }, { action: 'verify', pass: true },
-      { action: 'close' }, { action: 'evaluate', rating: 3 }, { action: 'extend', hours: 2, note: 'x' }, { action: 'shelve', note: 'x' },
+      { action: 'register' },
+      { action: 'dispatch' },
+      { action: 'start' },
+      { action: 'feedback', note: 'x' },
+      { action: 'verify', pass: true },
+      { action: 'close' },
+      { action: 'evaluate', rating: 3 },
+      { action: 'extend', hours: 2, note: 'x' },
+      { action: 'shelve', note: 'x' },
     ]) {
       const token = ['start', 'feedback'].includes(body.action) ? gridworker : body.action === 'evaluate' ? leader : dispatcher;
       const res = await act(token, c.id, { ...body, version: c.version });
@@ -268,7 +350,13 @@ describe('the closed loop', () => {
     expect((await h.api(null, 'GET', '/api/incidents')).status).toBe(401);
     expect((await h.api('forged.token', 'GET', '/api/incidents')).status).toBe(401);
     // A grid worker may report only inside their grid.
-    expect((await h.api(gridworker, 'POST', '/api/incidents', report({ ...pointIn(h.app, '431103001006001') }), { 'idempotency-key': idemKey() })).status).toBe(403);
+    expect(
+      (
+        await h.api(gridworker, 'POST', '/api/incidents', report({ ...pointIn(h.app, '431103001006001') }), {
+          'idempotency-key': idemKey(),
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('gives a stale version 409 and changes nothing', async () => {

@@ -11,7 +11,12 @@ import type { Delivery } from '../../server/src/contract/notifications.ts';
 import { BREAKER, RETRY } from '../../server/src/domain/notifications.ts';
 import { freshPointIn, idemKey, startHarness, TONGHUA_GRID, type Harness } from '../helpers/server.ts';
 
-interface Received { path: string; url: string; headers: IncomingMessage['headers']; body: string }
+interface Received {
+  path: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 let h: Harness;
 let admin: string;
 let dispatcher: string;
@@ -34,7 +39,9 @@ beforeAll(async () => {
       if (path === '/blackhole') return void held.push(res); // answers nothing, ever
       if (path === '/down') return void res.writeHead(503).end('down');
       if (path === '/flaky' && flakyLeft-- > 0) return void res.writeHead(500).end('try later');
-      res.writeHead(200, { 'content-type': 'application/json' }).end(path === '/hook' || path === '/flaky' ? '' : '{"errcode":0,"errmsg":"ok"}');
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(path === '/hook' || path === '/flaky' ? '' : '{"errcode":0,"errmsg":"ok"}');
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
@@ -53,19 +60,38 @@ async function subscribe(body: Record<string, unknown>): Promise<string> {
   return res.body.subscription.id;
 }
 async function report(extra: Record<string, unknown> = {}): Promise<Incident> {
-  const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', {
-    class: '安全隐患', priority: '紧急', source: '网格员巡查', ...freshPointIn(h.app, TONGHUA_GRID), description: '燃气管道泄漏，报告人电话13912345678',
-    reporterName: '陈某辰', reporterPhone: '13912345678', ...extra,
-  }, { 'idempotency-key': idemKey() });
+  const res = await h.api<{ incident: Incident }>(
+    dispatcher,
+    'POST',
+    '/api/incidents',
+    {
+      class: '安全隐患',
+      priority: '紧急',
+      source: '网格员巡查',
+      ...freshPointIn(h.app, TONGHUA_GRID),
+      description: '燃气管道泄漏，报告人电话13912345678',
+      reporterName: '陈某辰',
+      reporterPhone: '13912345678',
+      ...extra,
+    },
+    { 'idempotency-key': idemKey() },
+  );
   expect(res.status).toBe(201);
   return res.body.incident;
 }
-const log = async (subscription: string) => (await h.api<{ items: Delivery[] }>(admin, 'GET', `/api/admin/deliveries?subscription=${subscription}`)).body.items;
+const log = async (subscription: string) =>
+  (await h.api<{ items: Delivery[] }>(admin, 'GET', `/api/admin/deliveries?subscription=${subscription}`)).body.items;
 const disable = (id: string) => h.api(admin, 'DELETE', `/api/admin/subscriptions/${id}`);
 
 describe('notifications', () => {
   it('sends a signed webhook for a new urgent case, verifiable by the receiver, with personal data masked', async () => {
-    const id = await subscribe({ name: '应急指挥平台', events: ['urgent'], channel: 'webhook', url: `${base}/hook`, secret: 'shared-secret-123' });
+    const id = await subscribe({
+      name: '应急指挥平台',
+      events: ['urgent'],
+      channel: 'webhook',
+      url: `${base}/hook`,
+      secret: 'shared-secret-123',
+    });
     await report({ priority: '一般' }); // not urgent: nothing
     const c = await report();
     expect(await h.app.notifier.deliverDue()).toBe(1);
@@ -81,9 +107,21 @@ describe('notifications', () => {
     await disable(id);
   });
 
-  it('signs DingTalk robot messages and formats WeCom ones, only within each subscription\'s scope', async () => {
-    const ding = await subscribe({ name: '区指挥中心钉钉群', events: ['urgent'], channel: 'dingtalk', url: `${base}/robot/send?access_token=t0k`, secret: 'SEC0123456789' });
-    const wecom = await subscribe({ name: '楚江圩街道企业微信群', events: ['urgent'], scope: '431103009', channel: 'wecom', url: `${base}/cgi-bin/webhook/send?key=k1` });
+  it("signs DingTalk robot messages and formats WeCom ones, only within each subscription's scope", async () => {
+    const ding = await subscribe({
+      name: '区指挥中心钉钉群',
+      events: ['urgent'],
+      channel: 'dingtalk',
+      url: `${base}/robot/send?access_token=t0k`,
+      secret: 'SEC0123456789',
+    });
+    const wecom = await subscribe({
+      name: '楚江圩街道企业微信群',
+      events: ['urgent'],
+      scope: '431103009',
+      channel: 'wecom',
+      url: `${base}/cgi-bin/webhook/send?key=k1`,
+    });
     const before = received.length;
     await report();
     await h.app.notifier.deliverDue();
@@ -92,7 +130,10 @@ describe('notifications', () => {
     const url = new URL(got[0]!.url, base);
     const ts = url.searchParams.get('timestamp')!;
     expect(url.searchParams.get('sign')).toBe(createHmac('sha256', 'SEC0123456789').update(`${ts}\nSEC0123456789`).digest('base64'));
-    expect(JSON.parse(got[0]!.body)).toMatchObject({ msgtype: 'markdown', markdown: { title: expect.stringMatching(/^【新紧急案件】安全隐患/) } });
+    expect(JSON.parse(got[0]!.body)).toMatchObject({
+      msgtype: 'markdown',
+      markdown: { title: expect.stringMatching(/^【新紧急案件】安全隐患/) },
+    });
 
     await report({ ...freshPointIn(h.app, '431103009008001') });
     await h.app.notifier.deliverDue();
@@ -105,7 +146,13 @@ describe('notifications', () => {
   });
 
   it('retries with backoff until the receiver answers', async () => {
-    const id = await subscribe({ name: '偶尔失败的接收端', events: ['urgent'], channel: 'webhook', url: `${base}/flaky`, secret: 'flaky-secret-1' });
+    const id = await subscribe({
+      name: '偶尔失败的接收端',
+      events: ['urgent'],
+      channel: 'webhook',
+      url: `${base}/flaky`,
+      secret: 'flaky-secret-1',
+    });
     await report();
     await h.app.notifier.deliverDue();
     expect((await log(id))[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringMatching(/HTTP 500/) });
@@ -121,7 +168,13 @@ describe('notifications', () => {
   });
 
   it('opens the circuit after repeated failures, and expires what cannot be delivered', async () => {
-    const id = await subscribe({ name: '已下线的接收端', events: ['urgent', 'closed'], channel: 'webhook', url: `${base}/down`, secret: 'down-secret-12' });
+    const id = await subscribe({
+      name: '已下线的接收端',
+      events: ['urgent', 'closed'],
+      channel: 'webhook',
+      url: `${base}/down`,
+      secret: 'down-secret-12',
+    });
     await report();
     for (let n = 0; n < BREAKER.failures; n++) {
       if (n > 0) h.clock.advance(RETRY.capMs); // each retry is due again
@@ -143,7 +196,9 @@ describe('notifications', () => {
     const [d] = await log(id);
     expect(d!.status).toBe('expired');
     expect(d!.attempts).toBeLessThanOrEqual(RETRY.maxAttempts);
-    expect((await h.api<{ items: Delivery[] }>(admin, 'GET', '/api/admin/deliveries?status=expired')).body.items.map((x) => x.id)).toContain(d!.id);
+    expect(
+      (await h.api<{ items: Delivery[] }>(admin, 'GET', '/api/admin/deliveries?status=expired')).body.items.map((x) => x.id),
+    ).toContain(d!.id);
     await disable(id);
   });
 
@@ -161,7 +216,13 @@ describe('notifications', () => {
       return ms.sort((a, b) => a - b);
     };
     const quiet = await time();
-    const id = await subscribe({ name: '无响应的接收端', events: ['urgent'], channel: 'webhook', url: `${base}/blackhole`, secret: 'blackhole-secret' });
+    const id = await subscribe({
+      name: '无响应的接收端',
+      events: ['urgent'],
+      channel: 'webhook',
+      url: `${base}/blackhole`,
+      secret: 'blackhole-secret',
+    });
     const hanging = await time();
     // The dispatches finished while the receiver still held every notification request open.
     expect(held.length).toBeGreaterThan(5);
@@ -183,7 +244,8 @@ describe('notifications', () => {
       { name: '未知事件', events: ['party'], channel: 'wecom', url: `${base}/x` },
       { name: '坏地址', events: ['urgent'], channel: 'wecom', url: 'ftp://example.test' },
       { name: '未知范围', events: ['urgent'], channel: 'wecom', url: `${base}/x`, scope: '431103099' },
-    ]) expect((await h.api(admin, 'POST', '/api/admin/subscriptions', bad)).status, bad.name).toBe(400);
+    ])
+      expect((await h.api(admin, 'POST', '/api/admin/subscriptions', bad)).status, bad.name).toBe(400);
     const list = await h.api<{ items: Record<string, unknown>[] }>(admin, 'GET', '/api/admin/subscriptions');
     expect(list.body.items.length).toBeGreaterThan(0);
     expect(list.body.items.every((s) => !('secret' in s))).toBe(true);

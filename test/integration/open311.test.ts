@@ -14,7 +14,10 @@ let admin: string;
 let dispatcher: string;
 let gridworker: string;
 let key: string;
-const parser = new XMLParser({ parseTagValue: false, isArray: (name) => ['service', 'request', 'error', 'note', 'attribute', 'value', 'endpoint', 'format'].includes(name) });
+const parser = new XMLParser({
+  parseTagValue: false,
+  isArray: (name) => ['service', 'request', 'error', 'note', 'attribute', 'value', 'endpoint', 'format'].includes(name),
+});
 
 beforeAll(async () => {
   h = await startHarness({ DUPLICATE_RADIUS_M: '5' });
@@ -33,12 +36,27 @@ async function issue(body: Record<string, unknown>): Promise<{ key: string; apiK
 const get = async (path: string) => {
   const res = await fetch(`${h.base}/open311/v2/${path}`);
   const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', text, json: () => JSON.parse(text) as unknown, xml: () => parser.parse(text) as Record<string, unknown> };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    text,
+    json: () => JSON.parse(text) as unknown,
+    xml: () => parser.parse(text) as Record<string, unknown>,
+  };
 };
 const post = async (file: string, form: Record<string, string>) => {
-  const res = await fetch(`${h.base}/open311/v2/${file}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  const res = await fetch(`${h.base}/open311/v2/${file}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
   const text = await res.text();
-  return { status: res.status, text, json: () => JSON.parse(text) as ({ service_request_id: string; token: string } & { code: number; description: string })[], xml: () => parser.parse(text) as Record<string, unknown> };
+  return {
+    status: res.status,
+    text,
+    json: () => JSON.parse(text) as ({ service_request_id: string; token: string } & { code: number; description: string })[],
+    xml: () => parser.parse(text) as Record<string, unknown>,
+  };
 };
 const at = (grid = TONGHUA_GRID) => {
   const p = freshPointIn(h.app, grid);
@@ -48,11 +66,16 @@ const at = (grid = TONGHUA_GRID) => {
 describe('Open311 discovery and services', () => {
   it('describes the endpoint in both formats', async () => {
     const json = (await get('discovery.json')).json() as { endpoints: { specification: string; formats: string[]; url: string }[] };
-    expect(json.endpoints[0]).toMatchObject({ specification: 'http://wiki.open311.org/GeoReport_v2', formats: ['application/json', 'text/xml'] });
+    expect(json.endpoints[0]).toMatchObject({
+      specification: 'http://wiki.open311.org/GeoReport_v2',
+      formats: ['application/json', 'text/xml'],
+    });
     expect(json.endpoints[0]!.url).toBe(`${h.base}/open311/v2`);
-    const xml = (await get('discovery.xml'));
+    const xml = await get('discovery.xml');
     expect(xml.type).toMatch(/^text\/xml/);
-    expect((xml.xml().discovery as { endpoints: { endpoint: { formats: { format: string[] } }[] } }).endpoints.endpoint[0]!.formats.format).toEqual(['application/json', 'text/xml']);
+    expect(
+      (xml.xml().discovery as { endpoints: { endpoint: { formats: { format: string[] } }[] } }).endpoints.endpoint[0]!.formats.format,
+    ).toEqual(['application/json', 'text/xml']);
   });
 
   it('lists one service per incident class, grouped by top class, in both formats', async () => {
@@ -65,11 +88,16 @@ describe('Open311 discovery and services', () => {
   });
 
   it('defines a service with its attributes, and answers 404 for an unknown one in the requested format', async () => {
-    const def = (await get('services/S03.json')).json() as { service_code: string; attributes: { code: string; datatype: string; values: { key: string }[] }[] };
+    const def = (await get('services/S03.json')).json() as {
+      service_code: string;
+      attributes: { code: string; datatype: string; values: { key: string }[] }[];
+    };
     expect(def.service_code).toBe('S03');
     expect(def.attributes[0]).toMatchObject({ code: 'priority', datatype: 'singlevaluelist' });
     expect(def.attributes[0]!.values.map((v) => v.key)).toEqual(['一般', '紧急', '重大']);
-    const xml = (await get('services/S03.xml')).xml() as { service_definition: { attributes: { attribute: { values: { value: unknown[] } }[] } } };
+    const xml = (await get('services/S03.xml')).xml() as {
+      service_definition: { attributes: { attribute: { values: { value: unknown[] } }[] } };
+    };
     expect(xml.service_definition.attributes.attribute[0]!.values.value).toHaveLength(3);
     const missing = await get('services/X99.json');
     expect(missing.status).toBe(404);
@@ -84,25 +112,53 @@ describe('Open311 discovery and services', () => {
 describe('Open311 requests', () => {
   it('takes a submission from a third party and lets it follow the case to closed', async () => {
     const sent = await post('requests.json', {
-      api_key: key, service_code: 'E01', ...at(), description: '路边垃圾堆积，联系电话13912345678', first_name: '三', last_name: '张', phone: '13912345678',
-      'attribute[priority]': '紧急', address_string: '通化街12号',
+      api_key: key,
+      service_code: 'E01',
+      ...at(),
+      description: '路边垃圾堆积，联系电话13912345678',
+      first_name: '三',
+      last_name: '张',
+      phone: '13912345678',
+      'attribute[priority]': '紧急',
+      address_string: '通化街12号',
     });
     expect(sent.status, sent.text).toBe(201);
     const { service_request_id: id, token } = sent.json()[0]!;
     const stored = (await h.api<{ incident: Incident }>(dispatcher, 'GET', `/api/incidents/${id}`)).body.incident;
-    expect(stored).toMatchObject({ class: '市容环境', priority: '紧急', source: '12345热线', gridCode: TONGHUA_GRID, reporterName: '张三', reporterPhone: '13912345678' });
+    expect(stored).toMatchObject({
+      class: '市容环境',
+      priority: '紧急',
+      source: '12345热线',
+      gridCode: TONGHUA_GRID,
+      reporterName: '张三',
+      reporterPhone: '13912345678',
+    });
 
     // The same form again is the same request (a client's retry), not a second case.
     const again = await post('requests.json', {
-      api_key: key, service_code: 'E01', lat: String(stored.lat), long: String(stored.lng), description: '路边垃圾堆积，联系电话13912345678', first_name: '三', last_name: '张',
-      phone: '13912345678', 'attribute[priority]': '紧急', address_string: '通化街12号',
+      api_key: key,
+      service_code: 'E01',
+      lat: String(stored.lat),
+      long: String(stored.lng),
+      description: '路边垃圾堆积，联系电话13912345678',
+      first_name: '三',
+      last_name: '张',
+      phone: '13912345678',
+      'attribute[priority]': '紧急',
+      address_string: '通化街12号',
     });
     expect(again.status).toBe(200);
     expect(again.json()[0]!.service_request_id).toBe(id);
 
     expect((await get(`tokens/${token}.json`)).json()).toEqual([{ service_request_id: id, token }]);
     const open = ((await get(`requests/${id}.json?extensions=true`)).json() as Record<string, unknown>[])[0]!;
-    expect(open).toMatchObject({ service_request_id: id, status: 'open', service_code: 'E01', service_name: '市容环境', agency_responsible: '通化街社区第一网格党支部' });
+    expect(open).toMatchObject({
+      service_request_id: id,
+      status: 'open',
+      service_code: 'E01',
+      service_name: '市容环境',
+      agency_responsible: '通化街社区第一网格党支部',
+    });
     expect(open.status_notes).toMatch(/^上报/);
     expect(open.requested_datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
     expect(open.expected_datetime).toMatch(/\+08:00$/);
@@ -112,22 +168,46 @@ describe('Open311 requests', () => {
     expect(JSON.stringify(open)).not.toContain('13912345678'); // masked in the text, never the reporter's fields
 
     let version = stored.version;
-    for (const [token2, body] of [[dispatcher, { action: 'accept' }], [dispatcher, { action: 'register' }], [dispatcher, { action: 'dispatch' }],
-      [gridworker, { action: 'start' }], [gridworker, { action: 'feedback', note: '已清运' }], [dispatcher, { action: 'verify', pass: true }], [dispatcher, { action: 'close', note: '办结' }]] as const) {
+    for (const [token2, body] of [
+      [dispatcher, { action: 'accept' }],
+      [dispatcher, { action: 'register' }],
+      [dispatcher, { action: 'dispatch' }],
+      [gridworker, { action: 'start' }],
+      [gridworker, { action: 'feedback', note: '已清运' }],
+      [dispatcher, { action: 'verify', pass: true }],
+      [dispatcher, { action: 'close', note: '办结' }],
+    ] as const) {
       const res = await h.api<{ incident: Incident }>(token2, 'POST', `/api/incidents/${id}/actions`, { ...body, version });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       version = res.body.incident.version;
     }
-    expect(((await get(`requests/${id}.json`)).json() as Record<string, unknown>[])[0]).toMatchObject({ status: 'closed', status_notes: '结案：办结' });
+    expect(((await get(`requests/${id}.json`)).json() as Record<string, unknown>[])[0]).toMatchObject({
+      status: 'closed',
+      status_notes: '结案：办结',
+    });
     expect(((await get(`requests/${id}.json`)).json() as Record<string, unknown>[])[0]).not.toHaveProperty('notes');
     const closed = (await get(`requests/${id}.xml?extensions=true`)).xml() as { service_requests: { request: Record<string, unknown>[] } };
     const r = closed.service_requests.request[0]!;
     expect(r).toMatchObject({ service_request_id: id, status: 'closed', status_notes: '结案：办结', expected_datetime: '' });
-    expect((r.notes as { note: { type: string }[] }).note.map((n) => n.type)).toEqual(['上报', '受理', '立案', '派遣', '开始处置', '处置反馈', '核查', '结案']);
+    expect((r.notes as { note: { type: string }[] }).note.map((n) => n.type)).toEqual([
+      '上报',
+      '受理',
+      '立案',
+      '派遣',
+      '开始处置',
+      '处置反馈',
+      '核查',
+      '结案',
+    ]);
   });
 
   it('accepts a place by address only, for manual location', async () => {
-    const sent = await post('requests.xml', { api_key: key, service_code: 'S04', address_string: '冷水滩区某小区', description: '独居老人需要帮助' });
+    const sent = await post('requests.xml', {
+      api_key: key,
+      service_code: 'S04',
+      address_string: '冷水滩区某小区',
+      description: '独居老人需要帮助',
+    });
     expect(sent.status, sent.text).toBe(201);
     const id = (sent.xml().service_requests as { request: { service_request_id: string }[] }).request[0]!.service_request_id;
     const stored = (await h.api<{ incident: Incident }>(dispatcher, 'GET', `/api/incidents/${id}`)).body.incident;
@@ -138,7 +218,7 @@ describe('Open311 requests', () => {
     const count = () => (h.app.db.prepare('SELECT count(*) AS n FROM incidents').get() as { n: number }).n;
     const before = count();
     const { apiKey } = await issue({ name: '已撤销的接口' });
-    const revokedKey = (await issue({ name: '将撤销的接口' }));
+    const revokedKey = await issue({ name: '将撤销的接口' });
     expect((await h.api(admin, 'DELETE', `/api/admin/api-keys/${revokedKey.apiKey.id}`)).status).toBe(200);
     void apiKey;
     const cases: [Record<string, string>, number, RegExp][] = [
@@ -173,24 +253,35 @@ describe('Open311 requests', () => {
     const street = await issue({ name: '楚江圩街道小程序', scope: '431103009' });
     const outside = await post('requests.json', { api_key: street.key, service_code: 'E01', ...at() });
     expect(outside.status).toBe(403);
-    const inside = await post('requests.json', { api_key: street.key, service_code: 'E01', ...at('431103009008001'), description: '井盖破损' });
+    const inside = await post('requests.json', {
+      api_key: street.key,
+      service_code: 'E01',
+      ...at('431103009008001'),
+      description: '井盖破损',
+    });
     expect(inside.status, inside.text).toBe(201);
   });
 
   it('limits submissions per key', async () => {
     const busy = await issue({ name: '批量推送测试' });
     for (let n = 0; n < OPEN311_LIMITS.postsPerMinute; n++) {
-      expect((await post('requests.json', { api_key: busy.key, service_code: 'S01', address_string: `某处 ${n}`, description: `第${n}件` })).status).toBe(201);
+      expect(
+        (await post('requests.json', { api_key: busy.key, service_code: 'S01', address_string: `某处 ${n}`, description: `第${n}件` }))
+          .status,
+      ).toBe(201);
     }
     const over = await post('requests.json', { api_key: busy.key, service_code: 'S01', address_string: '某处', description: '超限' });
     expect(over.status).toBe(429);
     expect(over.json()[0]!.code).toBe(429);
     h.clock.advance(61_000);
-    expect((await post('requests.json', { api_key: busy.key, service_code: 'S01', address_string: '某处', description: '一分钟后' })).status).toBe(201);
+    expect(
+      (await post('requests.json', { api_key: busy.key, service_code: 'S01', address_string: '某处', description: '一分钟后' })).status,
+    ).toBe(201);
   });
 
   it('lists requests with the spec filters and pages, and refuses bad ones', async () => {
-    for (let n = 0; n < 5; n++) await post('requests.json', { api_key: key, service_code: 'P02', ...at('431103003004002'), description: `交通设施 ${n}` });
+    for (let n = 0; n < 5; n++)
+      await post('requests.json', { api_key: key, service_code: 'P02', ...at('431103003004002'), description: `交通设施 ${n}` });
     const all = (await get('requests.json?service_code=P02&page_size=3')).json() as { service_code: string; status: string }[];
     expect(all).toHaveLength(3);
     expect(all.every((r) => r.service_code === 'P02' && r.status === 'open')).toBe(true);
@@ -206,7 +297,9 @@ describe('Open311 requests', () => {
     const reversed = await get('requests.json?start_date=2026-12-01T00:00:00%2B08:00&end_date=2026-11-01T00:00:00%2B08:00');
     expect(reversed.status).toBe(400);
     expect((reversed.json() as { description: string }[])[0]!.description).toMatch(/before end_date/);
-    const window = (await get('requests.json?service_code=P02&start_date=2026-11-30T00:00:00%2B08:00&end_date=2026-11-30T23:59:59%2B08:00')).json() as unknown[];
+    const window = (
+      await get('requests.json?service_code=P02&start_date=2026-11-30T00:00:00%2B08:00&end_date=2026-11-30T23:59:59%2B08:00')
+    ).json() as unknown[];
     expect(window).toHaveLength(5);
     const tooLong = await get('requests.json?start_date=2026-01-01T00:00:00%2B08:00&end_date=2026-11-01T00:00:00%2B08:00');
     expect(tooLong.status).toBe(400);

@@ -23,13 +23,24 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const newCase = async (extra: Record<string, unknown> = {}): Promise<Incident> => {
-  const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', {
-    class: '市容环境', source: '12345热线', ...('lng' in extra ? {} : freshPointIn(h.app, TONGHUA_GRID)), description: '垃圾堆积', ...extra,
-  }, { 'idempotency-key': idemKey() });
+  const res = await h.api<{ incident: Incident }>(
+    dispatcher,
+    'POST',
+    '/api/incidents',
+    {
+      class: '市容环境',
+      source: '12345热线',
+      ...('lng' in extra ? {} : freshPointIn(h.app, TONGHUA_GRID)),
+      description: '垃圾堆积',
+      ...extra,
+    },
+    { 'idempotency-key': idemKey() },
+  );
   expect(res.status).toBe(201);
   return res.body.incident;
 };
-const get = async (id: string): Promise<IncidentDetail> => (await h.api<{ incident: IncidentDetail }>(dispatcher, 'GET', `/api/incidents/${id}`)).body.incident;
+const get = async (id: string): Promise<IncidentDetail> =>
+  (await h.api<{ incident: IncidentDetail }>(dispatcher, 'GET', `/api/incidents/${id}`)).body.incident;
 
 describe('SLA clocks on the server', () => {
   it('goes amber, red with automatic 督办, and escalates as the clock is moved; the case then closes late', async () => {
@@ -48,7 +59,11 @@ describe('SLA clocks on the server', () => {
     await h.app.sweep();
     now = await get(c.id);
     expect(now.escalationLevel).toBe(3);
-    expect(now.timeline.filter((e) => e.type === 'escalate').map((e) => e.note)).toEqual(['超时升级至社区党工委', '超时升级至街道党工委', '超时升级至区委']);
+    expect(now.timeline.filter((e) => e.type === 'escalate').map((e) => e.note)).toEqual([
+      '超时升级至社区党工委',
+      '超时升级至街道党工委',
+      '超时升级至区委',
+    ]);
     await h.app.sweep();
     expect((await get(c.id)).timeline).toHaveLength(now.timeline.length); // nothing more to say
     const overdue = await h.api<{ items: Incident[] }>(dispatcher, 'GET', '/api/incidents?overdue=true');
@@ -57,8 +72,13 @@ describe('SLA clocks on the server', () => {
     const dispatcher2 = (await h.login('sim-dispatcher-b')).token;
     let v = now;
     for (const [token, body] of [
-      [dispatcher, { action: 'accept' }], [dispatcher, { action: 'register' }], [dispatcher, { action: 'dispatch' }],
-      [gridworker, { action: 'start' }], [gridworker, { action: 'feedback', note: '完成' }], [dispatcher2, { action: 'verify', pass: true }], [dispatcher2, { action: 'close' }],
+      [dispatcher, { action: 'accept' }],
+      [dispatcher, { action: 'register' }],
+      [dispatcher, { action: 'dispatch' }],
+      [gridworker, { action: 'start' }],
+      [gridworker, { action: 'feedback', note: '完成' }],
+      [dispatcher2, { action: 'verify', pass: true }],
+      [dispatcher2, { action: 'close' }],
     ] as const) {
       const res = await h.api<{ incident: Incident }>(token, 'POST', `/api/incidents/${c.id}/actions`, { ...body, version: v.version });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -73,18 +93,36 @@ describe('tasks', () => {
   it('plans, starts and completes a volunteer task with time-bank hours, and the sweep marks a lapsed one missed', async () => {
     const start = new Date(h.clock.now().getTime() + 3_600_000).toISOString();
     const end = new Date(h.clock.now().getTime() + 3 * 3_600_000).toISOString();
-    const created = await h.api<{ task: Task }>(gridworker, 'POST', '/api/tasks', { type: '志愿服务', title: '助老服务', gridCode: TONGHUA_GRID, startsAt: start, endsAt: end, participants: 4 });
+    const created = await h.api<{ task: Task }>(gridworker, 'POST', '/api/tasks', {
+      type: '志愿服务',
+      title: '助老服务',
+      gridCode: TONGHUA_GRID,
+      startsAt: start,
+      endsAt: end,
+      participants: 4,
+    });
     expect(created.status).toBe(201);
     expect(created.body.task.assignee).toMatchObject({ kind: 'branch', id: `P${TONGHUA_GRID}` });
     let t = created.body.task;
     t = (await h.api<{ task: Task }>(gridworker, 'POST', `/api/tasks/${t.id}/actions`, { action: 'start', version: t.version })).body.task;
     const done = await h.api<{ task: Task }>(gridworker, 'POST', `/api/tasks/${t.id}/actions`, { action: 'complete', version: t.version });
     expect(done.body.task).toMatchObject({ state: 'done', hours: 8 });
-    const again = await h.api<{ error: { code: string } }>(gridworker, 'POST', `/api/tasks/${t.id}/actions`, { action: 'complete', version: done.body.task.version });
+    const again = await h.api<{ error: { code: string } }>(gridworker, 'POST', `/api/tasks/${t.id}/actions`, {
+      action: 'complete',
+      version: done.body.task.version,
+    });
     expect(again.body.error.code).toBe('invalid-transition');
 
-    const lapsed = (await h.api<{ task: Task }>(dispatcher, 'POST', '/api/tasks', { type: '夜间巡逻', title: '夜巡', gridCode: TONGHUA_GRID, startsAt: start, endsAt: end,
-      assignee: { kind: 'paired-unit', id: 'PU001' } })).body.task;
+    const lapsed = (
+      await h.api<{ task: Task }>(dispatcher, 'POST', '/api/tasks', {
+        type: '夜间巡逻',
+        title: '夜巡',
+        gridCode: TONGHUA_GRID,
+        startsAt: start,
+        endsAt: end,
+        assignee: { kind: 'paired-unit', id: 'PU001' },
+      })
+    ).body.task;
     expect(lapsed.assignee.kind).toBe('paired-unit');
     h.clock.advance(4 * 3_600_000);
     await h.app.sweep();
@@ -96,8 +134,20 @@ describe('tasks', () => {
 
   it('refuses tasks outside scope and bad input', async () => {
     const window = { startsAt: h.clock.now().toISOString(), endsAt: new Date(h.clock.now().getTime() + 3_600_000).toISOString() };
-    expect((await h.api(gridworker, 'POST', '/api/tasks', { type: '卫生清扫', title: 'x', gridCode: '431103001006001', ...window })).status).toBe(403);
-    expect((await h.api(gridworker, 'POST', '/api/tasks', { type: '卫生清扫', title: 'x', gridCode: TONGHUA_GRID, startsAt: window.endsAt, endsAt: window.startsAt })).status).toBe(400);
+    expect(
+      (await h.api(gridworker, 'POST', '/api/tasks', { type: '卫生清扫', title: 'x', gridCode: '431103001006001', ...window })).status,
+    ).toBe(403);
+    expect(
+      (
+        await h.api(gridworker, 'POST', '/api/tasks', {
+          type: '卫生清扫',
+          title: 'x',
+          gridCode: TONGHUA_GRID,
+          startsAt: window.endsAt,
+          endsAt: window.startsAt,
+        })
+      ).status,
+    ).toBe(400);
     const wall = (await h.login('wall')).token;
     expect((await h.api(wall, 'POST', '/api/tasks', { type: '卫生清扫', title: 'x', gridCode: TONGHUA_GRID, ...window })).status).toBe(403);
   });
@@ -124,10 +174,19 @@ describe('indicators, units and operations endpoints', () => {
   });
 
   it('answers a unit with both hierarchies', async () => {
-    const res = await h.api<{ unit: { name: string }; lineage: { code: string }[]; partyChain: { kind: string; name: string }[] }>(dispatcher, 'GET', `/api/units/${TONGHUA_GRID}`);
+    const res = await h.api<{ unit: { name: string }; lineage: { code: string }[]; partyChain: { kind: string; name: string }[] }>(
+      dispatcher,
+      'GET',
+      `/api/units/${TONGHUA_GRID}`,
+    );
     expect(res.body.unit.name).toBe('通化街社区第一网格');
     expect(res.body.lineage.map((u) => u.code)).toEqual(['431103', '431103003', '431103003004', TONGHUA_GRID]);
-    expect(res.body.partyChain.map((o) => o.kind)).toEqual(['district-committee', 'street-working-committee', 'community-committee', 'grid-branch']);
+    expect(res.body.partyChain.map((o) => o.kind)).toEqual([
+      'district-committee',
+      'street-working-committee',
+      'community-committee',
+      'grid-branch',
+    ]);
     expect((await h.api(gridworker, 'GET', '/api/units/431103001006')).status).toBe(403);
     expect((await h.api(gridworker, 'GET', '/api/units/431103003004')).status).toBe(200); // its own community, for the breadcrumb
     const layer = await h.api<{ features: unknown[] }>(dispatcher, 'GET', '/api/geography/grids');
@@ -137,7 +196,7 @@ describe('indicators, units and operations endpoints', () => {
     expect((await h.api(dispatcher, 'GET', '/api/geography/secrets')).status).toBe(404);
   });
 
-  it('masks volunteers\' names for the wall', async () => {
+  it("masks volunteers' names for the wall", async () => {
     type Org = { timeBank: { volunteers: { name: string }[] } };
     const wall = (await h.login('wall')).token;
     const plain = (await h.api<Org>(dispatcher, 'GET', '/api/organisation')).body.timeBank.volunteers[0]!.name;
@@ -148,7 +207,13 @@ describe('indicators, units and operations endpoints', () => {
   it('serves /healthz and Prometheus /metrics', async () => {
     expect((await h.api<{ status: string }>(null, 'GET', '/healthz')).body.status).toBe('ok');
     const metrics = (await h.api<string>(null, 'GET', '/metrics')).body;
-    for (const name of ['lst_socket_connections', 'lst_incident_events_total', 'lst_ingest_seconds_bucket', 'lst_commit_batch_size_bucket', 'lst_sla_breaches_total']) {
+    for (const name of [
+      'lst_socket_connections',
+      'lst_incident_events_total',
+      'lst_ingest_seconds_bucket',
+      'lst_commit_batch_size_bucket',
+      'lst_sla_breaches_total',
+    ]) {
       expect(metrics).toContain(name);
     }
     expect(metrics).toMatch(/lst_sla_breaches_total [1-9]/);
@@ -197,13 +262,17 @@ describe('configuration', () => {
   it('takes an optional base map with its datum, and lets only its origin through the CSP', async () => {
     expect(loadConfig({}).basemap).toBeNull();
     expect(() => loadConfig({ BASEMAP_URL: 'ftp://tiles' })).toThrow(/BASEMAP_URL/);
-    const withMap = await startHarness({ BASEMAP_URL: 'https://tiles.example.test/{z}/{x}/{y}.png', BASEMAP_DATUM: 'gcj02', BASEMAP_ATTRIBUTION: '示例底图' });
+    const withMap = await startHarness({
+      BASEMAP_URL: 'https://tiles.example.test/{z}/{x}/{y}.png',
+      BASEMAP_DATUM: 'gcj02',
+      BASEMAP_ATTRIBUTION: '示例底图',
+    });
     try {
       const { token } = await withMap.login('leader');
       const cfg = await withMap.api<{ basemap: { datum: string; type: string } }>(token, 'GET', '/api/client-config');
       expect(cfg.body.basemap).toMatchObject({ datum: 'gcj02', type: 'raster' });
       const csp = (await fetch(`${withMap.base}/healthz`)).headers.get('content-security-policy')!;
-      expect(csp).toContain('img-src \'self\' data: blob: https://tiles.example.test');
+      expect(csp).toContain("img-src 'self' data: blob: https://tiles.example.test");
     } finally {
       await withMap.close();
     }
@@ -243,12 +312,22 @@ describe('simulator', () => {
     const leftOver = await newCase({ class: '交通设施', description: '模拟器启动前的案件' });
     h.clock.advance(1000); // what happens from here on is the simulator's doing
     const sim = startSimulator({
-      baseUrl: h.base, geography: h.app.geography, seed: 3, speed: 50, ratePerHour: 20_000, timeScale: 60, password: PASSWORD,
+      baseUrl: h.base,
+      geography: h.app.geography,
+      seed: 3,
+      speed: 50,
+      ratePerHour: 20_000,
+      timeScale: 60,
+      password: PASSWORD,
       logger: pino({ level: 'silent' }),
     });
     // Run until it has done enough of each (bounded), however busy the machine is.
     const adopted = async (): Promise<boolean> => (await get(leftOver.id)).stage !== 'reported';
-    for (let waited = 0; waited < 40_000 && (sim.stats.reported < 10 || sim.stats.actions < 10 || sim.stats.tasks < 10 || !(await adopted())); waited += 250) {
+    for (
+      let waited = 0;
+      waited < 40_000 && (sim.stats.reported < 10 || sim.stats.actions < 10 || sim.stats.tasks < 10 || !(await adopted()));
+      waited += 250
+    ) {
       await new Promise((r) => setTimeout(r, 250));
     }
     // Stopping aborts requests in flight; it settles even when an abort lands as an answer's body
@@ -258,8 +337,15 @@ describe('simulator', () => {
     expect(sim.stats.actions).toBeGreaterThanOrEqual(10);
     expect(sim.stats.tasks).toBeGreaterThanOrEqual(10);
     // Every event the simulator caused carries one of its own accounts as actor.
-    const simUsers = new Set(h.app.users.all().filter((u) => u.username.startsWith('sim-')).map((u) => u.id));
-    const actors = h.app.db.prepare("SELECT DISTINCT actor_id FROM incident_events WHERE at >= ? AND actor_id != 'system'").all(h.clock.now().toISOString()) as { actor_id: string }[];
+    const simUsers = new Set(
+      h.app.users
+        .all()
+        .filter((u) => u.username.startsWith('sim-'))
+        .map((u) => u.id),
+    );
+    const actors = h.app.db
+      .prepare("SELECT DISTINCT actor_id FROM incident_events WHERE at >= ? AND actor_id != 'system'")
+      .all(h.clock.now().toISOString()) as { actor_id: string }[];
     expect(actors.length).toBeGreaterThan(0);
     expect(actors.every((a) => simUsers.has(a.actor_id))).toBe(true);
     expect((await get(leftOver.id)).timeline.some((e) => simUsers.has(e.actorId))).toBe(true);

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../server/src/contract/incidents.ts';
-import { decodeDelta, decodeResync, decodeSnapshot, type Delta, type WireDelta, type WireResyncResult, type WireSnapshot } from '../../server/src/contract/realtime.ts';
+import {
+  decodeDelta,
+  decodeResync,
+  decodeSnapshot,
+  type Delta,
+  type WireDelta,
+  type WireResyncResult,
+  type WireSnapshot,
+} from '../../server/src/contract/realtime.ts';
 import type { Ack } from '../../server/src/contract/errors.ts';
 import { freshPointIn, idemKey, startHarness, TONGHUA_GRID, type ClientSocket, type Harness } from '../helpers/server.ts';
 
@@ -20,13 +28,29 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const report = async (grid = TONGHUA_GRID, extra: Record<string, unknown> = {}): Promise<Incident> => {
-  const res = await h.api<{ incident: Incident }>(dispatcher, 'POST', '/api/incidents', {
-    class: '街面秩序', source: '12345热线', ...freshPointIn(h.app, grid), description: '占道经营', reporterName: '李四', reporterPhone: '13700001111', ...extra,
-  }, { 'idempotency-key': idemKey() });
+  const res = await h.api<{ incident: Incident }>(
+    dispatcher,
+    'POST',
+    '/api/incidents',
+    {
+      class: '街面秩序',
+      source: '12345热线',
+      ...freshPointIn(h.app, grid),
+      description: '占道经营',
+      reporterName: '李四',
+      reporterPhone: '13700001111',
+      ...extra,
+    },
+    { 'idempotency-key': idemKey() },
+  );
   expect(res.status).toBe(201);
   return res.body.incident;
 };
-const emit = <T>(socket: ClientSocket, event: 'feed:subscribe' | 'feed:resync' | 'incident:act' | 'incident:report', payload: unknown): Promise<Ack<T>> =>
+const emit = <T>(
+  socket: ClientSocket,
+  event: 'feed:subscribe' | 'feed:resync' | 'incident:act' | 'incident:report',
+  payload: unknown,
+): Promise<Ack<T>> =>
   new Promise((resolve) => (socket.emit as (e: string, p: unknown, ack: (r: Ack<T>) => void) => void)(event, payload, resolve));
 
 /** Collects deltas; resolves when one contains the case in the given stage. */
@@ -120,7 +144,9 @@ describe('real-time feed', () => {
     if (missed.ok && missed.data.kind === 'deltas') {
       const replayed = decodeResync(missed.data);
       expect(replayed.kind === 'deltas' && replayed.deltas.map((d) => d.seq)).toEqual(deltas.map((d) => d.seq));
-      expect(replayed.kind === 'deltas' && replayed.deltas.flatMap((d) => d.incidents.map((i) => i.id))).toEqual(deltas.flatMap((d) => d.incidents.map((i) => i.id)));
+      expect(replayed.kind === 'deltas' && replayed.deltas.flatMap((d) => d.incidents.map((i) => i.id))).toEqual(
+        deltas.flatMap((d) => d.incidents.map((i) => i.id)),
+      );
     }
     for (let i = 0; i < 6; i++) await waitForCase(deltas, s, (await report()).id); // more than FEED_HISTORY=5
     const tooOld = await emit<WireResyncResult>(s, 'feed:resync', { scope: '431103', fromSeq: snap.seq });
@@ -140,7 +166,10 @@ describe('real-time feed', () => {
     expect(stale).toMatchObject({ ok: false, error: { code: 'stale-version' } });
     const junk = await emit<Incident>(s, 'incident:act', { id: c.id, action: { action: 'teleport', version: 'x' } });
     expect(junk).toMatchObject({ ok: false, error: { code: 'bad-request' } });
-    const reported = await emit<Incident>(s, 'incident:report', { idempotencyKey: idemKey(), report: { class: '市容环境', source: '12345热线', ...freshPointIn(h.app, TONGHUA_GRID), description: '垃圾' } });
+    const reported = await emit<Incident>(s, 'incident:report', {
+      idempotencyKey: idemKey(),
+      report: { class: '市容环境', source: '12345热线', ...freshPointIn(h.app, TONGHUA_GRID), description: '垃圾' },
+    });
     expect(reported.ok && reported.data.gridCode).toBe(TONGHUA_GRID);
     (s.emit as (e: string, p: unknown) => void)('incident:act', { id: c.id }); // no ack: ignored
     expect(s.connected).toBe(true);

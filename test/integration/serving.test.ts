@@ -32,13 +32,18 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** A raw GET (fetch would negotiate and decompress by itself). */
-function get(path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function get(
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     request(`${h.base}${path}`, { headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -78,7 +83,9 @@ describe('serving the app', () => {
   it('answers a missing asset with 404 instead of the app page, and any other path with the app page', async () => {
     const missing = await get('/assets/WallView-gone.js', {});
     expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.body.toString())).toEqual({ error: { code: 'not-found', message: 'no such file: /assets/WallView-gone.js' } });
+    expect(JSON.parse(missing.body.toString())).toEqual({
+      error: { code: 'not-found', message: 'no such file: /assets/WallView-gone.js' },
+    });
     const page = await get('/wall', {});
     expect(page.status).toBe(200);
     expect(page.body.toString()).toContain('冷水滩区网格化指挥中心');

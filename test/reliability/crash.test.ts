@@ -28,7 +28,13 @@ describe('crash safety', () => {
     server = await startServerProcess(env, port);
     const first = server;
     const base = server.base;
-    const login = await (await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dispatcher', password: PASSWORD }) })).json() as { token: string };
+    const login = (await (
+      await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'dispatcher', password: PASSWORD }),
+      })
+    ).json()) as { token: string };
     const headers = { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' };
 
     const acked = new Map<string, string>(); // idempotency key → case id
@@ -52,11 +58,18 @@ describe('crash safety', () => {
     const worker = async (w: number): Promise<void> => {
       for (let n = next++; n < REPORTS; n = next++) {
         const key = `crash-${w}-${n}`;
-        const res = await post('/api/incidents', {
-          class: '市容环境', source: '12345热线', gridCode: '431103003004001', description: `崩溃测试 ${n}`,
-        }, { 'idempotency-key': key });
+        const res = await post(
+          '/api/incidents',
+          {
+            class: '市容环境',
+            source: '12345热线',
+            gridCode: '431103003004001',
+            description: `崩溃测试 ${n}`,
+          },
+          { 'idempotency-key': key },
+        );
         expect([200, 201]).toContain(res.status);
-        const { incident } = await res.json() as { incident: { id: string; version: number } };
+        const { incident } = (await res.json()) as { incident: { id: string; version: number } };
         acked.set(key, incident.id);
         if (n % 3 === 0) {
           // A transition too; after a crash its answer may be lost, and the retry then finds it done (409).
@@ -88,7 +101,10 @@ describe('crash safety', () => {
       for (const id of acked.values()) expect(ids.has(id)).toBe(true);
       const keys = db.prepare('SELECT key, incident_id FROM idempotency').all() as { key: string; incident_id: string }[];
       expect(new Map(keys.map((k) => [k.key, k.incident_id]))).toEqual(acked);
-      for (const { id } of rows) expect(replayIncident(db as never, id), id).toEqual(JSON.parse((db.prepare('SELECT data FROM incidents WHERE id = ?').get(id) as { data: string }).data));
+      for (const { id } of rows)
+        expect(replayIncident(db as never, id), id).toEqual(
+          JSON.parse((db.prepare('SELECT data FROM incidents WHERE id = ?').get(id) as { data: string }).data),
+        );
       const accepted = (db.prepare("SELECT count(*) AS n FROM incident_events WHERE type = 'accept'").get() as { n: number }).n;
       expect(accepted).toBe(Math.ceil(REPORTS / 3)); // every accept applied exactly once
       console.log(`crash test: ${REPORTS} reports, ${actions} accepts, ${retries} retries across the crash`);

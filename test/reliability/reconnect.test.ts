@@ -24,7 +24,9 @@ afterAll(async () => {
 
 /** What a client shows: the open cases and their versions (seq restarts with the server). */
 function stateHash(s: FeedState): string {
-  return createHash('sha256').update(JSON.stringify([...s.incidents.values()].map((i) => [i.id, i.version]).sort())).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([...s.incidents.values()].map((i) => [i.id, i.version]).sort()))
+    .digest('hex');
 }
 
 describe('reconnect convergence', () => {
@@ -34,10 +36,32 @@ describe('reconnect convergence', () => {
     const env = { DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, BROADCAST_TICK_MS: '50' };
     server = await startServerProcess(env, port);
     const base = server.base;
-    const token = ((await (await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'leader', password: PASSWORD }) })).json()) as { token: string }).token;
-    const writer = ((await (await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dispatcher', password: PASSWORD }) })).json()) as { token: string }).token;
+    const token = (
+      (await (
+        await fetch(`${base}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'leader', password: PASSWORD }),
+        })
+      ).json()) as { token: string }
+    ).token;
+    const writer = (
+      (await (
+        await fetch(`${base}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'dispatcher', password: PASSWORD }),
+        })
+      ).json()) as { token: string }
+    ).token;
     const connect = (): FeedClient => {
-      const socket: FeedSocket = io(base, { auth: { token }, transports: ['websocket'], reconnectionDelay: 200, reconnectionDelayMax: 1000, forceNew: true });
+      const socket: FeedSocket = io(base, {
+        auth: { token },
+        transports: ['websocket'],
+        reconnectionDelay: 200,
+        reconnectionDelayMax: 1000,
+        forceNew: true,
+      });
       return new FeedClient(socket, { commit: () => undefined, status: () => undefined });
     };
     for (let i = 0; i < CLIENTS; i++) clients.push(connect());
@@ -49,12 +73,25 @@ describe('reconnect convergence', () => {
     const flow = (async () => {
       while (flowing) {
         try {
-          const res = await fetch(`${base}/api/incidents`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': `reconnect-${n}` },
-            body: JSON.stringify({ class: n % 2 ? '市容环境' : '街面秩序', source: '12345热线', gridCode: `43110300300400${1 + (n % 9)}`, description: `重连测试 ${n}` }) });
+          const res = await fetch(`${base}/api/incidents`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': `reconnect-${n}` },
+            body: JSON.stringify({
+              class: n % 2 ? '市容环境' : '街面秩序',
+              source: '12345热线',
+              gridCode: `43110300300400${1 + (n % 9)}`,
+              description: `重连测试 ${n}`,
+            }),
+          });
           if (res.ok) {
             n++;
             const { incident } = (await res.json()) as { incident: { id: string; version: number } };
-            if (n % 2) await fetch(`${base}/api/incidents/${incident.id}/actions`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'accept', version: incident.version }) });
+            if (n % 2)
+              await fetch(`${base}/api/incidents/${incident.id}/actions`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
+                body: JSON.stringify({ action: 'accept', version: incident.version }),
+              });
           }
         } catch {
           // the server is restarting
@@ -91,8 +128,13 @@ describe('reconnect convergence', () => {
     expect(diverged.length, `${diverged.length} clients diverged`).toBe(0);
     // Every client recovered from the restart with a snapshot, and the drops were replayed or resynced.
     expect(clients.every((c) => c.stats.snapshots >= 2)).toBe(true);
-    const totals = clients.reduce((t, c) => ({ applied: t.applied + c.stats.applied, duplicates: t.duplicates + c.stats.duplicates, gaps: t.gaps + c.stats.gaps }), { applied: 0, duplicates: 0, gaps: 0 });
-    console.log(`reconnect test: ${n} reports, ${CLIENTS} clients, ${totals.applied} deltas applied, ${totals.duplicates} replays ignored, ${totals.gaps} gaps resynced`);
+    const totals = clients.reduce(
+      (t, c) => ({ applied: t.applied + c.stats.applied, duplicates: t.duplicates + c.stats.duplicates, gaps: t.gaps + c.stats.gaps }),
+      { applied: 0, duplicates: 0, gaps: 0 },
+    );
+    console.log(
+      `reconnect test: ${n} reports, ${CLIENTS} clients, ${totals.applied} deltas applied, ${totals.duplicates} replays ignored, ${totals.gaps} gaps resynced`,
+    );
     fresh.close();
   }, 180_000);
 });

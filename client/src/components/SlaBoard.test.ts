@@ -5,7 +5,15 @@ import type { Incident } from '@contract/incidents.ts';
 import SlaBoard from './SlaBoard.vue';
 
 const incident = (id: string, slaState: Incident['slaState']): Incident =>
-  ({ id, slaState, class: '市容环境', address: `地址${id}`, stage: 'handling', escalationLevel: 0, deadline: '2026-11-30T02:00:00.000Z' }) as Incident;
+  ({
+    id,
+    slaState,
+    class: '市容环境',
+    address: `地址${id}`,
+    stage: 'handling',
+    escalationLevel: 0,
+    deadline: '2026-11-30T02:00:00.000Z',
+  }) as Incident;
 
 function render(incidents: Incident[], limit?: number): string[] {
   const el = document.createElement('div');

@@ -3,13 +3,19 @@ import { ref } from 'vue';
 import type { Incident } from '@contract/incidents.ts';
 import { useChoropleth, type AreaMetric } from './useChoropleth.ts';
 
-const at = (gridCode: string | null, slaState: Incident['slaState'] = 'ok'): Incident => ({ gridCode, slaState } as Incident);
+const at = (gridCode: string | null, slaState: Incident['slaState'] = 'ok'): Incident => ({ gridCode, slaState }) as Incident;
 
 describe('area colours from live cases', () => {
   const cases = [
-    at('431103003004001'), at('431103003004001', 'red'), at('431103003004002'), at('431103003005001', 'red'), at('431103001001001'), at(null),
+    at('431103003004001'),
+    at('431103003004001', 'red'),
+    at('431103003004002'),
+    at('431103003005001', 'red'),
+    at('431103001001001'),
+    at(null),
   ];
-  const values = (metric: AreaMetric) => Object.fromEntries(useChoropleth(ref(cases), ref(metric)).value.map((l) => [l.source, Object.fromEntries(l.values)]));
+  const values = (metric: AreaMetric) =>
+    Object.fromEntries(useChoropleth(ref(cases), ref(metric)).value.map((l) => [l.source, Object.fromEntries(l.values)]));
 
   it('counts open cases per street, community and grid, relative to the busiest of each level', () => {
     expect(values('open')).toEqual({

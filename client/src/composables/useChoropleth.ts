@@ -12,7 +12,8 @@ export function useChoropleth(incidents: Ref<readonly Incident[]>, metric: Ref<A
   return computed(() => {
     if (metric.value === 'ontime') {
       const rows = [...(indicators?.value?.communityRanking ?? []), ...(indicators?.value?.ranking ?? [])];
-      const shortfall = (len: number): Map<string, number> => new Map(rows.filter((r) => r.code.length === len).map((r) => [r.code, 1 - r.onTimeRate]));
+      const shortfall = (len: number): Map<string, number> =>
+        new Map(rows.filter((r) => r.code.length === len).map((r) => [r.code, 1 - r.onTimeRate]));
       return [
         { source: 'streets' as const, values: shortfall(9) },
         { source: 'communities' as const, values: shortfall(12) },

@@ -10,7 +10,8 @@ export async function showPartyPoints(map: MapHandle): Promise<void> {
   const points: FeatureCollection<Point> = {
     type: 'FeatureCollection',
     features: org.serviceCenters.map((c) => ({
-      type: 'Feature', geometry: { type: 'Point', coordinates: c.location },
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: c.location },
       properties: { name: `${demo.has(c.unitCode) ? '★ ' : ''}${c.name}` },
     })),
   };

@@ -7,7 +7,15 @@ import type { Socket } from 'socket.io-client';
 import type { Ack } from '@contract/errors.ts';
 import type { Incident } from '@contract/incidents.ts';
 import {
-  decodeDelta, decodeResync, decodeSnapshot, type ClientToServerEvents, type Delta, type ServerToClientEvents, type Snapshot, type WireResyncResult, type WireSnapshot,
+  decodeDelta,
+  decodeResync,
+  decodeSnapshot,
+  type ClientToServerEvents,
+  type Delta,
+  type ServerToClientEvents,
+  type Snapshot,
+  type WireResyncResult,
+  type WireSnapshot,
 } from '@contract/realtime.ts';
 import { applyDelta, applySnapshot, emptyFeed, type FeedState } from './reducer.ts';
 
@@ -33,7 +41,11 @@ export class FeedClient {
   private resyncing = false;
   readonly stats: FeedStats = { snapshots: 0, applied: 0, duplicates: 0, gaps: 0, resyncs: 0 };
 
-  constructor(private readonly socket: FeedSocket, private readonly on: FeedCallbacks, scope: string | null = null) {
+  constructor(
+    private readonly socket: FeedSocket,
+    private readonly on: FeedCallbacks,
+    scope: string | null = null,
+  ) {
     this.wanted = scope;
     socket.on('connect', () => {
       on.status('live');
@@ -102,7 +114,9 @@ export class FeedClient {
     this.resyncing = true;
     this.stats.resyncs++;
     try {
-      const result = decodeResync(await this.request<WireResyncResult>('feed:resync', { scope: this.state.scope, fromSeq: this.state.seq }));
+      const result = decodeResync(
+        await this.request<WireResyncResult>('feed:resync', { scope: this.state.scope, fromSeq: this.state.seq }),
+      );
       if (result.kind === 'snapshot') this.takeSnapshot(result.snapshot);
       else for (const d of result.deltas) this.onDelta(d, false);
     } catch {
@@ -114,11 +128,15 @@ export class FeedClient {
 
   private request<T>(event: 'feed:subscribe' | 'feed:resync', payload: unknown): Promise<T> {
     return new Promise((resolve, reject) => {
-      (this.socket.timeout(10_000).emit as (e: string, p: unknown, cb: (err: Error | null, r: Ack<T>) => void) => void)(event, payload, (err, result) => {
-        if (err) reject(err);
-        else if (result.ok) resolve(result.data);
-        else reject(new Error(result.error.message));
-      });
+      (this.socket.timeout(10_000).emit as (e: string, p: unknown, cb: (err: Error | null, r: Ack<T>) => void) => void)(
+        event,
+        payload,
+        (err, result) => {
+          if (err) reject(err);
+          else if (result.ok) resolve(result.data);
+          else reject(new Error(result.error.message));
+        },
+      );
     });
   }
 }

@@ -7,18 +7,63 @@ import { byUrgency } from '@contract/incidents.ts';
 import { applyDelta, applySnapshot, MAX_RETAINED, mergeSorted, type FeedState } from './reducer.ts';
 
 const incident = (id: string, stage: Stage = 'reported', version = 1, extra: Partial<Incident> = {}): Incident => ({
-  id, class: '市容环境', priority: '一般', source: '12345热线', stage, description: '', address: '', lng: 111.6, lat: 26.44, gridCode: '431103003004001',
-  communityCode: '431103003004', streetCode: '431103003', needsManualLocation: false, suggestedAssignee: null, assignee: null, reporterName: '', reporterPhone: '',
-  photoUrl: null, duplicateOf: null, duplicateCount: 0, version, createdAt: '2026-11-30T01:00:00.000Z', updatedAt: '2026-11-30T01:00:00.000Z',
-  stageEnteredAt: '2026-11-30T01:00:00.000Z', deadline: null, slaState: 'ok', supervised: false, escalationLevel: 0, extensionCount: 0, reworkCount: 0,
-  returnCount: 0, lateStages: 0, handlers: [], closedAt: null, closedOnTime: null, rating: null, ...extra,
+  id,
+  class: '市容环境',
+  priority: '一般',
+  source: '12345热线',
+  stage,
+  description: '',
+  address: '',
+  lng: 111.6,
+  lat: 26.44,
+  gridCode: '431103003004001',
+  communityCode: '431103003004',
+  streetCode: '431103003',
+  needsManualLocation: false,
+  suggestedAssignee: null,
+  assignee: null,
+  reporterName: '',
+  reporterPhone: '',
+  photoUrl: null,
+  duplicateOf: null,
+  duplicateCount: 0,
+  version,
+  createdAt: '2026-11-30T01:00:00.000Z',
+  updatedAt: '2026-11-30T01:00:00.000Z',
+  stageEnteredAt: '2026-11-30T01:00:00.000Z',
+  deadline: null,
+  slaState: 'ok',
+  supervised: false,
+  escalationLevel: 0,
+  extensionCount: 0,
+  reworkCount: 0,
+  returnCount: 0,
+  lateStages: 0,
+  handlers: [],
+  closedAt: null,
+  closedOnTime: null,
+  rating: null,
+  ...extra,
 });
 const indicators = { scope: '431103', open: 2 } as Indicators;
 const snapshot = (seq: number, list: Incident[]): Snapshot => ({
-  scope: '431103', seq, incidents: list, incidentsTotal: list.length, tasks: [], indicators, serverTime: '2026-11-30T01:00:00.000Z',
+  scope: '431103',
+  seq,
+  incidents: list,
+  incidentsTotal: list.length,
+  tasks: [],
+  indicators,
+  serverTime: '2026-11-30T01:00:00.000Z',
   user: { id: 'u', username: 'wall', name: '大屏', role: 'wall', scope: '431103' },
 });
-const delta = (seq: number, list: Incident[], scope = '431103'): Delta => ({ scope, seq, incidents: list, tasks: [], indicators: null, serverTime: '2026-11-30T01:00:00.000Z' });
+const delta = (seq: number, list: Incident[], scope = '431103'): Delta => ({
+  scope,
+  seq,
+  incidents: list,
+  tasks: [],
+  indicators: null,
+  serverTime: '2026-11-30T01:00:00.000Z',
+});
 const applied = (state: FeedState, d: Delta): FeedState => {
   const out = applyDelta(state, d);
   if (out.kind !== 'applied') throw new Error(`expected applied, got ${out.kind}`);
@@ -93,12 +138,18 @@ describe('feed reducer', () => {
       versions.set(id, version);
       const stage = random(12) ? OPEN[random(OPEN.length)]! : random(2) ? 'closed' : 'merged';
       return incident(id, stage, version, {
-        slaState: (['ok', 'amber', 'red'] as const)[random(3)], priority: (['一般', '紧急', '重大'] as const)[random(3)],
+        slaState: (['ok', 'amber', 'red'] as const)[random(3)],
+        priority: (['一般', '紧急', '重大'] as const)[random(3)],
         deadline: random(4) ? `2026-12-0${1 + random(9)}T0${random(10)}:00:00.000Z` : null,
       });
     };
     // more cases than the bound, and more ids in the deltas: evictions happen all along
-    let s = applySnapshot(snapshot(1, Array.from({ length: MAX_RETAINED + 100 }, (_, k) => next(`C${k}`))));
+    let s = applySnapshot(
+      snapshot(
+        1,
+        Array.from({ length: MAX_RETAINED + 100 }, (_, k) => next(`C${k}`)),
+      ),
+    );
     expect(s.incidents.size).toBe(MAX_RETAINED);
     let evicting = 0;
     for (let seq = 2; seq < 80; seq++) {
@@ -117,8 +168,28 @@ describe('feed reducer', () => {
 
   it('merges two ordered lists stably', () => {
     const byFirst = (x: [number, string], y: [number, string]): number => x[0] - y[0];
-    expect(mergeSorted([[1, 'a'], [3, 'a'], [3, 'b']], [[0, 'x'], [3, 'x'], [9, 'x']], byFirst))
-      .toEqual([[0, 'x'], [1, 'a'], [3, 'a'], [3, 'b'], [3, 'x'], [9, 'x']]);
+    expect(
+      mergeSorted(
+        [
+          [1, 'a'],
+          [3, 'a'],
+          [3, 'b'],
+        ],
+        [
+          [0, 'x'],
+          [3, 'x'],
+          [9, 'x'],
+        ],
+        byFirst,
+      ),
+    ).toEqual([
+      [0, 'x'],
+      [1, 'a'],
+      [3, 'a'],
+      [3, 'b'],
+      [3, 'x'],
+      [9, 'x'],
+    ]);
     expect(mergeSorted([], [[2, 'x']], byFirst)).toEqual([[2, 'x']]);
   });
 

@@ -35,7 +35,14 @@ export interface FeedState {
 }
 
 export const emptyFeed = (): FeedState => ({
-  scope: null, seq: 0, incidents: new Map(), open: [], tasks: new Map(), indicators: null, incidentsTotal: 0, recentlyFinished: [],
+  scope: null,
+  seq: 0,
+  incidents: new Map(),
+  open: [],
+  tasks: new Map(),
+  indicators: null,
+  incidentsTotal: 0,
+  recentlyFinished: [],
 });
 
 export function applySnapshot(snapshot: Snapshot): FeedState {
@@ -52,7 +59,11 @@ export function applySnapshot(snapshot: Snapshot): FeedState {
   };
 }
 
-export type DeltaOutcome = { kind: 'applied'; state: FeedState; changed: Incident[] } | { kind: 'duplicate' } | { kind: 'gap'; expected: number; got: number } | { kind: 'other-scope' };
+export type DeltaOutcome =
+  | { kind: 'applied'; state: FeedState; changed: Incident[] }
+  | { kind: 'duplicate' }
+  | { kind: 'gap'; expected: number; got: number }
+  | { kind: 'other-scope' };
 
 export function applyDelta(state: FeedState, delta: Delta): DeltaOutcome {
   if (delta.scope !== state.scope) return { kind: 'other-scope' };

@@ -15,7 +15,21 @@ describe('display datum', () => {
     expect(Math.hypot((back - 111.6) * 99_700, (backLat - 26.44) * 110_574)).toBeLessThan(1);
   });
   it('converts every vertex of a layer without changing the original', () => {
-    const poly = { type: 'Feature' as const, properties: {}, geometry: { type: 'Polygon' as const, coordinates: [[[111.6, 26.44], [111.61, 26.44], [111.61, 26.45], [111.6, 26.44]]] } };
+    const poly = {
+      type: 'Feature' as const,
+      properties: {},
+      geometry: {
+        type: 'Polygon' as const,
+        coordinates: [
+          [
+            [111.6, 26.44],
+            [111.61, 26.44],
+            [111.61, 26.45],
+            [111.6, 26.44],
+          ],
+        ],
+      },
+    };
     const shown = toDisplay(poly, 'bd09');
     expect(poly.geometry.coordinates[0]![0]).toEqual([111.6, 26.44]);
     expect(shown.geometry.coordinates[0]![0]![0]).toBeGreaterThan(111.605);

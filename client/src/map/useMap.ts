@@ -40,7 +40,8 @@ export type IncidentPath = 'updateData' | 'setData';
 const DEFAULT_INCIDENT_PATH: IncidentPath = 'updateData';
 
 const LEVEL_LAYERS = ['building-fill', 'grid-fill', 'community-fill', 'street-fill'] as const;
-const LAYER_SOURCE = { streets: 'street', communities: 'community', grids: 'grid' } as const;
+/** The polygon sources whose fill colours by a value (feature-state). */
+type ChoroplethSource = 'streets' | 'communities' | 'grids';
 
 /**
  * Case points go to the map at most this often, in a task of their own. Flushed in the animation
@@ -73,7 +74,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     tasks: [] as readonly Task[],
     /** The unit framed and outlined, or null for the whole district. */
     focus: null as string | null,
-    choropleth: new Map<keyof typeof LAYER_SOURCE, ReadonlyMap<string, number>>(),
+    choropleth: new Map<ChoroplethSource, ReadonlyMap<string, number>>(),
   };
   let pendingIncidents: Incident[] | null = null;
   let flushTimer = 0;
@@ -97,7 +98,9 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
    */
   let shownPoints = new Map<string, { incident: Incident; look: string }>();
   const pointOf = (i: Incident & { lng: number; lat: number }): Feature<Point> => ({
-    type: 'Feature', id: i.id, geometry: { type: 'Point', coordinates: pointToDisplay(i.lng, i.lat, datum) },
+    type: 'Feature',
+    id: i.id,
+    geometry: { type: 'Point', coordinates: pointToDisplay(i.lng, i.lat, datum) },
     properties: { id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: needsAttention(i) ? 1 : 0 },
   });
   /**
@@ -168,7 +171,8 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   /** Sets a layout property unless it already has that value (MapLibre would still draw a frame). */
   type Layout = Parameters<maplibregl.Map['setLayoutProperty']>;
   const setLayout = (layer: string, property: Layout[1], value: unknown): void => {
-    if (map && styled && JSON.stringify(map.getLayoutProperty(layer, property)) !== JSON.stringify(value)) map.setLayoutProperty(layer, property, value as Layout[2]);
+    if (map && styled && JSON.stringify(map.getLayoutProperty(layer, property)) !== JSON.stringify(value))
+      map.setLayoutProperty(layer, property, value as Layout[2]);
   };
   const applyMode = (): void => {
     for (const [layer, property, value] of modeLayout(wanted.mode)) setLayout(layer, property, value);
@@ -178,15 +182,25 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   const applyTasks = (): void => {
     const labels = geography.layers.labels as LabelCollection | undefined;
     if (!labels) return;
-    const at = new Map(labels.features.filter((f) => f.properties.level === 'grid').map((f) => [f.properties.code, f.geometry.coordinates]));
+    const at = new Map(
+      labels.features.filter((f) => f.properties.level === 'grid').map((f) => [f.properties.code, f.geometry.coordinates]),
+    );
     const features: Feature<Point>[] = wanted.tasks.flatMap((t) => {
       const p = at.get(t.gridCode);
-      return p ? [{ type: 'Feature' as const, geometry: { type: 'Point' as const, coordinates: pointToDisplay(p[0]!, p[1]!, datum) }, properties: { id: t.id, type: t.type, state: t.state } }] : [];
+      return p
+        ? [
+            {
+              type: 'Feature' as const,
+              geometry: { type: 'Point' as const, coordinates: pointToDisplay(p[0]!, p[1]!, datum) },
+              properties: { id: t.id, type: t.type, state: t.state },
+            },
+          ]
+        : [];
     });
     setSource('tasks', { type: 'FeatureCollection', features });
   };
   const applySelection = (): void => setSource('selection', (wanted.focus && findUnit(wanted.focus)) || EMPTY);
-  const applyChoropleth = (source: keyof typeof LAYER_SOURCE): void => {
+  const applyChoropleth = (source: ChoroplethSource): void => {
     const values = wanted.choropleth.get(source);
     if (!map || !styled || !values) return;
     const before = painted.get(source) ?? new Set();
@@ -198,7 +212,13 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   const frame = (code: string | null): { bounds: maplibregl.LngLatBoundsLike; options: maplibregl.FitBoundsOptions } => {
     const unit = code ? findUnit(code) : undefined;
     const [minX, minY, maxX, maxY] = bbox(unit ?? (shown.streets as UnitCollection));
-    return { bounds: [[minX, minY], [maxX, maxY]], options: unit ? { padding: 60, maxZoom: 17 } : { padding: 24 } };
+    return {
+      bounds: [
+        [minX, minY],
+        [maxX, maxY],
+      ],
+      options: unit ? { padding: 60, maxZoom: 17 } : { padding: 24 },
+    };
   };
 
   /** Moves the camera to the wanted unit and outlines it (before the map exists, its opening view). */
@@ -230,9 +250,13 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     });
     if (basemap?.type === 'style') {
       // Our layers go on top of the configured style; its own background stays underneath.
-      map.setStyle(basemap.url, { transformStyle: (_prev, next) => ({
-        ...next!, sources: { ...next!.sources, ...style.sources }, layers: [...next!.layers, ...style.layers.filter((l) => l.id !== 'ground')],
-      }) });
+      map.setStyle(basemap.url, {
+        transformStyle: (_prev, next) => ({
+          ...next!,
+          sources: { ...next!.sources, ...style.sources },
+          layers: [...next!.layers, ...style.layers.filter((l) => l.id !== 'ground')],
+        }),
+      });
     }
     // For end-to-end tests (read-only use), and the update path switch for bench/client.ts.
     exposeForTests('__lstMap', map);
@@ -262,10 +286,16 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
       if (!map || detailLoaded || map.getZoom() < 15) return;
       detailLoaded = true;
       void Promise.all([geography.load('compounds'), geography.load('buildings'), geography.load('detail-labels')]).then(() => {
-        (map?.getSource('compounds') as maplibregl.GeoJSONSource | undefined)?.setData(toDisplay(geography.layers.compounds as FeatureCollection, datum));
-        (map?.getSource('buildings') as maplibregl.GeoJSONSource | undefined)?.setData(toDisplay(geography.layers.buildings as FeatureCollection, datum));
+        (map?.getSource('compounds') as maplibregl.GeoJSONSource | undefined)?.setData(
+          toDisplay(geography.layers.compounds as FeatureCollection, datum),
+        );
+        (map?.getSource('buildings') as maplibregl.GeoJSONSource | undefined)?.setData(
+          toDisplay(geography.layers.buildings as FeatureCollection, datum),
+        );
         const labels = [geography.layers.labels, geography.layers['detail-labels']] as LabelCollection[];
-        (map?.getSource('labels') as maplibregl.GeoJSONSource | undefined)?.setData(toDisplay({ type: 'FeatureCollection', features: labels.flatMap((l) => l.features) }, datum));
+        (map?.getSource('labels') as maplibregl.GeoJSONSource | undefined)?.setData(
+          toDisplay({ type: 'FeatureCollection', features: labels.flatMap((l) => l.features) }, datum),
+        );
       });
     });
     if (options.onPick) {
@@ -311,7 +341,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
       if (styled && !flushTimer) flushTimer = window.setTimeout(flushIncidents, FLUSH_MS);
     },
     /** Colours streets, communities or grids by a 0–1 value per code (feature-state, no redraw of data). */
-    setChoropleth(source: keyof typeof LAYER_SOURCE, values: ReadonlyMap<string, number>): void {
+    setChoropleth(source: ChoroplethSource, values: ReadonlyMap<string, number>): void {
       wanted.choropleth.set(source, values);
       applyChoropleth(source);
     },
@@ -346,7 +376,18 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   };
 
   function findUnit(code: string): Feature | undefined {
-    const level = code.length === 9 ? 'streets' : code.length === 12 ? 'communities' : code.length === 15 ? 'grids' : code.length === 6 ? 'district' : code.length === 18 ? 'compounds' : 'buildings';
+    const level =
+      code.length === 9
+        ? 'streets'
+        : code.length === 12
+          ? 'communities'
+          : code.length === 15
+            ? 'grids'
+            : code.length === 6
+              ? 'district'
+              : code.length === 18
+                ? 'compounds'
+                : 'buildings';
     const feature = (geography.layers[level] as FeatureCollection | undefined)?.features.find((f) => f.properties?.code === code);
     return feature && toDisplay(feature, datum);
   }

@@ -2,7 +2,10 @@
 import type { ApiError } from '@contract/errors.ts';
 
 export class ApiRequestError extends Error {
-  constructor(readonly status: number, readonly error: ApiError) {
+  constructor(
+    readonly status: number,
+    readonly error: ApiError,
+  ) {
     super(error.message);
   }
 }
@@ -21,7 +24,11 @@ export function onSessionExpired(handler: () => void): void {
 export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const res = await fetch(`/api${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();

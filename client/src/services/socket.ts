@@ -31,10 +31,14 @@ export function connectFeed(token: string, scope: string | null = null): void {
   const conn = useConnectionStore();
   conn.status = 'connecting';
   const socket: FeedSocket = io({ auth: { token }, transports: ['websocket'], reconnectionDelay: 1000, reconnectionDelayMax: 10_000 });
-  feed = new FeedClient(socket, {
-    commit: (state, changed, snapshot) => commit(state, changed, snapshot?.serverTime ?? null),
-    status: (status) => (conn.status = status),
-  }, scope);
+  feed = new FeedClient(
+    socket,
+    {
+      commit: (state, changed, snapshot) => commit(state, changed, snapshot?.serverTime ?? null),
+      status: (status) => (conn.status = status),
+    },
+    scope,
+  );
   // For bench/client.ts: feed deltas through the real path, read the state.
   exposeForTests('__lstFeed', { receive: (d: Delta) => feed?.receive(d), state: () => feed?.current });
 }

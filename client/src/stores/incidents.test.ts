@@ -4,7 +4,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Incident } from '@contract/incidents.ts';
 import { useIncidentsStore } from './incidents.ts';
 
-const incident = (id: string, extra: Partial<Incident>): Incident => ({ id, version: 1, slaState: 'ok', priority: '一般', deadline: null, ...extra } as Incident);
+const incident = (id: string, extra: Partial<Incident>): Incident =>
+  ({ id, version: 1, slaState: 'ok', priority: '一般', deadline: null, ...extra }) as Incident;
 
 describe('incidents store', () => {
   beforeEach(() => setActivePinia(createPinia()));

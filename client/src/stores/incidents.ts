@@ -12,7 +12,13 @@ export const useIncidentsStore = defineStore('incidents', () => {
   /** The same cases most urgent first, as the feed keeps them (no sort per batch). */
   const open = shallowRef<readonly Incident[]>([]);
   const urgent = computed(() => open.value.filter(needsAttention));
-  function replace(map: Map<string, Incident>, ordered: readonly Incident[], count: number, finished: Incident[], changed: Incident[]): void {
+  function replace(
+    map: Map<string, Incident>,
+    ordered: readonly Incident[],
+    count: number,
+    finished: Incident[],
+    changed: Incident[],
+  ): void {
     byId.value = map;
     open.value = ordered;
     total.value = count;

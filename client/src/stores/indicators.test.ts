@@ -5,7 +5,15 @@ import type { Indicators } from '@contract/indicators.ts';
 import { useIndicatorsStore } from './indicators.ts';
 
 const indicators = (extra: Partial<Indicators> = {}): Indicators =>
-  ({ scope: '431103', scopeName: '冷水滩区', computedAt: '2026-11-30T01:00:00.000Z', open: 3, overdue: 1, trend24h: [], ...extra } as Indicators);
+  ({
+    scope: '431103',
+    scopeName: '冷水滩区',
+    computedAt: '2026-11-30T01:00:00.000Z',
+    open: 3,
+    overdue: 1,
+    trend24h: [],
+    ...extra,
+  }) as Indicators;
 
 describe('indicators store', () => {
   beforeEach(() => {

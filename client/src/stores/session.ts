@@ -18,7 +18,9 @@ type KeptSession = LoginResult & { endsAtLocal: number; serverOffsetMs: number }
 function readKept(): KeptSession | null {
   try {
     const kept = JSON.parse(localStorage.getItem(KEY) ?? 'null') as Partial<KeptSession> | null;
-    return kept && typeof kept.endsAtLocal === 'number' && typeof kept.serverOffsetMs === 'number' && kept.endsAtLocal > Date.now() ? (kept as KeptSession) : null;
+    return kept && typeof kept.endsAtLocal === 'number' && typeof kept.serverOffsetMs === 'number' && kept.endsAtLocal > Date.now()
+      ? (kept as KeptSession)
+      : null;
   } catch {
     return null;
   }

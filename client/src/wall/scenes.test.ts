@@ -30,7 +30,12 @@ describe('wall scene rotation', () => {
     expect(s.interrupt?.caseId).toBe('A');
     expect(advance(s, 10_000 + INTERRUPT_MIN_MS - 1).interrupt?.caseId).toBe('A');
     s = advance(s, 10_000 + INTERRUPT_MIN_MS);
-    expect(s.interrupt).toMatchObject({ caseId: 'C', since: 10_000 + INTERRUPT_MIN_MS, until: 10_000 + INTERRUPT_MIN_MS + INTERRUPT_MS, next: null });
+    expect(s.interrupt).toMatchObject({
+      caseId: 'C',
+      since: 10_000 + INTERRUPT_MIN_MS,
+      until: 10_000 + INTERRUPT_MIN_MS + INTERRUPT_MS,
+      next: null,
+    });
     // Once a case has had its minimum, a newer one takes over at once.
     expect(interrupt(s, 'D', 10_000 + 2 * INTERRUPT_MIN_MS).interrupt?.caseId).toBe('D');
     // The same case again changes nothing.

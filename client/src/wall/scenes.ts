@@ -38,7 +38,8 @@ export const startRotation = (now: number): RotationState => ({ index: 0, since:
 export function advance(state: RotationState, now: number, scenes: readonly Scene[] = SCENES): RotationState {
   if (state.interrupt) {
     const { next, since } = state.interrupt;
-    if (next !== null && now >= since + INTERRUPT_MIN_MS) return { ...state, interrupt: { caseId: next, since: now, until: now + INTERRUPT_MS, next: null } };
+    if (next !== null && now >= since + INTERRUPT_MIN_MS)
+      return { ...state, interrupt: { caseId: next, since: now, until: now + INTERRUPT_MS, next: null } };
     if (now < state.interrupt.until) return state;
     // Resume the interrupted scene from the start, so it gets its full time on screen.
     return { index: state.index, since: now, interrupt: null };

@@ -79,9 +79,11 @@ export function runGeoCommand(mode: 'validate' | 'import', argv: string[], io: C
   const { set, summary } = buildImportedSet(result.units, installed);
   const target = join(dataDir, 'geography');
   writeGeographySet(target, set);
-  io.out(`Imported into ${target}: replaced ${summary.replaced.join(', ')}; kept ${describeCounts(summary.kept)}` +
-    `${Object.keys(summary.dropped).length ? `; dropped (parent gone) ${describeCounts(summary.dropped)}` : ''}; ` +
-    `${summary.newPartyOrgs} party organisations to staff (secretary 待配置), ${summary.removedPartyOrgs} removed. Restart the server to use it.`);
+  io.out(
+    `Imported into ${target}: replaced ${summary.replaced.join(', ')}; kept ${describeCounts(summary.kept)}` +
+      `${Object.keys(summary.dropped).length ? `; dropped (parent gone) ${describeCounts(summary.dropped)}` : ''}; ` +
+      `${summary.newPartyOrgs} party organisations to staff (secretary 待配置), ${summary.removedPartyOrgs} removed. Restart the server to use it.`,
+  );
   return 0;
 }
 
@@ -96,7 +98,9 @@ function printReport(file: string, result: ValidationResult, installedDir: strin
 }
 
 function describeCounts(counts: Partial<Record<string, number>>): string {
-  return Object.entries(counts).map(([level, n]) => `${n} ${level}`).join(', ');
+  return Object.entries(counts)
+    .map(([level, n]) => `${n} ${level}`)
+    .join(', ');
 }
 
 export const processIO: CommandIO = {

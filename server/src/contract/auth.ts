@@ -3,7 +3,11 @@ export const ROLES = ['wall', 'leader', 'dispatcher', 'gridworker', 'admin'] as 
 export type Role = (typeof ROLES)[number];
 
 export const ROLE_LABELS: Readonly<Record<Role, string>> = {
-  wall: '大屏', leader: '领导', dispatcher: '派遣员', gridworker: '网格员', admin: '管理员',
+  wall: '大屏',
+  leader: '领导',
+  dispatcher: '派遣员',
+  gridworker: '网格员',
+  admin: '管理员',
 };
 
 /**

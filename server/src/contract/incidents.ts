@@ -21,8 +21,18 @@ export const STAGES = [
 export type Stage = (typeof STAGES)[number];
 
 export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
-  reported: '上报', accepted: '受理', registered: '立案', dispatched: '派遣', handling: '处置', handled: '反馈',
-  verified: '核查', closed: '结案', evaluated: '评价', rejected: '不予立案', shelved: '挂账', merged: '已合并',
+  reported: '上报',
+  accepted: '受理',
+  registered: '立案',
+  dispatched: '派遣',
+  handling: '处置',
+  handled: '反馈',
+  verified: '核查',
+  closed: '结案',
+  evaluated: '评价',
+  rejected: '不予立案',
+  shelved: '挂账',
+  merged: '已合并',
 };
 
 /** Stages after which a case counts as finished. */
@@ -30,14 +40,36 @@ export const FINISHED_STAGES: readonly Stage[] = ['closed', 'evaluated', 'reject
 export const isOpenStage = (stage: Stage): boolean => !FINISHED_STAGES.includes(stage);
 
 export const ACTIONS = [
-  'accept', 'register', 'reject', 'dispatch', 'return', 'start', 'feedback', 'verify', 'close', 'evaluate',
-  'extend', 'shelve', 'supervise',
+  'accept',
+  'register',
+  'reject',
+  'dispatch',
+  'return',
+  'start',
+  'feedback',
+  'verify',
+  'close',
+  'evaluate',
+  'extend',
+  'shelve',
+  'supervise',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export const ACTION_LABELS: Readonly<Record<Action, string>> = {
-  accept: '受理', register: '立案', reject: '不予立案', dispatch: '派遣', return: '回退', start: '开始处置', feedback: '处置反馈',
-  verify: '核查', close: '结案', evaluate: '评价', extend: '延期', shelve: '挂账', supervise: '督办',
+  accept: '受理',
+  register: '立案',
+  reject: '不予立案',
+  dispatch: '派遣',
+  return: '回退',
+  start: '开始处置',
+  feedback: '处置反馈',
+  verify: '核查',
+  close: '结案',
+  evaluate: '评价',
+  extend: '延期',
+  shelve: '挂账',
+  supervise: '督办',
 };
 
 /** Event types recorded on the timeline besides the user actions. */
@@ -61,7 +93,16 @@ export type Priority = (typeof PRIORITIES)[number];
 export type SlaState = 'ok' | 'amber' | 'red';
 
 /** Departments a case can be dispatched to instead of a grid branch. */
-export const DEPARTMENTS = ['区城管局', '区住建局', '区市场监管局', '区公安分局', '区应急管理局', '区生态环境分局', '区交通运输局', '区卫健局'] as const;
+export const DEPARTMENTS = [
+  '区城管局',
+  '区住建局',
+  '区市场监管局',
+  '区公安分局',
+  '区应急管理局',
+  '区生态环境分局',
+  '区交通运输局',
+  '区卫健局',
+] as const;
 
 /** Escalation levels: the case's owner moves up one level each time a stage clock runs out. */
 export const ESCALATION_LEVELS = ['branch', 'community', 'street', 'district'] as const;
@@ -140,8 +181,18 @@ export interface IncidentDetail extends Incident {
 export const DESCRIPTION_MAX_CHARS = 4000;
 
 /** POST /api/incidents/preview: what a report would be filed as, without filing it. */
-export type IncidentPreview = Pick<Incident,
-  'gridCode' | 'communityCode' | 'streetCode' | 'address' | 'needsManualLocation' | 'suggestedAssignee' | 'stage' | 'duplicateOf' | 'deadline'>;
+export type IncidentPreview = Pick<
+  Incident,
+  | 'gridCode'
+  | 'communityCode'
+  | 'streetCode'
+  | 'address'
+  | 'needsManualLocation'
+  | 'suggestedAssignee'
+  | 'stage'
+  | 'duplicateOf'
+  | 'deadline'
+>;
 
 const PRIORITY_RANK: Readonly<Record<Priority, number>> = { 重大: 0, 紧急: 1, 一般: 2 };
 const SLA_RANK: Readonly<Record<SlaState, number>> = { red: 0, amber: 1, ok: 2 };
@@ -158,8 +209,10 @@ export const needsAttention = (i: Pick<Incident, 'priority' | 'slaState'>): bool
 
 /** Most urgent first: SLA state, priority, then the nearest deadline (queues, snapshots, the wall). */
 export function byUrgency(a: Incident, b: Incident): number {
-  return SLA_RANK[a.slaState] - SLA_RANK[b.slaState]
-    || PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority]
-    || compareCodes(a.deadline ?? '9999', b.deadline ?? '9999')
-    || compareCodes(a.id, b.id);
+  return (
+    SLA_RANK[a.slaState] - SLA_RANK[b.slaState] ||
+    PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] ||
+    compareCodes(a.deadline ?? '9999', b.deadline ?? '9999') ||
+    compareCodes(a.id, b.id)
+  );
 }

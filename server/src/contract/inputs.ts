@@ -10,10 +10,12 @@ import { CHANNEL_KINDS, NOTIFY_EVENTS, type Subscription } from './notifications
 import { DEPARTMENTS, DESCRIPTION_MAX_CHARS, INCIDENT_CLASSES, PRIORITIES, SOURCES, STAGES, type IncidentClass } from './incidents.ts';
 import { TASK_TYPES } from './tasks.ts';
 
-export const loginSchema = z.object({
-  username: z.string().trim().min(1).max(64),
-  password: z.string().min(1).max(256),
-}).strict();
+export const loginSchema = z
+  .object({
+    username: z.string().trim().min(1).max(64),
+    password: z.string().min(1).max(256),
+  })
+  .strict();
 
 // Cases
 
@@ -27,12 +29,22 @@ export const reportIncidentSchema = z
     source: z.enum(SOURCES),
     lng: coordinate.min(-180).max(180).optional(),
     lat: coordinate.min(-90).max(90).optional(),
-    gridCode: z.string().regex(/^\d{15}$/, 'a 15-digit grid code').optional(),
+    gridCode: z
+      .string()
+      .regex(/^\d{15}$/, 'a 15-digit grid code')
+      .optional(),
     address: text(200).default(''),
     description: text(DESCRIPTION_MAX_CHARS).min(1, 'describe the case'),
     reporterName: text(50).default(''),
-    reporterPhone: z.string().trim().regex(/^$|^[0-9+\- ]{5,20}$/, 'a phone number').default(''),
-    photoUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+    reporterPhone: z
+      .string()
+      .trim()
+      .regex(/^$|^[0-9+\- ]{5,20}$/, 'a phone number')
+      .default(''),
+    photoUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(500)
+      .optional(),
   })
   .strict()
   .refine((v) => (v.lng === undefined) === (v.lat === undefined), { message: 'give both lng and lat, or neither', path: ['lng'] });
@@ -43,20 +55,27 @@ export const incidentActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('accept'), ...base }).strict(),
   z.object({ action: z.literal('register'), ...base }).strict(),
   z.object({ action: z.literal('reject'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
-  z.object({
-    action: z.literal('dispatch'), ...base,
-    to: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('branch'), gridCode: z.string().regex(/^\d{15}$/) }).strict(),
-      z.object({ kind: z.literal('department'), name: z.enum(DEPARTMENTS) }).strict(),
-    ]).optional(),
-  }).strict(),
+  z
+    .object({
+      action: z.literal('dispatch'),
+      ...base,
+      to: z
+        .discriminatedUnion('kind', [
+          z.object({ kind: z.literal('branch'), gridCode: z.string().regex(/^\d{15}$/) }).strict(),
+          z.object({ kind: z.literal('department'), name: z.enum(DEPARTMENTS) }).strict(),
+        ])
+        .optional(),
+    })
+    .strict(),
   z.object({ action: z.literal('return'), ...base, note: text(1000).min(1, 'say why it is not yours') }).strict(),
   z.object({ action: z.literal('start'), ...base }).strict(),
   z.object({ action: z.literal('feedback'), ...base, note: text(1000).min(1, 'describe what was done') }).strict(),
   z.object({ action: z.literal('verify'), ...base, pass: z.boolean() }).strict(),
   z.object({ action: z.literal('close'), ...base }).strict(),
   z.object({ action: z.literal('evaluate'), ...base, rating: z.number().int().min(1).max(5) }).strict(),
-  z.object({ action: z.literal('extend'), ...base, hours: z.number().int().min(1).max(720), note: text(1000).min(1, 'give the reason') }).strict(),
+  z
+    .object({ action: z.literal('extend'), ...base, hours: z.number().int().min(1).max(720), note: text(1000).min(1, 'give the reason') })
+    .strict(),
   z.object({ action: z.literal('shelve'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
   z.object({ action: z.literal('supervise'), ...base }).strict(),
 ]);
@@ -68,7 +87,10 @@ export const listIncidentsSchema = z
     class: z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]).optional(),
     priority: z.enum(PRIORITIES).optional(),
     source: z.enum(SOURCES).optional(),
-    scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'a street, community or grid code').optional(),
+    scope: z
+      .string()
+      .regex(/^431103(\d{3}){0,3}$/, 'a street, community or grid code')
+      .optional(),
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
     open: z.enum(['true', 'false']).optional(),
@@ -87,21 +109,30 @@ const taskAssigneeInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('members'), name: z.string().trim().min(1).max(50) }).strict(),
 ]);
 
-export const createTaskSchema = z.object({
-  type: z.enum(TASK_TYPES),
-  title: z.string().trim().min(1).max(100),
-  gridCode: z.string().regex(/^\d{15}$/, 'a 15-digit grid code'),
-  startsAt: z.iso.datetime({ offset: true }),
-  endsAt: z.iso.datetime({ offset: true }),
-  assignee: taskAssigneeInput.default({ kind: 'branch' }),
-  participants: z.number().int().min(0).max(500).default(0),
-}).strict().refine((t) => Date.parse(t.endsAt) > Date.parse(t.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+export const createTaskSchema = z
+  .object({
+    type: z.enum(TASK_TYPES),
+    title: z.string().trim().min(1).max(100),
+    gridCode: z.string().regex(/^\d{15}$/, 'a 15-digit grid code'),
+    startsAt: z.iso.datetime({ offset: true }),
+    endsAt: z.iso.datetime({ offset: true }),
+    assignee: taskAssigneeInput.default({ kind: 'branch' }),
+    participants: z.number().int().min(0).max(500).default(0),
+  })
+  .strict()
+  .refine((t) => Date.parse(t.endsAt) > Date.parse(t.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] });
 export type CreateTaskInput = z.infer<typeof createTaskSchema>;
 
 export const taskActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start'), version: z.number().int().min(1) }).strict(),
-  z.object({ action: z.literal('complete'), version: z.number().int().min(1), participants: z.number().int().min(0).max(500).optional(),
-    hours: z.number().min(0).max(10_000).optional() }).strict(),
+  z
+    .object({
+      action: z.literal('complete'),
+      version: z.number().int().min(1),
+      participants: z.number().int().min(0).max(500).optional(),
+      hours: z.number().min(0).max(10_000).optional(),
+    })
+    .strict(),
   z.object({ action: z.literal('miss'), version: z.number().int().min(1) }).strict(),
   z.object({ action: z.literal('assign'), version: z.number().int().min(1), assignee: taskAssigneeInput }).strict(),
 ]);
@@ -109,15 +140,21 @@ export type TaskActionInput = z.infer<typeof taskActionSchema>;
 
 // Notification subscriptions
 
-export const subscriptionSchema = z.object({
-  name: z.string().trim().min(2).max(60),
-  events: z.array(z.enum(NOTIFY_EVENTS)).min(1).max(NOTIFY_EVENTS.length),
-  scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code').default('431103'),
-  channel: z.enum(CHANNEL_KINDS),
-  url: z.url({ protocol: /^https?$/ }).max(500),
-  /** The webhook's HMAC key or the DingTalk robot's 加签 secret; WeCom robots are not signed. */
-  secret: z.string().min(8).max(200).optional(),
-}).strict().refine((s) => s.channel === 'wecom' || s.secret, { message: 'webhook and dingtalk channels need a secret', path: ['secret'] });
+export const subscriptionSchema = z
+  .object({
+    name: z.string().trim().min(2).max(60),
+    events: z.array(z.enum(NOTIFY_EVENTS)).min(1).max(NOTIFY_EVENTS.length),
+    scope: z
+      .string()
+      .regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code')
+      .default('431103'),
+    channel: z.enum(CHANNEL_KINDS),
+    url: z.url({ protocol: /^https?$/ }).max(500),
+    /** The webhook's HMAC key or the DingTalk robot's 加签 secret; WeCom robots are not signed. */
+    secret: z.string().min(8).max(200).optional(),
+  })
+  .strict()
+  .refine((s) => s.channel === 'wecom' || s.secret, { message: 'webhook and dingtalk channels need a secret', path: ['secret'] });
 export type SubscriptionInput = z.infer<typeof subscriptionSchema>;
 
 /** True when A and B are the same type (for the compile-time check below). */

@@ -3,7 +3,12 @@
 /** What a subscription can ask for. */
 export const NOTIFY_EVENTS = ['urgent', 'overdue', 'escalated', 'closed'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
-export const NOTIFY_EVENT_LABELS: Readonly<Record<NotifyEvent, string>> = { urgent: '新紧急案件', overdue: '案件超时', escalated: '案件升级', closed: '案件结案' };
+export const NOTIFY_EVENT_LABELS: Readonly<Record<NotifyEvent, string>> = {
+  urgent: '新紧急案件',
+  overdue: '案件超时',
+  escalated: '案件升级',
+  closed: '案件结案',
+};
 
 /** A generic webhook (HMAC-SHA256 signed), a DingTalk group robot, or a WeCom (企业微信) group robot. */
 export const CHANNEL_KINDS = ['webhook', 'dingtalk', 'wecom'] as const;

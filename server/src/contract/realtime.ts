@@ -45,10 +45,42 @@ export type ResyncResult = { kind: 'deltas'; deltas: Delta[] } | { kind: 'snapsh
  */
 export type IncidentRow = unknown[];
 export const INCIDENT_FIELDS = [
-  'id', 'class', 'priority', 'source', 'stage', 'description', 'address', 'lng', 'lat', 'gridCode', 'communityCode', 'streetCode',
-  'needsManualLocation', 'suggestedAssignee', 'assignee', 'reporterName', 'reporterPhone', 'photoUrl', 'duplicateOf', 'duplicateCount',
-  'version', 'createdAt', 'updatedAt', 'stageEnteredAt', 'deadline', 'slaState', 'supervised', 'escalationLevel', 'extensionCount',
-  'reworkCount', 'returnCount', 'lateStages', 'handlers', 'closedAt', 'closedOnTime', 'rating',
+  'id',
+  'class',
+  'priority',
+  'source',
+  'stage',
+  'description',
+  'address',
+  'lng',
+  'lat',
+  'gridCode',
+  'communityCode',
+  'streetCode',
+  'needsManualLocation',
+  'suggestedAssignee',
+  'assignee',
+  'reporterName',
+  'reporterPhone',
+  'photoUrl',
+  'duplicateOf',
+  'duplicateCount',
+  'version',
+  'createdAt',
+  'updatedAt',
+  'stageEnteredAt',
+  'deadline',
+  'slaState',
+  'supervised',
+  'escalationLevel',
+  'extensionCount',
+  'reworkCount',
+  'returnCount',
+  'lateStages',
+  'handlers',
+  'closedAt',
+  'closedOnTime',
+  'rating',
 ] as const satisfies readonly (keyof Incident)[];
 // Every field of Incident is on the wire: this fails to compile when one is added and not listed.
 const allFields: Exclude<keyof Incident, (typeof INCIDENT_FIELDS)[number]> extends never ? true : never = true;
@@ -71,7 +103,9 @@ export const decodeDelta = (wire: WireDelta): Delta => ({ ...wire, incidents: wi
 export const encodeSnapshot = (snapshot: Snapshot): WireSnapshot => ({ ...snapshot, incidents: snapshot.incidents.map(packIncident) });
 export const decodeSnapshot = (wire: WireSnapshot): Snapshot => ({ ...wire, incidents: wire.incidents.map(unpackIncident) });
 export const decodeResync = (wire: WireResyncResult): ResyncResult =>
-  wire.kind === 'snapshot' ? { kind: 'snapshot', snapshot: decodeSnapshot(wire.snapshot) } : { kind: 'deltas', deltas: wire.deltas.map(decodeDelta) };
+  wire.kind === 'snapshot'
+    ? { kind: 'snapshot', snapshot: decodeSnapshot(wire.snapshot) }
+    : { kind: 'deltas', deltas: wire.deltas.map(decodeDelta) };
 
 export interface ServerToClientEvents {
   'feed:reset': (snapshot: WireSnapshot) => void;

@@ -4,7 +4,12 @@ export type TaskType = (typeof TASK_TYPES)[number];
 
 export const TASK_STATES = ['planned', 'active', 'done', 'missed'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
-export const TASK_STATE_LABELS: Readonly<Record<TaskState, string>> = { planned: '计划', active: '进行中', done: '已完成', missed: '未完成' };
+export const TASK_STATE_LABELS: Readonly<Record<TaskState, string>> = {
+  planned: '计划',
+  active: '进行中',
+  done: '已完成',
+  missed: '未完成',
+};
 
 export interface TaskAssignee {
   kind: 'branch' | 'paired-unit' | 'members';

@@ -10,7 +10,13 @@ const unit = (code: string, level: UnitLevel, ...rings: Position[][]): UnitFeatu
   properties: { code, name: code, level, parentCode: null, area: 0, households: 0, population: 0, partyMembers: 0 },
   geometry: { type: 'Polygon', coordinates: rings },
 });
-const square = (x: number, y: number, size = 1): Position[] => [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]];
+const square = (x: number, y: number, size = 1): Position[] => [
+  [x, y],
+  [x + size, y],
+  [x + size, y + size],
+  [x, y + size],
+  [x, y],
+];
 
 /** Every drawn edge as "a b" (direction-free) with its level; a repeated edge fails the test. */
 function drawnEdges(mesh: BoundaryCollection): Map<string, BoundaryLevel> {
@@ -31,7 +37,15 @@ function drawnEdges(mesh: BoundaryCollection): Map<string, BoundaryLevel> {
 
 describe('boundaryMesh', () => {
   it('draws an edge two grids share once, and their outer edges at the community level', () => {
-    const community = unit('C', 'community', [[0, 0], [1, 0], [2, 0], [2, 1], [1, 1], [0, 1], [0, 0]]);
+    const community = unit('C', 'community', [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [2, 1],
+      [1, 1],
+      [0, 1],
+      [0, 0],
+    ]);
     const edges = drawnEdges(boundaryMesh([unit('G1', 'grid', square(0, 0)), unit('G2', 'grid', square(1, 0)), community]));
     expect(edges.get('1,0 1,1')).toBe('grid');
     expect([...edges].filter(([, level]) => level === 'grid')).toHaveLength(1);
@@ -40,7 +54,13 @@ describe('boundaryMesh', () => {
 
   it('still draws every edge of polygons whose shared edges do not match vertex for vertex', () => {
     // The community lacks the grids' vertices at (1,0) and (1,1): nothing is lost, some edges overlap.
-    const community = unit('C', 'community', [[0, 0], [2, 0], [2, 1], [0, 1], [0, 0]]);
+    const community = unit('C', 'community', [
+      [0, 0],
+      [2, 0],
+      [2, 1],
+      [0, 1],
+      [0, 0],
+    ]);
     const edges = drawnEdges(boundaryMesh([community, unit('G1', 'grid', square(0, 0)), unit('G2', 'grid', square(1, 0))]));
     expect(edges.get('0,0 2,0')).toBe('community');
     expect(edges.get('0,0 1,0')).toBe('grid');
@@ -50,8 +70,19 @@ describe('boundaryMesh', () => {
 
   it('styles an edge by the highest level it bounds, whatever the order of the units', () => {
     const street = unit('S', 'street', square(0, 0, 2));
-    const grid = unit('G', 'grid', [[0, 0], [2, 0], [2, 2], [1, 2], [1, 1], [0, 1], [0, 0]]);
-    for (const units of [[street, grid], [grid, street]]) {
+    const grid = unit('G', 'grid', [
+      [0, 0],
+      [2, 0],
+      [2, 2],
+      [1, 2],
+      [1, 1],
+      [0, 1],
+      [0, 0],
+    ]);
+    for (const units of [
+      [street, grid],
+      [grid, street],
+    ]) {
       const edges = drawnEdges(boundaryMesh(units));
       expect(edges.get('0,0 2,0')).toBe('street');
       expect(edges.get('2,0 2,2')).toBe('street');
@@ -62,16 +93,43 @@ describe('boundaryMesh', () => {
 
   it('keeps a ring wholly of one unit closed, and does not cut a run where a ring starts', () => {
     const district = unit('D', 'district', square(0, 0, 4));
-    expect(boundaryMesh([district]).features).toEqual([{ type: 'Feature', properties: { level: 'district' }, geometry: { type: 'Polygon', coordinates: [square(0, 0, 4)] } }]);
+    expect(boundaryMesh([district]).features).toEqual([
+      { type: 'Feature', properties: { level: 'district' }, geometry: { type: 'Polygon', coordinates: [square(0, 0, 4)] } },
+    ]);
     // The grid's ring starts at (1,1), inside the stretch it draws itself: one run, not two.
-    const street = unit('S', 'street', [[0, 0], [1, 0], [2, 0], [2, 1], [2, 2], [0, 2], [0, 0]]);
-    const grid = unit('G', 'grid', [[1, 1], [2, 1], [2, 2], [0, 2], [0, 0], [1, 0], [1, 1]]);
+    const street = unit('S', 'street', [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [2, 1],
+      [2, 2],
+      [0, 2],
+      [0, 0],
+    ]);
+    const grid = unit('G', 'grid', [
+      [1, 1],
+      [2, 1],
+      [2, 2],
+      [0, 2],
+      [0, 0],
+      [1, 0],
+      [1, 1],
+    ]);
     const gridRuns = boundaryMesh([street, grid]).features.filter((f) => f.properties.level === 'grid');
-    expect(gridRuns.map((f) => f.geometry.coordinates)).toEqual([[[1, 0], [1, 1], [2, 1]]]);
+    expect(gridRuns.map((f) => f.geometry.coordinates)).toEqual([
+      [
+        [1, 0],
+        [1, 1],
+        [2, 1],
+      ],
+    ]);
   });
 
   it('takes multipolygons and holes, and leaves compounds and buildings out', () => {
-    const multi: UnitFeature = { ...unit('C', 'community'), geometry: { type: 'MultiPolygon', coordinates: [[square(0, 0, 3), square(1, 1)], [square(5, 5)]] } };
+    const multi: UnitFeature = {
+      ...unit('C', 'community'),
+      geometry: { type: 'MultiPolygon', coordinates: [[square(0, 0, 3), square(1, 1)], [square(5, 5)]] },
+    };
     const mesh = boundaryMesh([multi, unit('B', 'building', square(10, 10))]);
     expect(mesh.features).toHaveLength(3);
     expect(drawnEdges(mesh).size).toBe(12);

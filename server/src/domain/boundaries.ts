@@ -11,7 +11,14 @@
  * only with those edges drawn once per side. Pure.
  */
 import type { Position } from 'geojson';
-import { BOUNDARY_LEVELS, type BoundaryCollection, type BoundaryFeature, type BoundaryLevel, type UnitFeature, type UnitLevel } from '../contract/geo.ts';
+import {
+  BOUNDARY_LEVELS,
+  type BoundaryCollection,
+  type BoundaryFeature,
+  type BoundaryLevel,
+  type UnitFeature,
+  type UnitLevel,
+} from '../contract/geo.ts';
 
 /** Higher bounds more: grid 0 … district 3. */
 const rank = (level: BoundaryLevel): number => BOUNDARY_LEVELS.indexOf(level);
@@ -61,7 +68,10 @@ export function boundaryMesh(units: readonly UnitFeature[]): BoundaryCollection 
       };
       for (let step = 1; step <= n; step++) {
         const i = (start + step) % n;
-        if (!mine[i]) { flush(); continue; }
+        if (!mine[i]) {
+          flush();
+          continue;
+        }
         if (!run.length) run.push(ring[i]!);
         run.push(ring[i + 1]!);
       }

@@ -19,8 +19,10 @@ export function convertPosition(p: Position, from: Datum, to: Datum): Position {
 
 /** A converted copy of a geometry (the input is left untouched). */
 export function convertGeometry<G extends Geometry>(geometry: G, from: Datum, to: Datum): G {
-  const walk = (c: unknown): unknown => (typeof (c as unknown[])[0] === 'number' ? convertPosition(c as Position, from, to) : (c as unknown[]).map(walk));
-  if (geometry.type === 'GeometryCollection') return { ...geometry, geometries: geometry.geometries.map((g) => convertGeometry(g, from, to)) };
+  const walk = (c: unknown): unknown =>
+    typeof (c as unknown[])[0] === 'number' ? convertPosition(c as Position, from, to) : (c as unknown[]).map(walk);
+  if (geometry.type === 'GeometryCollection')
+    return { ...geometry, geometries: geometry.geometries.map((g) => convertGeometry(g, from, to)) };
   return { ...geometry, coordinates: walk(geometry.coordinates) } as G;
 }
 

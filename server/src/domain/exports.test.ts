@@ -2,12 +2,31 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { valid } from 'geojson-validation';
 import { incidentFixture } from '../../../test/helpers/fixtures.ts';
-import { addToFigures, CSV_BOM, csvCell, emptyFigures, figuresRow, incidentCsvHeader, incidentCsvRow, incidentFeature, INCIDENT_COLUMNS } from './exports.ts';
+import {
+  addToFigures,
+  CSV_BOM,
+  csvCell,
+  emptyFigures,
+  figuresRow,
+  incidentCsvHeader,
+  incidentCsvRow,
+  incidentFeature,
+  INCIDENT_COLUMNS,
+} from './exports.ts';
 
 const base = incidentFixture({
-  stage: 'closed', description: '井盖缺失，"危险"\n请尽快处理', address: '冷水滩区,某路', assignee: { kind: 'branch', id: 'P1', name: '第一网格党支部' },
-  version: 9, updatedAt: '2026-11-30T05:00:00.000Z', stageEnteredAt: '2026-11-30T05:00:00.000Z', extensionCount: 1, handlers: ['u1'],
-  closedAt: '2026-11-30T05:00:00.000Z', closedOnTime: true, rating: 5,
+  stage: 'closed',
+  description: '井盖缺失，"危险"\n请尽快处理',
+  address: '冷水滩区,某路',
+  assignee: { kind: 'branch', id: 'P1', name: '第一网格党支部' },
+  version: 9,
+  updatedAt: '2026-11-30T05:00:00.000Z',
+  stageEnteredAt: '2026-11-30T05:00:00.000Z',
+  extensionCount: 1,
+  handlers: ['u1'],
+  closedAt: '2026-11-30T05:00:00.000Z',
+  closedOnTime: true,
+  rating: 5,
 });
 
 describe('CSV cells', () => {
@@ -24,7 +43,10 @@ describe('CSV cells', () => {
   });
 
   it('read back by an independent parser (papaparse) to the same values, with a BOM first', () => {
-    const cases = [base, { ...base, id: '2', description: '@所有人 +1 =SUM(A1)', lng: null, lat: null, assignee: null, closedOnTime: null }];
+    const cases = [
+      base,
+      { ...base, id: '2', description: '@所有人 +1 =SUM(A1)', lng: null, lat: null, assignee: null, closedOnTime: null },
+    ];
     const text = incidentCsvHeader() + cases.map(incidentCsvRow).join('');
     expect(text.startsWith(CSV_BOM)).toBe(true);
     const parsed = Papa.parse<string[]>(text.slice(1), { skipEmptyLines: true });
@@ -44,7 +66,10 @@ describe('CSV cells', () => {
 
 describe('GeoJSON features', () => {
   it('validate (RFC 7946) with a point, or a null geometry for a case without a place', () => {
-    const fc = { type: 'FeatureCollection', features: [incidentFeature(base), incidentFeature({ ...base, id: '2', lng: null, lat: null })] };
+    const fc = {
+      type: 'FeatureCollection',
+      features: [incidentFeature(base), incidentFeature({ ...base, id: '2', lng: null, lat: null })],
+    };
     expect(valid(JSON.parse(JSON.stringify(fc)), true)).toEqual([]);
     expect(fc.features[0]!.geometry).toEqual({ type: 'Point', coordinates: [111.6, 26.44] });
     expect(fc.features[1]!.geometry).toBeNull();

@@ -24,17 +24,42 @@ export function csvCell(value: unknown): string {
 
 export const csvRow = (values: readonly unknown[]): string => `${values.map(csvCell).join(',')}\r\n`;
 
-const GROUP_OF = new Map<string, string>(Object.entries(CLASS_GROUPS).flatMap(([group, classes]) => classes.map((c) => [c, group] as const)));
+const GROUP_OF = new Map<string, string>(
+  Object.entries(CLASS_GROUPS).flatMap(([group, classes]) => classes.map((c) => [c, group] as const)),
+);
 
 /** The incident columns of the CSV export: header and value, in order. */
 export const INCIDENT_COLUMNS: readonly (readonly [string, (i: Incident) => unknown])[] = [
-  ['案件编号', (i) => i.id], ['大类', (i) => GROUP_OF.get(i.class)], ['类别', (i) => i.class], ['紧急程度', (i) => i.priority], ['来源', (i) => i.source],
-  ['阶段', (i) => STAGE_LABELS[i.stage]], ['描述', (i) => i.description], ['地址', (i) => i.address], ['经度', (i) => i.lng], ['纬度', (i) => i.lat],
-  ['网格编码', (i) => i.gridCode], ['社区编码', (i) => i.communityCode], ['街道编码', (i) => i.streetCode],
-  ['建议派遣', (i) => i.suggestedAssignee?.name], ['承办', (i) => i.assignee?.name], ['上报人', (i) => i.reporterName], ['联系电话', (i) => i.reporterPhone],
-  ['上报时间', (i) => i.createdAt], ['更新时间', (i) => i.updatedAt], ['当前时限', (i) => i.deadline], ['时限状态', (i) => i.slaState],
-  ['督办', (i) => i.supervised], ['升级层级', (i) => i.escalationLevel], ['延期次数', (i) => i.extensionCount], ['返工次数', (i) => i.reworkCount],
-  ['重复上报数', (i) => i.duplicateCount], ['并入案件', (i) => i.duplicateOf], ['结案时间', (i) => i.closedAt], ['按时结案', (i) => i.closedOnTime], ['评价', (i) => i.rating],
+  ['案件编号', (i) => i.id],
+  ['大类', (i) => GROUP_OF.get(i.class)],
+  ['类别', (i) => i.class],
+  ['紧急程度', (i) => i.priority],
+  ['来源', (i) => i.source],
+  ['阶段', (i) => STAGE_LABELS[i.stage]],
+  ['描述', (i) => i.description],
+  ['地址', (i) => i.address],
+  ['经度', (i) => i.lng],
+  ['纬度', (i) => i.lat],
+  ['网格编码', (i) => i.gridCode],
+  ['社区编码', (i) => i.communityCode],
+  ['街道编码', (i) => i.streetCode],
+  ['建议派遣', (i) => i.suggestedAssignee?.name],
+  ['承办', (i) => i.assignee?.name],
+  ['上报人', (i) => i.reporterName],
+  ['联系电话', (i) => i.reporterPhone],
+  ['上报时间', (i) => i.createdAt],
+  ['更新时间', (i) => i.updatedAt],
+  ['当前时限', (i) => i.deadline],
+  ['时限状态', (i) => i.slaState],
+  ['督办', (i) => i.supervised],
+  ['升级层级', (i) => i.escalationLevel],
+  ['延期次数', (i) => i.extensionCount],
+  ['返工次数', (i) => i.reworkCount],
+  ['重复上报数', (i) => i.duplicateCount],
+  ['并入案件', (i) => i.duplicateOf],
+  ['结案时间', (i) => i.closedAt],
+  ['按时结案', (i) => i.closedOnTime],
+  ['评价', (i) => i.rating],
 ];
 
 export const incidentCsvHeader = (): string => CSV_BOM + csvRow(INCIDENT_COLUMNS.map(([h]) => h));
@@ -43,7 +68,8 @@ export const incidentCsvRow = (i: Incident): string => csvRow(INCIDENT_COLUMNS.m
 /** A case as a GeoJSON feature (null geometry when it has no place yet); id is the case number. */
 export function incidentFeature(i: Incident): Feature<Point | null, Incident & { stageLabel: string }> {
   return {
-    type: 'Feature', id: i.id,
+    type: 'Feature',
+    id: i.id,
     geometry: i.lng === null || i.lat === null ? null : { type: 'Point', coordinates: [i.lng, i.lat] },
     properties: { ...i, stageLabel: STAGE_LABELS[i.stage] },
   };
@@ -61,7 +87,16 @@ export interface PeriodFigures {
   handlingHours: number; // summed over closed cases, for the mean
 }
 
-export const emptyFigures = (): PeriodFigures => ({ reported: 0, closed: 0, closedOnTime: 0, open: 0, overdueOpen: 0, reworked: 0, extended: 0, handlingHours: 0 });
+export const emptyFigures = (): PeriodFigures => ({
+  reported: 0,
+  closed: 0,
+  closedOnTime: 0,
+  open: 0,
+  overdueOpen: 0,
+  reworked: 0,
+  extended: 0,
+  handlingHours: 0,
+});
 
 /** Adds one case (reported in the period) to a unit's figures. Merged duplicates are not counted. */
 export function addToFigures(f: PeriodFigures, i: Incident): void {
@@ -82,9 +117,36 @@ export function addToFigures(f: PeriodFigures, i: Incident): void {
 
 const pct = (n: number, d: number): number | null => (d === 0 ? null : Math.round((1000 * n) / d) / 10);
 
-export const FIGURE_COLUMNS = ['单位编码', '单位名称', '层级', '上报', '结案', '按时结案', '在办', '超时在办', '返工', '延期', '结案率%', '按时结案率%', '平均处置时长(小时)'] as const;
+export const FIGURE_COLUMNS = [
+  '单位编码',
+  '单位名称',
+  '层级',
+  '上报',
+  '结案',
+  '按时结案',
+  '在办',
+  '超时在办',
+  '返工',
+  '延期',
+  '结案率%',
+  '按时结案率%',
+  '平均处置时长(小时)',
+] as const;
 
 export function figuresRow(code: string, name: string, level: string, f: PeriodFigures): unknown[] {
-  return [code, name, level, f.reported, f.closed, f.closedOnTime, f.open, f.overdueOpen, f.reworked, f.extended,
-    pct(f.closed, f.reported), pct(f.closedOnTime, f.closed), f.closed ? Math.round((10 * f.handlingHours) / f.closed) / 10 : null];
+  return [
+    code,
+    name,
+    level,
+    f.reported,
+    f.closed,
+    f.closedOnTime,
+    f.open,
+    f.overdueOpen,
+    f.reworked,
+    f.extended,
+    pct(f.closed, f.reported),
+    pct(f.closedOnTime, f.closed),
+    f.closed ? Math.round((10 * f.handlingHours) / f.closed) / 10 : null,
+  ];
 }

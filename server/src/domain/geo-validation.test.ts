@@ -17,7 +17,8 @@ function surveyed(): UnitFeature[] {
 const text = (features: unknown[]): string => JSON.stringify({ type: 'FeatureCollection', features });
 const gridOf = (features: UnitFeature[], code: string): UnitFeature => features.find((f) => f.properties.code === code)!;
 const ring = (f: UnitFeature): number[][] => (f.geometry.coordinates as number[][][])[0]!;
-const validate = (features: unknown[], extra: Partial<ValidationOptions> = {}) => validateGeographyFile(text(features), { ...options, ...extra });
+const validate = (features: unknown[], extra: Partial<ValidationOptions> = {}) =>
+  validateGeographyFile(text(features), { ...options, ...extra });
 
 describe('geography file validation', () => {
   it('accepts the installed set written out as a surveyed file', () => {
@@ -98,7 +99,9 @@ describe('geography file validation', () => {
     ring(gridOf(features, '431103006006001')).pop();
     ring(gridOf(features, '431103006006002'))[0] = ['111.6', 26.4] as unknown as number[];
     (gridOf(features, '431103006006003') as { geometry: unknown }).geometry = { type: 'Point', coordinates: [111.6, 26.4] };
-    const invalid = validate(features).issues.filter((i) => i.kind === 'invalid-geometry').map((i) => i.feature);
+    const invalid = validate(features)
+      .issues.filter((i) => i.kind === 'invalid-geometry')
+      .map((i) => i.feature);
     expect(invalid).toEqual(['431103006006001', '431103006006002', '431103006006003']);
   });
 
@@ -130,12 +133,29 @@ describe('geography file validation', () => {
 
   it('suspects GCJ-02 from the district outline when nothing installed shares its codes', () => {
     // A small community just inside the district's edge, written in GCJ-02, sticks out of the outline.
-    const square = ([x, y]: number[], h: number) => turf.polygon([[[x! - h, y! - h], [x! + h, y! - h], [x! + h, y! + h], [x! - h, y! + h], [x! - h, y! - h]]]).geometry;
+    const square = ([x, y]: number[], h: number) =>
+      turf.polygon([
+        [
+          [x! - h, y! - h],
+          [x! + h, y! - h],
+          [x! + h, y! + h],
+          [x! - h, y! + h],
+          [x! - h, y! - h],
+        ],
+      ]).geometry;
     const edge = (g.district.geometry.coordinates as number[][][][])[0]![0]!
       .map((v) => square([v[0]! - 0.004, v[1]!], 0.001))
-      .find((sq) => turf.booleanWithin(turf.feature(sq), g.district) && !turf.booleanWithin(turf.feature(convertGeometry(sq, 'wgs84', 'gcj02')), g.district));
+      .find(
+        (sq) =>
+          turf.booleanWithin(turf.feature(sq), g.district) &&
+          !turf.booleanWithin(turf.feature(convertGeometry(sq, 'wgs84', 'gcj02')), g.district),
+      );
     expect(edge).toBeDefined();
-    const feature = { type: 'Feature', properties: { code: '431103101001', name: '边缘社区' }, geometry: convertGeometry(edge!, 'wgs84', 'gcj02') };
+    const feature = {
+      type: 'Feature',
+      properties: { code: '431103101001', name: '边缘社区' },
+      geometry: convertGeometry(edge!, 'wgs84', 'gcj02'),
+    };
     const issues = validate([feature], { reference: [], expectedGrids: undefined }).issues;
     expect(issues.find((i) => i.kind === 'datum-suspect')?.message).toMatch(/fit inside it once read as GCJ02/);
     expect(issues.find((i) => i.kind === 'outside-district')?.feature).toBe('431103101001');

@@ -7,14 +7,32 @@ import * as turf from '@turf/turf';
 import Flatbush from 'flatbush';
 import type { Feature, MultiPolygon, Polygon, Position } from 'geojson';
 import {
-  CODE_LENGTH, DISTRICT_CODE, levelOfCode, parentCodeOf, type UnitFeature, type UnitLevel, type UnitProperties,
+  CODE_LENGTH,
+  DISTRICT_CODE,
+  levelOfCode,
+  parentCodeOf,
+  type UnitFeature,
+  type UnitLevel,
+  type UnitProperties,
 } from '../contract/geo.ts';
 import { containsPoint, polygonsOf } from './locator.ts';
 import { convertGeometry, datumOffsetMeters, metresBetween, type Datum } from './datum.ts';
 
 export const ISSUE_KINDS = [
-  'invalid-json', 'not-a-feature-collection', 'missing-property', 'malformed-code', 'duplicate-code', 'unknown-parent',
-  'invalid-geometry', 'self-intersection', 'overlap', 'gap', 'outside-parent', 'outside-district', 'wrong-count', 'datum-suspect',
+  'invalid-json',
+  'not-a-feature-collection',
+  'missing-property',
+  'malformed-code',
+  'duplicate-code',
+  'unknown-parent',
+  'invalid-geometry',
+  'self-intersection',
+  'overlap',
+  'gap',
+  'outside-parent',
+  'outside-district',
+  'wrong-count',
+  'datum-suspect',
 ] as const;
 export type IssueKind = (typeof ISSUE_KINDS)[number];
 
@@ -56,7 +74,10 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
   const issues: ValidationIssue[] = [];
   const report = (kind: IssueKind, feature: string, message: string): void => void issues.push({ kind, feature, message });
   const done = (units: UnitFeature[]): ValidationResult => ({
-    ok: issues.length === 0, issues, units, counts: countLevels(units),
+    ok: issues.length === 0,
+    issues,
+    units,
+    counts: countLevels(units),
   });
 
   let json: unknown;
@@ -90,7 +111,8 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
   for (const unit of units) {
     const { code, level } = unit.properties;
     if (level === 'street') continue; // streets hang directly under the district
-    if (!parentOf(unit)) report('unknown-parent', code, `${level} ${code}: its parent ${unit.properties.parentCode} is neither in the file nor installed`);
+    if (!parentOf(unit))
+      report('unknown-parent', code, `${level} ${code}: its parent ${unit.properties.parentCode} is neither in the file nor installed`);
   }
 
   const grids = units.filter((u) => u.properties.level === 'grid');
@@ -110,7 +132,8 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
   if (datum) report('datum-suspect', '#file', datum);
   for (const unit of leaving) {
     const outside = significantArea(safeDifference(unit, options.district), tolerance);
-    if (outside > 0) report('outside-district', unit.properties.code, `${describe(unit)} extends ${fmtArea(outside)} outside the district outline`);
+    if (outside > 0)
+      report('outside-district', unit.properties.code, `${describe(unit)} extends ${fmtArea(outside)} outside the district outline`);
   }
 
   for (const level of ADMIN_LEVELS) {
@@ -124,7 +147,12 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
       // Compounds and buildings are measured only when a vertex leaves the parent (thousands of them).
       if ((level === 'compound' || level === 'building') && verticesOf(unit).every((p) => containsPoint(polygonsOf(parent), p))) continue;
       const overhang = significantArea(safeDifference(unit, parent), tolerance);
-      if (overhang > 0) report('outside-parent', unit.properties.code, `${describe(unit)} extends ${fmtArea(overhang)} outside its ${parent.properties.level} ${parent.properties.code}`);
+      if (overhang > 0)
+        report(
+          'outside-parent',
+          unit.properties.code,
+          `${describe(unit)} extends ${fmtArea(overhang)} outside its ${parent.properties.level} ${parent.properties.code}`,
+        );
     }
   }
 
@@ -140,7 +168,11 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
       const area = significantArea(piece, tolerance);
       if (area === 0) continue;
       const [lng, lat] = turf.pointOnFeature(piece).geometry.coordinates;
-      report('gap', code, `community ${code} has a gap of ${fmtArea(area)} not covered by any grid, near ${lng!.toFixed(5)},${lat!.toFixed(5)}`);
+      report(
+        'gap',
+        code,
+        `community ${code} has a gap of ${fmtArea(area)} not covered by any grid, near ${lng!.toFixed(5)},${lat!.toFixed(5)}`,
+      );
     }
   }
   return done(units);
@@ -148,7 +180,10 @@ export function validateGeographyFile(text: string, options: ValidationOptions):
 
 /** Structure, code and geometry of one feature; returns it normalised when it can be used further. */
 function checkFeature(
-  raw: unknown, index: number, seen: Set<string>, fromDatum: Datum,
+  raw: unknown,
+  index: number,
+  seen: Set<string>,
+  fromDatum: Datum,
   report: (kind: IssueKind, feature: string, message: string) => void,
 ): UnitFeature | null {
   const f = raw as Partial<Feature> | null;
@@ -159,7 +194,7 @@ function checkFeature(
     report('missing-property', id, `feature #${index} is not a GeoJSON Feature with properties`);
     return null;
   }
-  if (!code) return void report('missing-property', id, `feature #${index} has no "code" property`), null;
+  if (!code) return (void report('missing-property', id, `feature #${index} has no "code" property`), null);
   const level = levelOfCode(code);
   if (!level || level === 'district' || !/^\d+$/.test(code)) {
     const lengths = ADMIN_LEVELS.map((l) => `${l} ${CODE_LENGTH[l]}`).join(', ');
@@ -170,24 +205,34 @@ function checkFeature(
     report('malformed-code', id, `${code}: property level "${props.level}" disagrees with the code, which is a ${level} code`);
     return null;
   }
-  if (seen.has(code)) return void report('duplicate-code', code, `code ${code} appears more than once`), null;
+  if (seen.has(code)) return (void report('duplicate-code', code, `code ${code} appears more than once`), null);
   seen.add(code);
   const name = typeof props.name === 'string' ? props.name.trim() : '';
   if (!name) report('missing-property', code, `${level} ${code} has no name`);
 
   const geometry = f.geometry as Polygon | MultiPolygon | null | undefined;
   const problem = geometryProblem(geometry);
-  if (problem) return void report('invalid-geometry', code, `${level} ${code}: ${problem}`), null;
+  if (problem) return (void report('invalid-geometry', code, `${level} ${code}: ${problem}`), null);
   const wgs = convertGeometry(geometry!, fromDatum, 'wgs84');
   const number = (key: string): number => (typeof props[key] === 'number' && Number.isFinite(props[key]) ? (props[key] as number) : 0);
   const unit = turf.feature(wgs, {
-    code, name: name || code, level, parentCode: parentCodeOf(code),
-    area: Math.round(turf.area(wgs)), households: number('households'), population: number('population'), partyMembers: number('partyMembers'),
+    code,
+    name: name || code,
+    level,
+    parentCode: parentCodeOf(code),
+    area: Math.round(turf.area(wgs)),
+    households: number('households'),
+    population: number('population'),
+    partyMembers: number('partyMembers'),
   } satisfies UnitProperties) as UnitFeature;
   const kinks = turf.kinks(unit).features;
   if (kinks.length > 0) {
     const [lng, lat] = kinks[0]!.geometry.coordinates;
-    report('self-intersection', code, `${level} ${code}: boundary crosses itself ${kinks.length} time(s), first at ${lng!.toFixed(6)},${lat!.toFixed(6)}`);
+    report(
+      'self-intersection',
+      code,
+      `${level} ${code}: boundary crosses itself ${kinks.length} time(s), first at ${lng!.toFixed(6)},${lat!.toFixed(6)}`,
+    );
     return null;
   }
   return unit;
@@ -202,7 +247,8 @@ function geometryProblem(geometry: Polygon | MultiPolygon | null | undefined): s
     for (const ring of rings) {
       if (!Array.isArray(ring) || ring.length < 4) return 'a ring has fewer than 4 positions';
       for (const p of ring) {
-        if (!Array.isArray(p) || p.length < 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v))) return 'a position is not a pair of finite numbers';
+        if (!Array.isArray(p) || p.length < 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v)))
+          return 'a position is not a pair of finite numbers';
         if (Math.abs(p[0]!) > 180 || Math.abs(p[1]!) > 90) return `position ${p[0]},${p[1]} is not longitude,latitude`;
       }
       const [first, last] = [ring[0]!, ring[ring.length - 1]!];
@@ -214,7 +260,11 @@ function geometryProblem(geometry: Polygon | MultiPolygon | null | undefined): s
 }
 
 /** Pairs of same-level units whose shared area is above the tolerance. */
-function checkOverlaps(layer: readonly UnitFeature[], tolerance: Tolerance, report: (kind: IssueKind, feature: string, message: string) => void): void {
+function checkOverlaps(
+  layer: readonly UnitFeature[],
+  tolerance: Tolerance,
+  report: (kind: IssueKind, feature: string, message: string) => void,
+): void {
   if (layer.length < 2) return;
   const boxes = layer.map((u) => turf.bbox(u));
   const index = new Flatbush(layer.length);
@@ -238,7 +288,12 @@ function checkOverlaps(layer: readonly UnitFeature[], tolerance: Tolerance, repo
  * offset means the file was drawn on a Chinese web map; failing references, units that leave the
  * district but fit once converted point the same way.
  */
-function suspectDatum(units: readonly UnitFeature[], outside: readonly UnitFeature[], reference: ReadonlyMap<string, UnitFeature>, district: UnitFeature): string | null {
+function suspectDatum(
+  units: readonly UnitFeature[],
+  outside: readonly UnitFeature[],
+  reference: ReadonlyMap<string, UnitFeature>,
+  district: UnitFeature,
+): string | null {
   const shifts: [number, number][] = [];
   let at: Position | null = null;
   for (const unit of units) {

@@ -7,7 +7,13 @@
  */
 import * as turf from '@turf/turf';
 import {
-  partyOrgIdOf, type GeographyData, type LabelFeature, type PartyOrg, type PartyOrgKind, type UnitFeature, type UnitLevel,
+  partyOrgIdOf,
+  type GeographyData,
+  type LabelFeature,
+  type PartyOrg,
+  type PartyOrgKind,
+  type UnitFeature,
+  type UnitLevel,
 } from '../contract/geo.ts';
 import type { Organisation } from '../contract/org.ts';
 
@@ -27,9 +33,18 @@ export interface ImportSummary {
 const LEVELS = ['street', 'community', 'grid', 'compound', 'building'] as const;
 const KEY = { street: 'streets', community: 'communities', grid: 'grids', compound: 'compounds', building: 'buildings' } as const;
 const ORG_SUFFIX: Record<PartyOrgKind, string> = {
-  'district-committee': '委员会', 'street-working-committee': '工作委员会', 'community-committee': '工作委员会', 'grid-branch': '党支部', 'party-group': '党小组',
+  'district-committee': '委员会',
+  'street-working-committee': '工作委员会',
+  'community-committee': '工作委员会',
+  'grid-branch': '党支部',
+  'party-group': '党小组',
 };
-const ORG_KIND: Partial<Record<UnitLevel, PartyOrgKind>> = { street: 'street-working-committee', community: 'community-committee', grid: 'grid-branch', compound: 'party-group' };
+const ORG_KIND: Partial<Record<UnitLevel, PartyOrgKind>> = {
+  street: 'street-working-committee',
+  community: 'community-committee',
+  grid: 'grid-branch',
+  compound: 'party-group',
+};
 
 export function buildImportedSet(units: readonly UnitFeature[], installed: InstalledSet): { set: InstalledSet; summary: ImportSummary } {
   const summary: ImportSummary = { replaced: [], kept: {}, dropped: {}, newPartyOrgs: 0, removedPartyOrgs: 0 };
@@ -65,7 +80,11 @@ export function buildImportedSet(units: readonly UnitFeature[], installed: Insta
   const labels: LabelFeature[] = all.map((u) => {
     const old = oldLabels.get(u.properties.code);
     if (old && !replacedCodes.has(u.properties.code)) return old;
-    return turf.point(turf.pointOnFeature(u).geometry.coordinates, { code: u.properties.code, name: u.properties.name, level: u.properties.level });
+    return turf.point(turf.pointOnFeature(u).geometry.coordinates, {
+      code: u.properties.code,
+      name: u.properties.name,
+      level: u.properties.level,
+    });
   });
 
   const codes = new Set(all.map((u) => u.properties.code));
@@ -76,9 +95,14 @@ export function buildImportedSet(units: readonly UnitFeature[], installed: Insta
     const kind = ORG_KIND[u.properties.level];
     if (!kind || hasOrg.has(u.properties.code)) continue;
     partyOrgs.push({
-      id: partyOrgIdOf(u.properties.code), kind, name: `${u.properties.name}${ORG_SUFFIX[kind]}`,
-      unitCode: u.properties.code, parentId: u.properties.parentCode ? partyOrgIdOf(u.properties.parentCode) : null,
-      secretary: { name: '待配置', post: '书记' }, members: [], partyMembers: u.properties.partyMembers,
+      id: partyOrgIdOf(u.properties.code),
+      kind,
+      name: `${u.properties.name}${ORG_SUFFIX[kind]}`,
+      unitCode: u.properties.code,
+      parentId: u.properties.parentCode ? partyOrgIdOf(u.properties.parentCode) : null,
+      secretary: { name: '待配置', post: '书记' },
+      members: [],
+      partyMembers: u.properties.partyMembers,
     });
     summary.newPartyOrgs++;
   }
@@ -93,8 +117,11 @@ export function buildImportedSet(units: readonly UnitFeature[], installed: Insta
     set: {
       geography: {
         district,
-        streets: collection(next.street), communities: collection(next.community), grids: collection(next.grid),
-        compounds: collection(next.compound), buildings: collection(next.building),
+        streets: collection(next.street),
+        communities: collection(next.community),
+        grids: collection(next.grid),
+        compounds: collection(next.compound),
+        buildings: collection(next.building),
         labels: { type: 'FeatureCollection', features: labels },
       },
       organisation,
@@ -117,9 +144,12 @@ function rollUpCounts(next: Record<(typeof LEVELS)[number], UnitFeature[]>): voi
 }
 
 function sumOf(units: readonly UnitFeature[]): { households: number; population: number; partyMembers: number } {
-  return units.reduce((t, u) => ({
-    households: t.households + u.properties.households,
-    population: t.population + u.properties.population,
-    partyMembers: t.partyMembers + u.properties.partyMembers,
-  }), { households: 0, population: 0, partyMembers: 0 });
+  return units.reduce(
+    (t, u) => ({
+      households: t.households + u.properties.households,
+      population: t.population + u.properties.population,
+      partyMembers: t.partyMembers + u.properties.partyMembers,
+    }),
+    { households: 0, population: 0, partyMembers: 0 },
+  );
 }

@@ -4,9 +4,7 @@
  * 社区党工委 → 网格党支部 → 党小组), plus locating a point to its grid and grid branch.
  * Pure: it is handed loaded data and never touches files, sockets or the database.
  */
-import {
-  partyOrgIdOf, UNIT_LEVELS, type GeographyData, type PartyOrg, type UnitFeature, type UnitLevel,
-} from '../contract/geo.ts';
+import { partyOrgIdOf, UNIT_LEVELS, type GeographyData, type PartyOrg, type UnitFeature, type UnitLevel } from '../contract/geo.ts';
 import { createLocator } from './locator.ts';
 
 export interface Geography {
@@ -34,8 +32,14 @@ export function createGeography(data: GeographyData, partyOrgs: readonly PartyOr
   const byLevel = new Map<UnitLevel, UnitFeature[]>(UNIT_LEVELS.map((l) => [l, []]));
   const byCode = new Map<string, UnitFeature>();
   const childrenOf = new Map<string, UnitFeature[]>();
-  const all = [data.district, ...data.streets.features, ...data.communities.features, ...data.grids.features,
-    ...data.compounds.features, ...data.buildings.features];
+  const all = [
+    data.district,
+    ...data.streets.features,
+    ...data.communities.features,
+    ...data.grids.features,
+    ...data.compounds.features,
+    ...data.buildings.features,
+  ];
   for (const unit of all) {
     const { code, level, parentCode } = unit.properties;
     if (byCode.has(code)) throw new Error(`duplicate unit code ${code}`);

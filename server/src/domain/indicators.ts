@@ -23,14 +23,42 @@ export function shanghaiMidnight(t: number): number {
  * What indicators need of a case. Finished cases are kept in memory only in this form (a few
  * hundred bytes instead of the whole case), so the 30-day window stays small.
  */
-export type CaseSummary = Pick<Incident, 'id' | 'version' | 'class' | 'source' | 'stage' | 'gridCode' | 'createdAt' | 'updatedAt' | 'closedAt'
-  | 'closedOnTime' | 'reworkCount' | 'extensionCount' | 'assignee' | 'slaState' | 'supervised'>;
+export type CaseSummary = Pick<
+  Incident,
+  | 'id'
+  | 'version'
+  | 'class'
+  | 'source'
+  | 'stage'
+  | 'gridCode'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'closedAt'
+  | 'closedOnTime'
+  | 'reworkCount'
+  | 'extensionCount'
+  | 'assignee'
+  | 'slaState'
+  | 'supervised'
+>;
 
 export function summarise(i: Incident): CaseSummary {
   return {
-    id: i.id, version: i.version, class: i.class, source: i.source, stage: i.stage, gridCode: i.gridCode, createdAt: i.createdAt, updatedAt: i.updatedAt,
-    closedAt: i.closedAt, closedOnTime: i.closedOnTime, reworkCount: i.reworkCount, extensionCount: i.extensionCount,
-    assignee: i.assignee, slaState: i.slaState, supervised: i.supervised,
+    id: i.id,
+    version: i.version,
+    class: i.class,
+    source: i.source,
+    stage: i.stage,
+    gridCode: i.gridCode,
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+    closedAt: i.closedAt,
+    closedOnTime: i.closedOnTime,
+    reworkCount: i.reworkCount,
+    extensionCount: i.extensionCount,
+    assignee: i.assignee,
+    slaState: i.slaState,
+    supervised: i.supervised,
   };
 }
 
@@ -139,7 +167,8 @@ export function computeIndicators({ scope, children, communities, incidents, tas
     computedAt: now.toISOString(),
     todayByStage,
     todayReported: todays.length,
-    todayClosed: mine.filter((i) => i.closedAt !== null && i.closedAt >= todayIso && (i.stage === 'closed' || i.stage === 'evaluated')).length,
+    todayClosed: mine.filter((i) => i.closedAt !== null && i.closedAt >= todayIso && (i.stage === 'closed' || i.stage === 'evaluated'))
+      .length,
     open: open.length,
     overdue: open.filter((i) => i.slaState === 'red').length,
     amber: open.filter((i) => i.slaState === 'amber').length,
@@ -183,7 +212,9 @@ function acceptedAndClosed(cases: readonly CaseSummary[]): { accepted: CaseSumma
   return { accepted, closed: accepted.filter((i) => i.stage === 'closed' || i.stage === 'evaluated') };
 }
 
-function rateSet(recent: readonly CaseSummary[]): Pick<Indicators, 'closureRate' | 'onTimeRate' | 'reworkRate' | 'extensionRate' | 'meanHandlingHours'> {
+function rateSet(
+  recent: readonly CaseSummary[],
+): Pick<Indicators, 'closureRate' | 'onTimeRate' | 'reworkRate' | 'extensionRate' | 'meanHandlingHours'> {
   const { accepted, closed } = acceptedAndClosed(recent);
   const verifiedOnce = accepted.filter((i) => i.reworkCount > 0 || VERIFIED_STAGES.has(i.stage));
   const dispatched = accepted.filter((i) => i.assignee !== null || DISPATCHED_STAGES.has(i.stage));
@@ -193,7 +224,9 @@ function rateSet(recent: readonly CaseSummary[]): Pick<Indicators, 'closureRate'
     onTimeRate: ratio(closed.filter((i) => i.closedOnTime).length, closed.length),
     reworkRate: ratio(verifiedOnce.filter((i) => i.reworkCount > 0).length, verifiedOnce.length),
     extensionRate: ratio(dispatched.filter((i) => i.extensionCount > 0).length, dispatched.length),
-    meanHandlingHours: closed.length ? closed.reduce((n, i) => n + (Date.parse(i.closedAt!) - Date.parse(i.createdAt)), 0) / closed.length / HOUR : null,
+    meanHandlingHours: closed.length
+      ? closed.reduce((n, i) => n + (Date.parse(i.closedAt!) - Date.parse(i.createdAt)), 0) / closed.length / HOUR
+      : null,
   };
 }
 
@@ -252,7 +285,12 @@ function rankRow(unit: UnitFeature, incidents: CaseIndex): RankingRow {
   const onTimeRate = closed.length ? closed.filter((i) => i.closedOnTime).length / closed.length : 1;
   const notOverdue = open.length ? 1 - overdue / open.length : 1;
   return {
-    code, name: unit.properties.name, open: open.length, overdue, closureRate, onTimeRate,
+    code,
+    name: unit.properties.name,
+    open: open.length,
+    overdue,
+    closureRate,
+    onTimeRate,
     score: Math.round(100 * (0.4 * onTimeRate + 0.3 * closureRate + 0.3 * notOverdue) * 10) / 10,
   };
 }

@@ -13,7 +13,10 @@ const grids = data.grids.features;
 
 /** The reference answer: every grid tested with turf, lowest code among the hits. */
 function bruteForce(lng: number, lat: number): string | null {
-  const hits = grids.filter((g) => turf.booleanPointInPolygon([lng, lat], g)).map((g) => g.properties.code).sort();
+  const hits = grids
+    .filter((g) => turf.booleanPointInPolygon([lng, lat], g))
+    .map((g) => g.properties.code)
+    .sort();
   return hits[0] ?? null;
 }
 
@@ -37,7 +40,10 @@ describe('gridAt', () => {
     let checked = 0;
     for (const a of grids.slice(0, 40)) {
       for (const vertex of a.geometry.coordinates[0] as number[][]) {
-        const owners = grids.filter((g) => turf.booleanPointInPolygon(vertex, g)).map((g) => g.properties.code).sort();
+        const owners = grids
+          .filter((g) => turf.booleanPointInPolygon(vertex, g))
+          .map((g) => g.properties.code)
+          .sort();
         if (owners.length < 2) continue;
         expect(geo.gridAt(vertex[0]!, vertex[1]!)?.properties.code).toBe(owners[0]);
         checked++;
@@ -54,10 +60,23 @@ describe('gridAt', () => {
 
   it('handles no units, one unit, and a point on the far edge of the extent', () => {
     expect(createLocator([]).locate(111.6, 26.4)).toBeNull();
-    const square = (code: string, x: number): UnitFeature => ({
-      type: 'Feature', properties: { code, name: code, level: 'grid', parent: null },
-      geometry: { type: 'Polygon', coordinates: [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 1], [x, 0]]] },
-    } as unknown as UnitFeature);
+    const square = (code: string, x: number): UnitFeature =>
+      ({
+        type: 'Feature',
+        properties: { code, name: code, level: 'grid', parent: null },
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [x, 0],
+              [x + 1, 0],
+              [x + 1, 1],
+              [x, 1],
+              [x, 0],
+            ],
+          ],
+        },
+      }) as unknown as UnitFeature;
     expect(createLocator([square('B', 0)]).locate(1, 1)?.properties.code).toBe('B');
     const two = createLocator([square('B', 1), square('A', 0)]);
     expect(two.locate(1, 0.5)?.properties.code).toBe('A'); // the shared edge: the lower code
@@ -71,10 +90,24 @@ describe('geography hierarchies', () => {
 
   it('walks the administrative chain up and down', () => {
     expect(geo.unit('431103003004001')?.properties.name).toBe('通化街社区第一网格');
-    expect(geo.lineage(grid.properties.code).map((u) => u.properties.code)).toEqual(['431103', '431103003', '431103003004', '431103003004001']);
+    expect(geo.lineage(grid.properties.code).map((u) => u.properties.code)).toEqual([
+      '431103',
+      '431103003',
+      '431103003004',
+      '431103003004001',
+    ]);
     expect(geo.parent('431103003004')?.properties.name).toBe('肖家园街道');
-    expect(geo.children('431103').map((u) => u.properties.code)).toEqual(
-      ['431103001', '431103002', '431103003', '431103004', '431103005', '431103006', '431103007', '431103008', '431103009']);
+    expect(geo.children('431103').map((u) => u.properties.code)).toEqual([
+      '431103001',
+      '431103002',
+      '431103003',
+      '431103004',
+      '431103005',
+      '431103006',
+      '431103007',
+      '431103008',
+      '431103009',
+    ]);
     const compounds = geo.children(grid.properties.code);
     expect(compounds.length).toBeGreaterThan(0);
     expect(geo.children(compounds[0]!.properties.code).every((b) => b.properties.level === 'building')).toBe(true);

@@ -8,11 +8,19 @@ describe('nearby index', () => {
     const random = createRandom(11);
     const radius = 50;
     const index = createNearbyIndex<string>(radius);
-    const points = Array.from({ length: 5000 }, (_, i) => ({ id: `p${i}`, kind: i % 2 ? 'a' : 'b', lng: random.range(111.55, 111.58), lat: random.range(26.40, 26.43) }));
+    const points = Array.from({ length: 5000 }, (_, i) => ({
+      id: `p${i}`,
+      kind: i % 2 ? 'a' : 'b',
+      lng: random.range(111.55, 111.58),
+      lat: random.range(26.4, 26.43),
+    }));
     for (const p of points) index.set(p.id, p.kind, p.lng, p.lat, p.id);
     for (let q = 0; q < 3000; q++) {
-      const [lng, lat, kind] = [random.range(111.55, 111.58), random.range(26.40, 26.43), q % 2 ? 'a' : 'b'];
-      const scan = points.filter((p) => p.kind === kind && Math.hypot(...metresBetween([lng, lat], [p.lng, p.lat])) <= radius).map((p) => p.id).sort();
+      const [lng, lat, kind] = [random.range(111.55, 111.58), random.range(26.4, 26.43), q % 2 ? 'a' : 'b'];
+      const scan = points
+        .filter((p) => p.kind === kind && Math.hypot(...metresBetween([lng, lat], [p.lng, p.lat])) <= radius)
+        .map((p) => p.id)
+        .sort();
       expect(index.within(kind, lng, lat, radius).sort()).toEqual(scan);
     }
   });

@@ -17,7 +17,11 @@ export interface NearbyIndex<T> {
 }
 
 export function createNearbyIndex<T>(radiusM: number, referenceLat = 26.4): NearbyIndex<T> {
-  interface Entry { lng: number; lat: number; item: T }
+  interface Entry {
+    lng: number;
+    lat: number;
+    item: T;
+  }
   const cellM = Math.max(1, radiusM) * 1.1; // the margin covers the change of scale with latitude
   const lngScale = METRES_PER_DEGREE_LNG_EQUATOR * Math.cos((referenceLat * Math.PI) / 180);
   // A cell's key is one number, x · 2^21 + y (the district's cells are far inside ±2^20): no
@@ -59,7 +63,8 @@ export function createNearbyIndex<T>(radiusM: number, referenceLat = 26.4): Near
           for (const e of cell.values()) {
             // metresBetween (datum.ts) inline, the same arithmetic: no arrays per candidate.
             const midLat = ((lat + e.lat) / 2) * (Math.PI / 180);
-            if (Math.hypot((e.lng - lng) * METRES_PER_DEGREE_LNG_EQUATOR * Math.cos(midLat), (e.lat - lat) * METRES_PER_DEGREE_LAT) <= r) out.push(e.item);
+            if (Math.hypot((e.lng - lng) * METRES_PER_DEGREE_LNG_EQUATOR * Math.cos(midLat), (e.lat - lat) * METRES_PER_DEGREE_LAT) <= r)
+              out.push(e.item);
           }
         }
       }

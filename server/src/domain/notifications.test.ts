@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { incidentFixture } from '../../../test/helpers/fixtures.ts';
 import { accepted, backoffMs, BREAKER, breakerAfter, breakerAllows, buildRequest, eventsFor, RETRY } from './notifications.ts';
 
-const base = incidentFixture({ class: '安全隐患', description: '燃气泄漏，联系13912345678', address: '通化街', reporterPhone: '13912345678' });
+const base = incidentFixture({
+  class: '安全隐患',
+  description: '燃气泄漏，联系13912345678',
+  address: '通化街',
+  reporterPhone: '13912345678',
+});
 
 describe('notification events', () => {
   it('are raised by the change that causes them, once', () => {

@@ -25,7 +25,10 @@ export const backoffMs = (attempt: number): number => Math.min(RETRY.capMs, 1000
 
 /** A channel that failed 5 times in a row is skipped for a minute, then tried once (half open). */
 export const BREAKER = { failures: 5, openMs: 60_000 };
-export interface Breaker { failures: number; openUntil: number }
+export interface Breaker {
+  failures: number;
+  openUntil: number;
+}
 export const breakerAllows = (b: Breaker | undefined, now: number): boolean => !b || b.failures < BREAKER.failures || now >= b.openUntil;
 export function breakerAfter(b: Breaker | undefined, ok: boolean, now: number): Breaker {
   if (ok) return { failures: 0, openUntil: 0 };
@@ -50,20 +53,40 @@ export const dingTalkSign = (secret: string, timestamp: number): string =>
 function markdown(event: NotifyEvent, i: Incident): { title: string; text: string } {
   const title = `【${NOTIFY_EVENT_LABELS[event]}】${i.class} ${i.id}`;
   const lines = [
-    `### ${title}`, `- 紧急程度：${i.priority}`, `- 阶段：${STAGE_LABELS[i.stage]}`, `- 地点：${i.address || '待定位'}`,
-    `- 承办：${i.assignee?.name ?? i.suggestedAssignee?.name ?? '待派遣'}`, ...(i.escalationLevel ? [`- 已升级 ${i.escalationLevel} 级`] : []),
+    `### ${title}`,
+    `- 紧急程度：${i.priority}`,
+    `- 阶段：${STAGE_LABELS[i.stage]}`,
+    `- 地点：${i.address || '待定位'}`,
+    `- 承办：${i.assignee?.name ?? i.suggestedAssignee?.name ?? '待派遣'}`,
+    ...(i.escalationLevel ? [`- 已升级 ${i.escalationLevel} 级`] : []),
     `- 描述：${i.description.slice(0, 200)}`,
   ];
   return { title, text: lines.join('\n') };
 }
 
 /** The HTTP request one delivery makes. Personal data is masked as on the wall: channels are group chats. */
-export function buildRequest(channel: ChannelKind, url: string, secret: string | null, event: NotifyEvent, incident: Incident, now: Date): OutgoingRequest {
+export function buildRequest(
+  channel: ChannelKind,
+  url: string,
+  secret: string | null,
+  event: NotifyEvent,
+  incident: Incident,
+  now: Date,
+): OutgoingRequest {
   const i = maskIncident(incident);
   if (channel === 'webhook') {
     const body = JSON.stringify({ event, label: NOTIFY_EVENT_LABELS[event], occurredAt: now.toISOString(), incident: i });
     const timestamp = String(Math.floor(now.getTime() / 1000));
-    return { url, body, headers: { 'content-type': 'application/json', 'x-lst-event': event, 'x-lst-timestamp': timestamp, 'x-lst-signature': `sha256=${webhookSignature(secret!, timestamp, body)}` } };
+    return {
+      url,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-lst-event': event,
+        'x-lst-timestamp': timestamp,
+        'x-lst-signature': `sha256=${webhookSignature(secret!, timestamp, body)}`,
+      },
+    };
   }
   const { title, text } = markdown(event, i);
   if (channel === 'dingtalk') {
@@ -71,9 +94,17 @@ export function buildRequest(channel: ChannelKind, url: string, secret: string |
     const signed = new URL(url);
     signed.searchParams.set('timestamp', String(timestamp));
     signed.searchParams.set('sign', dingTalkSign(secret!, timestamp));
-    return { url: signed.toString(), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msgtype: 'markdown', markdown: { title, text } }) };
+    return {
+      url: signed.toString(),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msgtype: 'markdown', markdown: { title, text } }),
+    };
   }
-  return { url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msgtype: 'markdown', markdown: { content: text } }) };
+  return {
+    url,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ msgtype: 'markdown', markdown: { content: text } }),
+  };
 }
 
 /** Whether a channel's answer means delivered: 2xx, and for the robots an errcode of 0 in the body. */

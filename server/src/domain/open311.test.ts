@@ -23,7 +23,8 @@ describe('Open311 mapping', () => {
   });
 
   it('finds markup and entities, and leaves plain text with < and & alone', () => {
-    for (const bad of ['<b>x</b>', '<script>', 'a<img src=x>', '&lt;', '&#60;', '&#x3c;', '<!-- -->', '</p>']) expect(containsMarkup(bad), bad).toBe(true);
+    for (const bad of ['<b>x</b>', '<script>', 'a<img src=x>', '&lt;', '&#60;', '&#x3c;', '<!-- -->', '</p>'])
+      expect(containsMarkup(bad), bad).toBe(true);
     for (const ok of ['a < b', '3<5', 'A & B', '井盖&路灯', '1 <2']) expect(containsMarkup(ok), ok).toBe(false);
   });
 

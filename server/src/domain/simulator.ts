@@ -11,12 +11,33 @@ import { createRandom, type Random } from './random.ts';
 import type { Geography } from './geography.ts';
 
 const CLASS_WEIGHTS: readonly [IncidentClass, number][] = [
-  ['市容环境', 18], ['街面秩序', 14], ['宣传广告', 8], ['施工管理', 6], ['突发事件', 2],
-  ['公用设施', 8], ['交通设施', 6], ['市容环境设施', 6], ['园林绿化设施', 5],
-  ['矛盾纠纷', 8], ['治安隐患', 5], ['安全隐患', 6], ['民生服务', 10], ['特殊人群', 2],
+  ['市容环境', 18],
+  ['街面秩序', 14],
+  ['宣传广告', 8],
+  ['施工管理', 6],
+  ['突发事件', 2],
+  ['公用设施', 8],
+  ['交通设施', 6],
+  ['市容环境设施', 6],
+  ['园林绿化设施', 5],
+  ['矛盾纠纷', 8],
+  ['治安隐患', 5],
+  ['安全隐患', 6],
+  ['民生服务', 10],
+  ['特殊人群', 2],
 ];
-const SOURCE_WEIGHTS: readonly [Source, number][] = [['网格员巡查', 45], ['12345热线', 20], ['群众随手拍', 20], ['视频监控', 10], ['部门转办', 5]];
-const PRIORITY_WEIGHTS: readonly [Priority, number][] = [['一般', 85], ['紧急', 12], ['重大', 3]];
+const SOURCE_WEIGHTS: readonly [Source, number][] = [
+  ['网格员巡查', 45],
+  ['12345热线', 20],
+  ['群众随手拍', 20],
+  ['视频监控', 10],
+  ['部门转办', 5],
+];
+const PRIORITY_WEIGHTS: readonly [Priority, number][] = [
+  ['一般', 85],
+  ['紧急', 12],
+  ['重大', 3],
+];
 
 const DESCRIPTIONS: Readonly<Record<IncidentClass, readonly string[]>> = {
   市容环境: ['路边垃圾堆积未清运', '小区门口污水外溢', '人行道上乱堆杂物'],
@@ -97,20 +118,33 @@ export function createReportPlanner(seed: number, geography: Geography, ratePerH
     next(now) {
       if (burstLeft > 0 && burst) {
         burstLeft--;
-        return { ...burst, gapMs: random.range(5_000, 40_000), reporterName: personName(random), reporterPhone: phone(random),
-          lng: jitter(random, burst.lng), lat: jitter(random, burst.lat) };
+        return {
+          ...burst,
+          gapMs: random.range(5_000, 40_000),
+          reporterName: personName(random),
+          reporterPhone: phone(random),
+          lng: jitter(random, burst.lng),
+          lat: jitter(random, burst.lat),
+        };
       }
       const hour = new Date(now + 8 * 3_600_000).getUTCHours();
-      const rate = ratePerHour * HOURLY_CURVE[hour]! / 3_600_000;
+      const rate = (ratePerHour * HOURLY_CURVE[hour]!) / 3_600_000;
       const gapMs = -Math.log(1 - random.next()) / rate;
       const grid = pickGrid();
       const [lng, lat] = pointIn(random, grid, geography);
       const cls = weighted(random, CLASS_WEIGHTS);
       const report: PlannedReport = {
-        gapMs, class: cls, priority: cls === '突发事件' ? random.pick(['紧急', '重大'] as const) : weighted(random, PRIORITY_WEIGHTS),
-        source: weighted(random, SOURCE_WEIGHTS), lng, lat, gridCode: grid.properties.code,
+        gapMs,
+        class: cls,
+        priority: cls === '突发事件' ? random.pick(['紧急', '重大'] as const) : weighted(random, PRIORITY_WEIGHTS),
+        source: weighted(random, SOURCE_WEIGHTS),
+        lng,
+        lat,
+        gridCode: grid.properties.code,
         description: `${random.pick(DESCRIPTIONS[cls])}（${grid.properties.name}）`,
-        reporterName: personName(random), reporterPhone: phone(random), burst: false,
+        reporterName: personName(random),
+        reporterPhone: phone(random),
+        burst: false,
       };
       if (random.next() < 0.02) {
         burstLeft = random.int(3, 7);
@@ -161,9 +195,12 @@ export function planTasks(seed: number, day: string, community: UnitFeature, gri
     { type: '卫生清扫', title: '背街小巷卫生清扫', gridCode: grid(), startHour: 7, hours: 2, participants: r.int(4, 12) },
     { type: '入户走访', title: '独居老人入户走访', gridCode: grid(), startHour: 9, hours: 3, participants: r.int(2, 5) },
   ];
-  if (weekday === 6 || r.next() < 0.2) plan.push({ type: '文明劝导', title: '路口文明交通劝导', gridCode: grid(), startHour: 16, hours: 2, participants: r.int(4, 10) });
-  if (r.next() < 0.5) plan.push({ type: '志愿服务', title: '时间银行志愿服务', gridCode: grid(), startHour: 14, hours: 2, participants: r.int(3, 9) });
-  if (r.next() < 0.15) plan.push({ type: '扶贫解困', title: '困难家庭帮扶慰问', gridCode: grid(), startHour: 10, hours: 2, participants: r.int(2, 4) });
+  if (weekday === 6 || r.next() < 0.2)
+    plan.push({ type: '文明劝导', title: '路口文明交通劝导', gridCode: grid(), startHour: 16, hours: 2, participants: r.int(4, 10) });
+  if (r.next() < 0.5)
+    plan.push({ type: '志愿服务', title: '时间银行志愿服务', gridCode: grid(), startHour: 14, hours: 2, participants: r.int(3, 9) });
+  if (r.next() < 0.15)
+    plan.push({ type: '扶贫解困', title: '困难家庭帮扶慰问', gridCode: grid(), startHour: 10, hours: 2, participants: r.int(2, 4) });
   return plan;
 }
 
@@ -223,14 +260,20 @@ export function nextStep(incident: Incident, script: CaseScript, handlerIsA: boo
   const handlingWindow = incident.deadline ? Date.parse(incident.deadline) - Date.parse(incident.stageEnteredAt) : 3_600_000;
   switch (incident.stage) {
     case 'reported':
-      return script.reject ? { actor: 'dispatcher-a', delayMs: script.acceptAfterMs, body: { action: 'reject', note: '经核实不属于受理范围' } }
+      return script.reject
+        ? { actor: 'dispatcher-a', delayMs: script.acceptAfterMs, body: { action: 'reject', note: '经核实不属于受理范围' } }
         : { actor: 'dispatcher-a', delayMs: script.acceptAfterMs, body: { action: 'accept' } };
     case 'accepted':
       return { actor: 'dispatcher-a', delayMs: script.registerAfterMs, body: { action: 'register' } };
     case 'registered':
-      if (script.shelve) return { actor: 'dispatcher-a', delayMs: script.dispatchAfterMs, body: { action: 'shelve', note: '需纳入年度改造计划，暂时挂账' } };
+      if (script.shelve)
+        return { actor: 'dispatcher-a', delayMs: script.dispatchAfterMs, body: { action: 'shelve', note: '需纳入年度改造计划，暂时挂账' } };
       if (incident.needsManualLocation || incident.returnCount > 0 || !incident.suggestedAssignee) {
-        return { actor: 'dispatcher-a', delayMs: script.dispatchAfterMs, body: { action: 'dispatch', to: { kind: 'department', name: '区城管局' } } };
+        return {
+          actor: 'dispatcher-a',
+          delayMs: script.dispatchAfterMs,
+          body: { action: 'dispatch', to: { kind: 'department', name: '区城管局' } },
+        };
       }
       return { actor: 'dispatcher-a', delayMs: script.dispatchAfterMs, body: { action: 'dispatch' } };
     case 'dispatched':
@@ -240,15 +283,31 @@ export function nextStep(incident: Incident, script: CaseScript, handlerIsA: boo
       return { actor: own, delayMs: script.startAfterMs, body: { action: 'start' } };
     case 'handling':
       if (script.extend && incident.extensionCount === 0 && script.handlingShare > 1) {
-        return { actor: 'dispatcher-a', delayMs: handlingWindow * 0.7, realDelay: true, body: { action: 'extend', hours: 4, note: '需协调相关部门，申请延期' } };
+        return {
+          actor: 'dispatcher-a',
+          delayMs: handlingWindow * 0.7,
+          realDelay: true,
+          body: { action: 'extend', hours: 4, note: '需协调相关部门，申请延期' },
+        };
       }
-      return { actor: own, delayMs: handlingWindow * script.handlingShare, realDelay: true, body: { action: 'feedback', note: '已现场处置完毕，附处置后照片' } };
+      return {
+        actor: own,
+        delayMs: handlingWindow * script.handlingShare,
+        realDelay: true,
+        body: { action: 'feedback', note: '已现场处置完毕，附处置后照片' },
+      };
     case 'handled':
-      return { actor: verifier, delayMs: script.verifyAfterMs, body: { action: 'verify', pass: script.verifyPasses || incident.reworkCount > 0 } };
+      return {
+        actor: verifier,
+        delayMs: script.verifyAfterMs,
+        body: { action: 'verify', pass: script.verifyPasses || incident.reworkCount > 0 },
+      };
     case 'verified':
       return { actor: verifier, delayMs: script.closeAfterMs, body: { action: 'close' } };
     case 'closed':
-      return script.evaluate ? { actor: 'leader', delayMs: script.closeAfterMs, body: { action: 'evaluate', rating: script.rating } } : null;
+      return script.evaluate
+        ? { actor: 'leader', delayMs: script.closeAfterMs, body: { action: 'evaluate', rating: script.rating } }
+        : null;
     default:
       return null;
   }

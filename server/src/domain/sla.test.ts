@@ -34,11 +34,43 @@ describe('working calendar', () => {
 
 function openCase(overrides: Partial<Incident>): Incident {
   return {
-    id: '1', class: '市容环境', priority: '一般', source: '12345热线', stage: 'reported', description: '', address: '', lng: null, lat: null,
-    gridCode: null, communityCode: null, streetCode: null, needsManualLocation: true, suggestedAssignee: null, assignee: null,
-    reporterName: '', reporterPhone: '', photoUrl: null, duplicateOf: null, duplicateCount: 0, version: 1, createdAt: '', updatedAt: '',
-    stageEnteredAt: new Date(at('2026-11-30T09:00:00')).toISOString(), deadline: null, slaState: 'ok', supervised: false, escalationLevel: 0,
-    extensionCount: 0, reworkCount: 0, returnCount: 0, lateStages: 0, handlers: [], closedAt: null, closedOnTime: null, rating: null, ...overrides,
+    id: '1',
+    class: '市容环境',
+    priority: '一般',
+    source: '12345热线',
+    stage: 'reported',
+    description: '',
+    address: '',
+    lng: null,
+    lat: null,
+    gridCode: null,
+    communityCode: null,
+    streetCode: null,
+    needsManualLocation: true,
+    suggestedAssignee: null,
+    assignee: null,
+    reporterName: '',
+    reporterPhone: '',
+    photoUrl: null,
+    duplicateOf: null,
+    duplicateCount: 0,
+    version: 1,
+    createdAt: '',
+    updatedAt: '',
+    stageEnteredAt: new Date(at('2026-11-30T09:00:00')).toISOString(),
+    deadline: null,
+    slaState: 'ok',
+    supervised: false,
+    escalationLevel: 0,
+    extensionCount: 0,
+    reworkCount: 0,
+    returnCount: 0,
+    lateStages: 0,
+    handlers: [],
+    closedAt: null,
+    closedOnTime: null,
+    rating: null,
+    ...overrides,
   };
 }
 
@@ -89,26 +121,40 @@ describe('next SLA check', () => {
   for (const [name, clock] of Object.entries(clocks)) {
     it(`is the first moment slaUpdate changes the case (${name})`, () => {
       const MINUTE = 60_000;
-      fc.assert(fc.property(
-        fc.constantFrom(...INCIDENT_CLASSES), fc.constantFrom(...PRIORITIES), fc.constantFrom('reported', 'dispatched', 'handling', 'verified' as const),
-        fc.integer({ min: 0, max: 60 * 24 * 400 }), fc.array(fc.integer({ min: 0, max: 60 * 24 * 6 }), { maxLength: 4 }), fc.double({ min: 0, max: 1, noNaN: true }),
-        (cls, priority, stage, startMinute, sweeps, share) => {
-          // A case whose stage clock started some time in 2026–27, swept at a few moments since.
-          const start = new Date(at('2026-01-01T00:00:00') + startMinute * MINUTE);
-          let c = openCase({ class: cls, priority, stage, stageEnteredAt: start.toISOString(), deadline: clock.deadline({ class: cls, priority }, stage, start)!.toISOString() });
-          for (const m of [...sweeps].sort((a, b) => a - b)) c = slaUpdate(c, new Date(start.getTime() + m * MINUTE), clock, config.amberAt)?.next ?? c;
-          const due = nextSlaCheck(c, clock, config.amberAt);
-          if (due === null) {
-            expect(c).toMatchObject({ slaState: 'red', escalationLevel: 3 });
-            expect(slaUpdate(c, new Date(start.getTime() + 365 * 24 * 60 * MINUTE), clock, config.amberAt)).toBeNull();
-            return;
-          }
-          expect(slaUpdate(c, new Date(due), clock, config.amberAt)).not.toBeNull();
-          expect(slaUpdate(c, new Date(due - 1), clock, config.amberAt)).toBeNull();
-          const before = start.getTime() + Math.floor(share * Math.max(0, due - 1 - start.getTime()));
-          expect(slaUpdate(c, new Date(before), clock, config.amberAt)).toBeNull();
-        },
-      ), { numRuns: 300 });
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...INCIDENT_CLASSES),
+          fc.constantFrom(...PRIORITIES),
+          fc.constantFrom('reported', 'dispatched', 'handling', 'verified' as const),
+          fc.integer({ min: 0, max: 60 * 24 * 400 }),
+          fc.array(fc.integer({ min: 0, max: 60 * 24 * 6 }), { maxLength: 4 }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          (cls, priority, stage, startMinute, sweeps, share) => {
+            // A case whose stage clock started some time in 2026–27, swept at a few moments since.
+            const start = new Date(at('2026-01-01T00:00:00') + startMinute * MINUTE);
+            let c = openCase({
+              class: cls,
+              priority,
+              stage,
+              stageEnteredAt: start.toISOString(),
+              deadline: clock.deadline({ class: cls, priority }, stage, start)!.toISOString(),
+            });
+            for (const m of [...sweeps].sort((a, b) => a - b))
+              c = slaUpdate(c, new Date(start.getTime() + m * MINUTE), clock, config.amberAt)?.next ?? c;
+            const due = nextSlaCheck(c, clock, config.amberAt);
+            if (due === null) {
+              expect(c).toMatchObject({ slaState: 'red', escalationLevel: 3 });
+              expect(slaUpdate(c, new Date(start.getTime() + 365 * 24 * 60 * MINUTE), clock, config.amberAt)).toBeNull();
+              return;
+            }
+            expect(slaUpdate(c, new Date(due), clock, config.amberAt)).not.toBeNull();
+            expect(slaUpdate(c, new Date(due - 1), clock, config.amberAt)).toBeNull();
+            const before = start.getTime() + Math.floor(share * Math.max(0, due - 1 - start.getTime()));
+            expect(slaUpdate(c, new Date(before), clock, config.amberAt)).toBeNull();
+          },
+        ),
+        { numRuns: 300 },
+      );
     });
   }
 

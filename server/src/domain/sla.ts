@@ -6,29 +6,42 @@
  */
 import { z } from 'zod';
 import {
-  ESCALATION_LABELS, ESCALATION_LEVELS, INCIDENT_CLASSES, PRIORITIES, STAGES, type Incident, type IncidentClass, type Priority, type SlaState, type Stage,
+  ESCALATION_LABELS,
+  ESCALATION_LEVELS,
+  INCIDENT_CLASSES,
+  PRIORITIES,
+  STAGES,
+  type Incident,
+  type IncidentClass,
+  type Priority,
+  type SlaState,
+  type Stage,
 } from '../contract/incidents.ts';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
-export const calendarSchema = z.object({
-  note: z.string().optional(),
-  workingHours: z.array(z.tuple([hhmm, hhmm])).min(1),
-  weekend: z.array(z.number().int().min(0).max(6)),
-  holidays: z.array(day),
-  makeUpWorkdays: z.array(day),
-}).strict();
+export const calendarSchema = z
+  .object({
+    note: z.string().optional(),
+    workingHours: z.array(z.tuple([hhmm, hhmm])).min(1),
+    weekend: z.array(z.number().int().min(0).max(6)),
+    holidays: z.array(day),
+    makeUpWorkdays: z.array(day),
+  })
+  .strict();
 export type WorkCalendar = z.infer<typeof calendarSchema>;
 
-export const slaConfigSchema = z.object({
-  note: z.string().optional(),
-  amberAt: z.number().gt(0).lt(1),
-  stageHours: z.partialRecord(z.enum(STAGES), z.number().positive()),
-  handlingHours: z.record(z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]), z.number().positive()),
-  priorityFactor: z.record(z.enum(PRIORITIES), z.number().positive()),
-  clock: z.record(z.enum(PRIORITIES), z.enum(['working', 'natural'])),
-}).strict();
+export const slaConfigSchema = z
+  .object({
+    note: z.string().optional(),
+    amberAt: z.number().gt(0).lt(1),
+    stageHours: z.partialRecord(z.enum(STAGES), z.number().positive()),
+    handlingHours: z.record(z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]), z.number().positive()),
+    priorityFactor: z.record(z.enum(PRIORITIES), z.number().positive()),
+    clock: z.record(z.enum(PRIORITIES), z.enum(['working', 'natural'])),
+  })
+  .strict();
 export type SlaConfig = z.infer<typeof slaConfigSchema>;
 
 const HOUR = 3_600_000;
@@ -132,7 +145,10 @@ export function nextSlaCheck(incident: Incident, clock: SlaClock, amberAt: numbe
 const rank = (s: SlaState): number => (s === 'ok' ? 0 : s === 'amber' ? 1 : 2);
 
 /** Working-time arithmetic on the calendar, in milliseconds since the epoch (UTC). */
-export function createWorkingTime(calendar: WorkCalendar): { add(start: number, ms: number): number; between(a: number, b: number): number } {
+export function createWorkingTime(calendar: WorkCalendar): {
+  add(start: number, ms: number): number;
+  between(a: number, b: number): number;
+} {
   const holidays = new Set(calendar.holidays);
   const makeUp = new Set(calendar.makeUpWorkdays);
   const intervals = calendar.workingHours.map(([a, b]) => [minutes(a) * 60_000, minutes(b) * 60_000] as const);

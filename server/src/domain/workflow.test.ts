@@ -19,14 +19,44 @@ const ctx: TransitionContext = {
 
 function incident(stage: Stage): Incident {
   return {
-    id: 'X1', class: '市容环境', priority: '一般', source: '12345热线', stage, description: 'd', address: '', lng: 111.6, lat: 26.44,
-    gridCode: GRID, communityCode: GRID.slice(0, 12), streetCode: GRID.slice(0, 9), needsManualLocation: false,
+    id: 'X1',
+    class: '市容环境',
+    priority: '一般',
+    source: '12345热线',
+    stage,
+    description: 'd',
+    address: '',
+    lng: 111.6,
+    lat: 26.44,
+    gridCode: GRID,
+    communityCode: GRID.slice(0, 12),
+    streetCode: GRID.slice(0, 9),
+    needsManualLocation: false,
     suggestedAssignee: { kind: 'branch', id: `P${GRID}`, name: 'B' },
-    assignee: ['dispatched', 'handling', 'handled', 'verified', 'closed', 'evaluated'].includes(stage) ? { kind: 'branch', id: `P${GRID}`, name: 'B' } : null,
-    reporterName: '', reporterPhone: '', photoUrl: null, duplicateOf: null, duplicateCount: 0, version: 3,
-    createdAt: '2026-11-30T01:00:00.000Z', updatedAt: '2026-11-30T01:00:00.000Z', stageEnteredAt: '2026-11-30T01:00:00.000Z',
-    deadline: '2026-11-30T03:00:00.000Z', slaState: 'ok', supervised: false, escalationLevel: 0, extensionCount: 0, reworkCount: 0,
-    returnCount: 0, lateStages: 0, handlers: ['w1'], closedAt: null, closedOnTime: null, rating: null,
+    assignee: ['dispatched', 'handling', 'handled', 'verified', 'closed', 'evaluated'].includes(stage)
+      ? { kind: 'branch', id: `P${GRID}`, name: 'B' }
+      : null,
+    reporterName: '',
+    reporterPhone: '',
+    photoUrl: null,
+    duplicateOf: null,
+    duplicateCount: 0,
+    version: 3,
+    createdAt: '2026-11-30T01:00:00.000Z',
+    updatedAt: '2026-11-30T01:00:00.000Z',
+    stageEnteredAt: '2026-11-30T01:00:00.000Z',
+    deadline: '2026-11-30T03:00:00.000Z',
+    slaState: 'ok',
+    supervised: false,
+    escalationLevel: 0,
+    extensionCount: 0,
+    reworkCount: 0,
+    returnCount: 0,
+    lateStages: 0,
+    handlers: ['w1'],
+    closedAt: null,
+    closedOnTime: null,
+    rating: null,
   };
 }
 
@@ -47,15 +77,34 @@ const LEGAL: Record<Action, [Stage[], Stage | 'same']> = {
   supervise: [['reported', 'accepted', 'registered', 'dispatched', 'handling', 'handled', 'verified'], 'same'],
 };
 const BODY: Record<Action, Omit<IncidentActionInput, 'version'>> = {
-  accept: { action: 'accept', note: '' }, register: { action: 'register', note: '' }, reject: { action: 'reject', note: 'r' },
-  dispatch: { action: 'dispatch', note: '' }, return: { action: 'return', note: 'r' }, start: { action: 'start', note: '' },
-  feedback: { action: 'feedback', note: 'f' }, verify: { action: 'verify', note: '', pass: true }, close: { action: 'close', note: '' },
-  evaluate: { action: 'evaluate', note: '', rating: 4 }, extend: { action: 'extend', note: 'e', hours: 2 }, shelve: { action: 'shelve', note: 's' },
+  accept: { action: 'accept', note: '' },
+  register: { action: 'register', note: '' },
+  reject: { action: 'reject', note: 'r' },
+  dispatch: { action: 'dispatch', note: '' },
+  return: { action: 'return', note: 'r' },
+  start: { action: 'start', note: '' },
+  feedback: { action: 'feedback', note: 'f' },
+  verify: { action: 'verify', note: '', pass: true },
+  close: { action: 'close', note: '' },
+  evaluate: { action: 'evaluate', note: '', rating: 4 },
+  extend: { action: 'extend', note: 'e', hours: 2 },
+  shelve: { action: 'shelve', note: 's' },
   supervise: { action: 'supervise', note: '' },
 } as Record<Action, Omit<IncidentActionInput, 'version'>>;
 const ACTOR: Record<Action, User> = {
-  accept: dispatcher, register: dispatcher, reject: dispatcher, dispatch: dispatcher, return: worker, start: worker, feedback: worker,
-  verify: dispatcher, close: dispatcher, evaluate: leader, extend: dispatcher, shelve: dispatcher, supervise: leader,
+  accept: dispatcher,
+  register: dispatcher,
+  reject: dispatcher,
+  dispatch: dispatcher,
+  return: worker,
+  start: worker,
+  feedback: worker,
+  verify: dispatcher,
+  close: dispatcher,
+  evaluate: leader,
+  extend: dispatcher,
+  shelve: dispatcher,
+  supervise: leader,
 };
 
 describe('workflow state machine', () => {
@@ -95,14 +144,18 @@ describe('workflow state machine', () => {
     const handledByD1 = { ...incident('handled'), handlers: ['d1'] };
     expect(() => applyAction(handledByD1, { action: 'verify', pass: true, note: '', version: 3 }, dispatcher, ctx)).toThrow(/监管分离/);
     expect(applyAction(handledByD1, { action: 'verify', pass: true, note: '', version: 3 }, otherDispatcher, ctx).toStage).toBe('verified');
-    expect(() => applyAction({ ...incident('verified'), handlers: ['d1'] }, { action: 'close', note: '', version: 3 }, dispatcher, ctx)).toThrow(/监管分离/);
+    expect(() =>
+      applyAction({ ...incident('verified'), handlers: ['d1'] }, { action: 'close', note: '', version: 3 }, dispatcher, ctx),
+    ).toThrow(/监管分离/);
   });
 
   it('checks the version before anything the caller may act on', () => {
     expect(() => applyAction(incident('reported'), { action: 'accept', note: '', version: 2 }, dispatcher, ctx)).toThrow(/changed/);
     // …but a stranger is refused for who they are, not told about versions.
     const stranger: User = { ...worker, scope: '431103009008001' };
-    expect(() => applyAction(incident('dispatched'), { action: 'start', note: '', version: 2 }, stranger, ctx)).toThrow(/outside your scope/);
+    expect(() => applyAction(incident('dispatched'), { action: 'start', note: '', version: 2 }, stranger, ctx)).toThrow(
+      /outside your scope/,
+    );
   });
 
   it('lets only the assignee start, feed back or return', () => {
@@ -117,6 +170,13 @@ describe('workflow state machine', () => {
     const unlocated = { ...incident('registered'), gridCode: null, suggestedAssignee: null, needsManualLocation: true };
     expect(() => applyAction(unlocated, { action: 'dispatch', note: '', version: 3 }, dispatcher, ctx)).toThrow(/no location/);
     const streetDispatcher: User = { ...dispatcher, scope: '431103003' };
-    expect(() => applyAction(incident('registered'), { action: 'dispatch', note: '', version: 3, to: { kind: 'branch', gridCode: '431103001006001' } }, streetDispatcher, ctx)).toThrow(/outside your scope/);
+    expect(() =>
+      applyAction(
+        incident('registered'),
+        { action: 'dispatch', note: '', version: 3, to: { kind: 'branch', gridCode: '431103001006001' } },
+        streetDispatcher,
+        ctx,
+      ),
+    ).toThrow(/outside your scope/);
   });
 });

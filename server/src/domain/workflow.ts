@@ -7,7 +7,7 @@ import type { Role, User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import { ACTION_LABELS, STAGE_LABELS, isOpenStage, type Action, type Assignee, type Incident, type Stage } from '../contract/incidents.ts';
 import type { IncidentActionInput } from '../contract/inputs.ts';
-import { DISTRICT_CODE, inScope } from '../contract/geo.ts';
+import { inScope } from '../contract/geo.ts';
 
 interface Rule {
   from: readonly Stage[] | 'open';
@@ -79,9 +79,13 @@ export interface Transition {
  */
 export function applyAction(incident: Incident, input: IncidentActionInput, user: User, ctx: TransitionContext): Transition {
   // Who you are is checked before what you saw: a stranger learns nothing from a version answer.
-  if (!RULES[input.action].roles.includes(user.role) || !inScope(user.scope, incident.gridCode)) throw refusal(incident, input.action, user)!;
+  if (!RULES[input.action].roles.includes(user.role) || !inScope(user.scope, incident.gridCode))
+    throw refusal(incident, input.action, user)!;
   if (input.version !== incident.version) {
-    throw new DomainError('stale-version', `case ${incident.id} has changed (version ${incident.version}, you sent ${input.version}): reload it`);
+    throw new DomainError(
+      'stale-version',
+      `case ${incident.id} has changed (version ${incident.version}, you sent ${input.version}): reload it`,
+    );
   }
   const denied = refusal(incident, input.action, user);
   if (denied) throw denied;
@@ -94,9 +98,16 @@ export function applyAction(incident: Incident, input: IncidentActionInput, user
     next.slaState = 'ok';
   };
   switch (input.action) {
-    case 'accept': enter('accepted'); break;
-    case 'register': enter('registered'); break;
-    case 'reject': enter('rejected'); next.closedAt = at; break;
+    case 'accept':
+      enter('accepted');
+      break;
+    case 'register':
+      enter('registered');
+      break;
+    case 'reject':
+      enter('rejected');
+      next.closedAt = at;
+      break;
     case 'dispatch': {
       const to = input.to;
       let assignee: Assignee | null;
@@ -107,15 +118,26 @@ export function applyAction(incident: Incident, input: IncidentActionInput, user
         assignee = ctx.branchOf(to.gridCode);
         if (!assignee) throw new DomainError('bad-request', `no grid branch for grid ${to.gridCode}`, { 'to.gridCode': 'unknown grid' });
       }
-      if (!assignee) throw new DomainError('bad-request', `case ${incident.id} has no location: choose a grid or a department`, { to: 'required' });
+      if (!assignee)
+        throw new DomainError('bad-request', `case ${incident.id} has no location: choose a grid or a department`, { to: 'required' });
       next.assignee = assignee;
       next.escalationLevel = 0;
       enter('dispatched');
       break;
     }
-    case 'return': next.assignee = null; next.returnCount++; enter('registered'); break;
-    case 'start': next.handlers = addHandler(incident.handlers, user.id); enter('handling'); break;
-    case 'feedback': next.handlers = addHandler(incident.handlers, user.id); enter('handled'); break;
+    case 'return':
+      next.assignee = null;
+      next.returnCount++;
+      enter('registered');
+      break;
+    case 'start':
+      next.handlers = addHandler(incident.handlers, user.id);
+      enter('handling');
+      break;
+    case 'feedback':
+      next.handlers = addHandler(incident.handlers, user.id);
+      enter('handled');
+      break;
     case 'verify':
       if (input.pass) enter('verified');
       else {
@@ -128,7 +150,10 @@ export function applyAction(incident: Incident, input: IncidentActionInput, user
       next.closedAt = at;
       next.closedOnTime = incident.lateStages === 0;
       break;
-    case 'evaluate': enter('evaluated'); next.rating = input.rating; break;
+    case 'evaluate':
+      enter('evaluated');
+      next.rating = input.rating;
+      break;
     case 'extend': {
       const base = Math.max(Date.parse(incident.deadline ?? at), ctx.now.getTime());
       next.deadline = new Date(base + input.hours * 3_600_000).toISOString();
@@ -136,19 +161,29 @@ export function applyAction(incident: Incident, input: IncidentActionInput, user
       next.extensionCount++;
       break;
     }
-    case 'shelve': enter('shelved'); next.closedAt = at; break;
-    case 'supervise': next.supervised = true; break;
+    case 'shelve':
+      enter('shelved');
+      next.closedAt = at;
+      break;
+    case 'supervise':
+      next.supervised = true;
+      break;
   }
   return { next, fromStage: incident.stage, toStage: next.stage, note: noteOf(input) };
 }
 
 function noteOf(input: IncidentActionInput): string {
   switch (input.action) {
-    case 'dispatch': return input.note || (input.to?.kind === 'department' ? `派遣至${input.to.name}` : '');
-    case 'verify': return input.note || (input.pass ? '核查通过' : '核查不通过，返工');
-    case 'evaluate': return input.note || `评价 ${input.rating} 星`;
-    case 'extend': return `延期 ${input.hours} 小时：${input.note}`;
-    default: return input.note;
+    case 'dispatch':
+      return input.note || (input.to?.kind === 'department' ? `派遣至${input.to.name}` : '');
+    case 'verify':
+      return input.note || (input.pass ? '核查通过' : '核查不通过，返工');
+    case 'evaluate':
+      return input.note || `评价 ${input.rating} 星`;
+    case 'extend':
+      return `延期 ${input.hours} 小时：${input.note}`;
+    default:
+      return input.note;
   }
 }
 

@@ -12,19 +12,26 @@ import type { Clock } from '../domain/clock.ts';
 import { parseInput } from '../services/validation.ts';
 import type { ApiKeyRepository } from '../store/api-keys-repo.ts';
 import type { NotificationRepository } from '../store/notifications-repo.ts';
-import type { Writer } from '../store/sqlite.ts';
+import type { Writer } from '../store/writer.ts';
 import { allow, route, user } from './common.ts';
 
-const issueSchema = z.object({
-  name: z.string().trim().min(2).max(60),
-  scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code').default('431103'),
-  source: z.enum(SOURCES).default('群众随手拍'),
-}).strict();
-const logSchema = z.object({
-  status: z.enum(['pending', 'delivered', 'expired']).optional(),
-  subscription: z.string().max(40).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-}).strict();
+const issueSchema = z
+  .object({
+    name: z.string().trim().min(2).max(60),
+    scope: z
+      .string()
+      .regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code')
+      .default('431103'),
+    source: z.enum(SOURCES).default('群众随手拍'),
+  })
+  .strict();
+const logSchema = z
+  .object({
+    status: z.enum(['pending', 'delivered', 'expired']).optional(),
+    subscription: z.string().max(40).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
 
 export interface AdminDeps {
   apiKeys: ApiKeyRepository;
@@ -42,34 +49,55 @@ export function adminRouter({ apiKeys, notifications, writer, geography, clock }
     if (!geography.unit(scope)) throw new DomainError('bad-request', `no unit ${scope}`, { scope: 'unknown unit' });
   };
 
-  router.post('/admin/api-keys', route(async (req, res) => {
-    const k = parseInput(issueSchema, req.body);
-    knownScope(k.scope);
-    const { apiKey, key } = await writer.write(() => apiKeys.issue({ ...k, createdBy: user(req).id }, clock.now().toISOString()));
-    res.status(201).json({ apiKey, key });
-  }));
-  router.get('/admin/api-keys', route((_req, res) => void res.json({ items: apiKeys.list() })));
-  router.delete('/admin/api-keys/:id', route(async (req, res) => {
-    const revoked = await writer.write(() => apiKeys.revoke(String(req.params.id), clock.now().toISOString()));
-    if (!revoked) throw new DomainError('not-found', `no API key ${req.params.id}`);
-    res.json({ apiKey: revoked });
-  }));
+  router.post(
+    '/admin/api-keys',
+    route(async (req, res) => {
+      const k = parseInput(issueSchema, req.body);
+      knownScope(k.scope);
+      const { apiKey, key } = await writer.write(() => apiKeys.issue({ ...k, createdBy: user(req).id }, clock.now().toISOString()));
+      res.status(201).json({ apiKey, key });
+    }),
+  );
+  router.get(
+    '/admin/api-keys',
+    route((_req, res) => void res.json({ items: apiKeys.list() })),
+  );
+  router.delete(
+    '/admin/api-keys/:id',
+    route(async (req, res) => {
+      const revoked = await writer.write(() => apiKeys.revoke(String(req.params.id), clock.now().toISOString()));
+      if (!revoked) throw new DomainError('not-found', `no API key ${req.params.id}`);
+      res.json({ apiKey: revoked });
+    }),
+  );
 
-  router.post('/admin/subscriptions', route(async (req, res) => {
-    const s = parseInput(subscriptionSchema, req.body);
-    knownScope(s.scope);
-    const subscription = await writer.write(() => notifications.subscribe(s, user(req).id, clock.now().toISOString()));
-    res.status(201).json({ subscription });
-  }));
-  router.get('/admin/subscriptions', route((_req, res) => void res.json({ items: notifications.subscriptions() })));
-  router.delete('/admin/subscriptions/:id', route(async (req, res) => {
-    const disabled = await writer.write(() => notifications.disable(String(req.params.id), clock.now().toISOString()));
-    if (!disabled) throw new DomainError('not-found', `no subscription ${req.params.id}`);
-    res.json({ subscription: disabled });
-  }));
-  router.get('/admin/deliveries', route((req, res) => {
-    const q = parseInput(logSchema, req.query);
-    res.json({ items: notifications.log({ status: q.status, subscriptionId: q.subscription, limit: q.limit }) });
-  }));
+  router.post(
+    '/admin/subscriptions',
+    route(async (req, res) => {
+      const s = parseInput(subscriptionSchema, req.body);
+      knownScope(s.scope);
+      const subscription = await writer.write(() => notifications.subscribe(s, user(req).id, clock.now().toISOString()));
+      res.status(201).json({ subscription });
+    }),
+  );
+  router.get(
+    '/admin/subscriptions',
+    route((_req, res) => void res.json({ items: notifications.subscriptions() })),
+  );
+  router.delete(
+    '/admin/subscriptions/:id',
+    route(async (req, res) => {
+      const disabled = await writer.write(() => notifications.disable(String(req.params.id), clock.now().toISOString()));
+      if (!disabled) throw new DomainError('not-found', `no subscription ${req.params.id}`);
+      res.json({ subscription: disabled });
+    }),
+  );
+  router.get(
+    '/admin/deliveries',
+    route((req, res) => {
+      const q = parseInput(logSchema, req.query);
+      res.json({ items: notifications.log({ status: q.status, subscriptionId: q.subscription, limit: q.limit }) });
+    }),
+  );
   return router;
 }

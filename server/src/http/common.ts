@@ -18,7 +18,11 @@ export function userFromAuthorization(header: string | undefined, tokens: TokenS
   const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
   const claims = token ? tokens.verify(token, clock.now()) : null;
   const record = claims ? users.byId(claims.sub) : undefined;
-  if (!record) throw new DomainError('unauthenticated', token ? 'invalid or expired token: log in again' : 'log in first (Authorization: Bearer <token>)');
+  if (!record)
+    throw new DomainError(
+      'unauthenticated',
+      token ? 'invalid or expired token: log in again' : 'log in first (Authorization: Bearer <token>)',
+    );
   const { passwordHash: _, ...user } = record;
   return user;
 }
@@ -37,7 +41,8 @@ export function authenticate(tokens: TokenService, users: UserRepository, clock:
 /** Only roles with this permission (contract/auth.ts) may use the route. */
 export function allow(permission: Permission): RequestHandler {
   return (req, _res, next) => {
-    if (!req.user || !may(req.user.role, permission)) return next(new DomainError('forbidden', `role ${req.user?.role ?? 'none'} may not do this`));
+    if (!req.user || !may(req.user.role, permission))
+      return next(new DomainError('forbidden', `role ${req.user?.role ?? 'none'} may not do this`));
     next();
   };
 }
@@ -54,12 +59,20 @@ export function user(req: Request): User {
 }
 
 /** The status and body for any error; unexpected ones are logged, not leaked. */
-export function errorResponse(error: unknown, logger: Logger, context: { method?: string; path: string }): { status: number; body: ApiError } {
+export function errorResponse(
+  error: unknown,
+  logger: Logger,
+  context: { method?: string; path: string },
+): { status: number; body: ApiError } {
   if (error instanceof DomainError) return { status: ERROR_STATUS[error.code], body: error.toApiError() };
   if (isHttpError(error) && error.status === 413) return { status: 413, body: { code: 'too-large', message: 'request body too large' } };
-  if (isHttpError(error) && error.status === 404) return { status: 404, body: { code: 'not-found', message: `no such file: ${context.path}` } };
+  if (isHttpError(error) && error.status === 404)
+    return { status: 404, body: { code: 'not-found', message: `no such file: ${context.path}` } };
   if (isHttpError(error) && error.status >= 400 && error.status < 500) {
-    return { status: 400, body: { code: 'bad-request', message: error.type === 'entity.parse.failed' ? 'body is not valid JSON' : error.message } };
+    return {
+      status: 400,
+      body: { code: 'bad-request', message: error.type === 'entity.parse.failed' ? 'body is not valid JSON' : error.message },
+    };
   }
   logger.error({ err: error, ...context }, 'unhandled error');
   return { status: 500, body: { code: 'internal', message: 'internal error' } };
@@ -74,7 +87,10 @@ export function errorHandler(logger: Logger) {
 }
 
 /** Access log: refusals at info, the rest at debug (LOG_LEVEL=debug); never bodies, tokens or passwords. */
-export function logAccess(logger: Logger, entry: { method: string; path: string; status: number; ms: number; user: string | undefined }): void {
+export function logAccess(
+  logger: Logger,
+  entry: { method: string; path: string; status: number; ms: number; user: string | undefined },
+): void {
   if (entry.status >= 400) logger.info(entry, 'api');
   else logger.debug(entry, 'api');
 }

@@ -8,7 +8,18 @@ import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
-import { addToFigures, CSV_BOM, csvRow, emptyFigures, FIGURE_COLUMNS, figuresRow, incidentCsvHeader, incidentCsvRow, incidentFeature, type PeriodFigures } from '../domain/exports.ts';
+import {
+  addToFigures,
+  CSV_BOM,
+  csvRow,
+  emptyFigures,
+  FIGURE_COLUMNS,
+  figuresRow,
+  incidentCsvHeader,
+  incidentCsvRow,
+  incidentFeature,
+  type PeriodFigures,
+} from '../domain/exports.ts';
 import type { Geography } from '../domain/geography.ts';
 import { inScope } from '../contract/geo.ts';
 import type { IncidentService } from '../services/incidents.ts';
@@ -26,90 +37,131 @@ async function write(res: Response, chunk: string): Promise<boolean> {
   if (res.destroyed) return false;
   if (!res.write(chunk)) {
     const done = new AbortController(); // drops the losing listener, so long exports do not pile them up
-    await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]).finally(() => done.abort());
+    await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]).finally(() =>
+      done.abort(),
+    );
   }
   return !res.destroyed;
 }
 
 function attachment(res: Response, type: string, name: string): void {
-  res.status(200).type(type).set({
-    'Content-Disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
-    'Cache-Control': 'no-store',
-  });
+  res
+    .status(200)
+    .type(type)
+    .set({
+      'Content-Disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'Cache-Control': 'no-store',
+    });
 }
 
 const stamp = (now: Date): string => new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace(/\D/g, '');
 
-const periodSchema = z.object({
-  scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code'),
-  from: z.iso.datetime({ offset: true }),
-  to: z.iso.datetime({ offset: true }),
-}).strict().refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] })
-  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= MAX_PERIOD_DAYS * 86_400_000, { message: `at most ${MAX_PERIOD_DAYS} days`, path: ['to'] });
+const periodSchema = z
+  .object({
+    scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code'),
+    from: z.iso.datetime({ offset: true }),
+    to: z.iso.datetime({ offset: true }),
+  })
+  .strict()
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= MAX_PERIOD_DAYS * 86_400_000, {
+    message: `at most ${MAX_PERIOD_DAYS} days`,
+    path: ['to'],
+  });
 
 export function exportsRouter(incidents: IncidentService, geography: Geography, clock: Clock): Router {
   const router = Router();
   const exporters = allow('export');
 
-  const incidentsExport = (format: 'csv' | 'geojson') => route(async (req: Request, res: Response) => {
-    const pages = incidents.pages(req.query, user(req), PAGE);
-    const firstPage = pages.next(); // validates the query and the scope before any byte goes out
-    const scope = typeof req.query.scope === 'string' ? req.query.scope : user(req).scope;
-    attachment(res, format === 'csv' ? 'text/csv; charset=utf-8' : 'application/geo+json', `案件-${scope}-${stamp(clock.now())}.${format}`);
-    let first = true;
-    if (!(await write(res, format === 'csv' ? incidentCsvHeader() : '{"type":"FeatureCollection","features":['))) return;
-    for (let page = firstPage; !page.done; page = pages.next()) {
-      const items = page.value;
-      let chunk = '';
-      for (const i of items) {
-        if (format === 'csv') chunk += incidentCsvRow(i);
-        else chunk += (first ? '' : ',') + JSON.stringify(incidentFeature(i));
-        first = false;
+  const incidentsExport = (format: 'csv' | 'geojson') =>
+    route(async (req: Request, res: Response) => {
+      const pages = incidents.pages(req.query, user(req), PAGE);
+      const firstPage = pages.next(); // validates the query and the scope before any byte goes out
+      const scope = typeof req.query.scope === 'string' ? req.query.scope : user(req).scope;
+      attachment(
+        res,
+        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/geo+json',
+        `案件-${scope}-${stamp(clock.now())}.${format}`,
+      );
+      let first = true;
+      if (!(await write(res, format === 'csv' ? incidentCsvHeader() : '{"type":"FeatureCollection","features":['))) return;
+      for (let page = firstPage; !page.done; page = pages.next()) {
+        const items = page.value;
+        let chunk = '';
+        for (const i of items) {
+          if (format === 'csv') chunk += incidentCsvRow(i);
+          else chunk += (first ? '' : ',') + JSON.stringify(incidentFeature(i));
+          first = false;
+        }
+        if (!(await write(res, chunk))) return;
       }
-      if (!(await write(res, chunk))) return;
-    }
-    res.end(format === 'csv' ? '' : ']}');
-  });
+      res.end(format === 'csv' ? '' : ']}');
+    });
   router.get('/exports/incidents.csv', exporters, incidentsExport('csv'));
   router.get('/exports/incidents.geojson', exporters, incidentsExport('geojson'));
 
-  router.get('/exports/geography/:file', exporters, route(async (req, res) => {
-    const layer = String(req.params.file).replace(/\.geojson$/, '') as (typeof GEOGRAPHY_LAYERS)[number];
-    if (!GEOGRAPHY_LAYERS.includes(layer) || !String(req.params.file).endsWith('.geojson')) {
-      throw new DomainError('not-found', `no layer ${req.params.file}; layers: ${GEOGRAPHY_LAYERS.map((l) => `${l}.geojson`).join(', ')}`);
-    }
-    const data = geography.data[layer];
-    const features = 'features' in data ? data.features : [data];
-    attachment(res, 'application/geo+json', `${layer}-${stamp(clock.now())}.geojson`);
-    if (!(await write(res, '{"type":"FeatureCollection","features":['))) return;
-    for (let k = 0; k < features.length; k += PAGE) {
-      if (!(await write(res, (k ? ',' : '') + features.slice(k, k + PAGE).map((f) => JSON.stringify(f)).join(',')))) return;
-    }
-    res.end(']}');
-  }));
-
-  router.get('/exports/indicators.csv', exporters, route(async (req, res) => {
-    const q = parseInput(periodSchema, req.query);
-    const unit = geography.unit(q.scope);
-    if (!unit || !LEVEL_NAMES[unit.properties.level]) throw new DomainError('not-found', `no district, street, community or grid ${q.scope}`);
-    if (!inScope(user(req).scope, q.scope)) throw new DomainError('forbidden', `scope ${q.scope} is outside your scope ${user(req).scope}`);
-    const children = unit.properties.level === 'grid' ? [] : geography.children(q.scope);
-    const childLength = children[0]?.properties.code.length ?? 0;
-    const total = emptyFigures();
-    const byChild = new Map<string, PeriodFigures>(children.map((c) => [c.properties.code, emptyFigures()]));
-    for (const items of incidents.pages({ scope: q.scope.length > 6 ? q.scope : undefined, from: q.from, to: q.to }, user(req), PAGE)) {
-      for (const i of items) {
-        addToFigures(total, i);
-        const child = i.gridCode && childLength ? byChild.get(i.gridCode.slice(0, childLength)) : undefined;
-        if (child) addToFigures(child, i);
+  router.get(
+    '/exports/geography/:file',
+    exporters,
+    route(async (req, res) => {
+      const layer = String(req.params.file).replace(/\.geojson$/, '') as (typeof GEOGRAPHY_LAYERS)[number];
+      if (!GEOGRAPHY_LAYERS.includes(layer) || !String(req.params.file).endsWith('.geojson')) {
+        throw new DomainError(
+          'not-found',
+          `no layer ${req.params.file}; layers: ${GEOGRAPHY_LAYERS.map((l) => `${l}.geojson`).join(', ')}`,
+        );
       }
-    }
-    attachment(res, 'text/csv; charset=utf-8', `指标-${q.scope}-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}.csv`);
-    // Cases reported in [from, to); each row carries the period, the scope's own row comes first.
-    const row = (code: string, name: string, level: string, f: PeriodFigures): string => csvRow([q.from, q.to, ...figuresRow(code, name, LEVEL_NAMES[level] ?? '', f)]);
-    let text = CSV_BOM + csvRow(['期间开始', '期间结束', ...FIGURE_COLUMNS]) + row(q.scope, unit.properties.name, unit.properties.level, total);
-    for (const c of children) text += row(c.properties.code, c.properties.name, c.properties.level, byChild.get(c.properties.code)!);
-    res.end(text);
-  }));
+      const data = geography.data[layer];
+      const features = 'features' in data ? data.features : [data];
+      attachment(res, 'application/geo+json', `${layer}-${stamp(clock.now())}.geojson`);
+      if (!(await write(res, '{"type":"FeatureCollection","features":['))) return;
+      for (let k = 0; k < features.length; k += PAGE) {
+        if (
+          !(await write(
+            res,
+            (k ? ',' : '') +
+              features
+                .slice(k, k + PAGE)
+                .map((f) => JSON.stringify(f))
+                .join(','),
+          ))
+        )
+          return;
+      }
+      res.end(']}');
+    }),
+  );
+
+  router.get(
+    '/exports/indicators.csv',
+    exporters,
+    route(async (req, res) => {
+      const q = parseInput(periodSchema, req.query);
+      const unit = geography.unit(q.scope);
+      if (!unit || !LEVEL_NAMES[unit.properties.level])
+        throw new DomainError('not-found', `no district, street, community or grid ${q.scope}`);
+      if (!inScope(user(req).scope, q.scope))
+        throw new DomainError('forbidden', `scope ${q.scope} is outside your scope ${user(req).scope}`);
+      const children = unit.properties.level === 'grid' ? [] : geography.children(q.scope);
+      const childLength = children[0]?.properties.code.length ?? 0;
+      const total = emptyFigures();
+      const byChild = new Map<string, PeriodFigures>(children.map((c) => [c.properties.code, emptyFigures()]));
+      for (const items of incidents.pages({ scope: q.scope.length > 6 ? q.scope : undefined, from: q.from, to: q.to }, user(req), PAGE)) {
+        for (const i of items) {
+          addToFigures(total, i);
+          const child = i.gridCode && childLength ? byChild.get(i.gridCode.slice(0, childLength)) : undefined;
+          if (child) addToFigures(child, i);
+        }
+      }
+      attachment(res, 'text/csv; charset=utf-8', `指标-${q.scope}-${q.from.slice(0, 10)}-${q.to.slice(0, 10)}.csv`);
+      // Cases reported in [from, to); each row carries the period, the scope's own row comes first.
+      const row = (code: string, name: string, level: string, f: PeriodFigures): string =>
+        csvRow([q.from, q.to, ...figuresRow(code, name, LEVEL_NAMES[level] ?? '', f)]);
+      let text =
+        CSV_BOM + csvRow(['期间开始', '期间结束', ...FIGURE_COLUMNS]) + row(q.scope, unit.properties.name, unit.properties.level, total);
+      for (const c of children) text += row(c.properties.code, c.properties.name, c.properties.level, byChild.get(c.properties.code)!);
+      res.end(text);
+    }),
+  );
   return router;
 }

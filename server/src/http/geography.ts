@@ -29,62 +29,96 @@ export function geographyRouter(geography: Geography, organisation: Organisation
   const router = Router();
   // Serialised once: the layers are static for the life of the process.
   // Building labels are not served: no view shows them (buildings are picked on the map).
-  const labels = (keep: (level: string) => boolean) => ({ ...geography.data.labels, features: geography.data.labels.features.filter((f) => keep(f.properties.level)) });
+  const labels = (keep: (level: string) => boolean) => ({
+    ...geography.data.labels,
+    features: geography.data.labels.features.filter((f) => keep(f.properties.level)),
+  });
   const { district, streets, communities, grids } = geography.data;
   const layer = (l: (typeof LAYERS)[number]): unknown =>
-    l === 'labels' ? labels((level) => BASE_LABEL_LEVELS.has(level)) : l === 'detail-labels' ? labels((level) => level === 'compound')
-      : l === 'boundaries' ? boundaryMesh([district, ...streets.features, ...communities.features, ...grids.features]) : geography.data[l];
+    l === 'labels'
+      ? labels((level) => BASE_LABEL_LEVELS.has(level))
+      : l === 'detail-labels'
+        ? labels((level) => level === 'compound')
+        : l === 'boundaries'
+          ? boundaryMesh([district, ...streets.features, ...communities.features, ...grids.features])
+          : geography.data[l];
   const bodies = new Map<string, string>(LAYERS.map((l) => [l, JSON.stringify(layer(l))]));
   // Compressed once per layer and encoding, off the event loop, when first asked for: every map
   // loads the same layers, and the compression middleware compressed them again for each (issue 6).
   const compressed = new Map<string, Promise<Buffer>>();
 
-  router.get('/geography/:layer', route(async (req, res) => {
-    const name = String(req.params.layer);
-    const body = bodies.get(name);
-    if (!body) throw new DomainError('not-found', `no layer ${name}; layers: ${LAYERS.join(', ')}`);
-    res.type('application/geo+json').set('Cache-Control', 'private, max-age=3600').vary('Accept-Encoding');
-    const encoding = req.acceptsEncodings('br', 'gzip');
-    if (encoding !== 'br' && encoding !== 'gzip') return void res.send(body);
-    const key = `${name} ${encoding}`;
-    if (!compressed.has(key)) compressed.set(key, COMPRESS[encoding](body).catch((e: unknown) => (compressed.delete(key), Promise.reject(e))));
-    res.set('Content-Encoding', encoding).send(await compressed.get(key));
-  }));
+  router.get(
+    '/geography/:layer',
+    route(async (req, res) => {
+      const name = String(req.params.layer);
+      const body = bodies.get(name);
+      if (!body) throw new DomainError('not-found', `no layer ${name}; layers: ${LAYERS.join(', ')}`);
+      res.type('application/geo+json').set('Cache-Control', 'private, max-age=3600').vary('Accept-Encoding');
+      const encoding = req.acceptsEncodings('br', 'gzip');
+      if (encoding !== 'br' && encoding !== 'gzip') return void res.send(body);
+      const key = `${name} ${encoding}`;
+      if (!compressed.has(key))
+        compressed.set(
+          key,
+          COMPRESS[encoding](body).catch((e: unknown) => (compressed.delete(key), Promise.reject(e))),
+        );
+      res.set('Content-Encoding', encoding).send(await compressed.get(key));
+    }),
+  );
 
-  router.get('/units/:code', route((req, res) => {
-    const code = String(req.params.code);
-    const unit = geography.unit(code);
-    if (!unit) throw new DomainError('not-found', `no unit ${code}`);
-    const lineage = geography.lineage(code);
-    // A unit is visible to users whose scope contains it or lies inside it (a leader sees the way down).
-    if (!inScope(user(req).scope, code) && !user(req).scope.startsWith(code)) {
-      throw new DomainError('forbidden', `unit ${code} is outside your scope`);
-    }
-    const partyChain = lineage.map((u) => geography.partyOrgOf(u.properties.code)).filter((o) => o !== undefined);
-    res.json({
-      unit: unit.properties,
-      lineage: lineage.map((u) => ({ code: u.properties.code, name: u.properties.name, level: u.properties.level })),
-      children: geography.children(code).map((c) => c.properties),
-      partyOrg: geography.partyOrgOf(code) ?? null,
-      partyChain,
-      serviceCenter: organisation.serviceCenters.find((c) => c.unitCode === code) ?? null,
-      demonstration: organisation.demonstrationSites.filter((d) => d.unitCode === code),
-    });
-  }));
+  router.get(
+    '/units/:code',
+    route((req, res) => {
+      const code = String(req.params.code);
+      const unit = geography.unit(code);
+      if (!unit) throw new DomainError('not-found', `no unit ${code}`);
+      const lineage = geography.lineage(code);
+      // A unit is visible to users whose scope contains it or lies inside it (a leader sees the way down).
+      if (!inScope(user(req).scope, code) && !user(req).scope.startsWith(code)) {
+        throw new DomainError('forbidden', `unit ${code} is outside your scope`);
+      }
+      const partyChain = lineage.map((u) => geography.partyOrgOf(u.properties.code)).filter((o) => o !== undefined);
+      res.json({
+        unit: unit.properties,
+        lineage: lineage.map((u) => ({ code: u.properties.code, name: u.properties.name, level: u.properties.level })),
+        children: geography.children(code).map((c) => c.properties),
+        partyOrg: geography.partyOrgOf(code) ?? null,
+        partyChain,
+        serviceCenter: organisation.serviceCenters.find((c) => c.unitCode === code) ?? null,
+        demonstration: organisation.demonstrationSites.filter((d) => d.unitCode === code),
+      });
+    }),
+  );
 
-  router.get('/organisation', route((req, res) => {
-    const { partyOrgs: _, ...rest } = organisation;
-    // Volunteers are private persons: the wall gets their names masked, like reporters'.
-    if (user(req).role === 'wall') {
-      res.json({ ...rest, timeBank: { ...rest.timeBank, volunteers: rest.timeBank.volunteers.map((v) => ({ ...v, name: maskName(v.name) })) } });
-    } else res.json(rest);
-  }));
+  router.get(
+    '/organisation',
+    route((req, res) => {
+      const { partyOrgs: _, ...rest } = organisation;
+      // Volunteers are private persons: the wall gets their names masked, like reporters'.
+      if (user(req).role === 'wall') {
+        res.json({
+          ...rest,
+          timeBank: { ...rest.timeBank, volunteers: rest.timeBank.volunteers.map((v) => ({ ...v, name: maskName(v.name) })) },
+        });
+      } else res.json(rest);
+    }),
+  );
 
-  const indicatorQuery = z.object({ scope: z.string().regex(/^431103(\d{3}){0,3}$/).optional() }).strict();
-  router.get('/indicators', route((req, res) => {
-    const { scope = user(req).scope } = parseInput(indicatorQuery, req.query);
-    if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope`);
-    res.json(indicators.forScope(scope));
-  }));
+  const indicatorQuery = z
+    .object({
+      scope: z
+        .string()
+        .regex(/^431103(\d{3}){0,3}$/)
+        .optional(),
+    })
+    .strict();
+  router.get(
+    '/indicators',
+    route((req, res) => {
+      const { scope = user(req).scope } = parseInput(indicatorQuery, req.query);
+      if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope`);
+      res.json(indicators.forScope(scope));
+    }),
+  );
   return router;
 }

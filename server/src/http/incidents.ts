@@ -11,30 +11,49 @@ export function incidentsRouter(incidents: IncidentService, observeReport: (ms: 
   const view = <T extends Incident>(i: T, role: string): T => (role === 'wall' ? maskIncident(i) : i);
 
   // Answered once the case is on disk; a retry with the same Idempotency-Key gets the same case (200).
-  router.post('/incidents', route(async (req, res) => {
-    const started = performance.now();
-    const { incident, created } = await incidents.report(req.body, user(req), req.get('idempotency-key'));
-    observeReport(performance.now() - started);
-    res.status(created ? 201 : 200).location(`/api/incidents/${incident.id}`).json({ incident });
-  }));
+  router.post(
+    '/incidents',
+    route(async (req, res) => {
+      const started = performance.now();
+      const { incident, created } = await incidents.report(req.body, user(req), req.get('idempotency-key'));
+      observeReport(performance.now() - started);
+      res
+        .status(created ? 201 : 200)
+        .location(`/api/incidents/${incident.id}`)
+        .json({ incident });
+    }),
+  );
 
-  router.post('/incidents/preview', route((req, res) => {
-    res.json({ preview: incidents.preview(req.body, user(req)) });
-  }));
+  router.post(
+    '/incidents/preview',
+    route((req, res) => {
+      res.json({ preview: incidents.preview(req.body, user(req)) });
+    }),
+  );
 
-  router.get('/incidents', route((req, res) => {
-    const page = incidents.list(req.query, user(req));
-    res.json({ items: page.items.map((i) => view(i, user(req).role)), nextCursor: page.nextCursor });
-  }));
+  router.get(
+    '/incidents',
+    route((req, res) => {
+      const page = incidents.list(req.query, user(req));
+      res.json({ items: page.items.map((i) => view(i, user(req).role)), nextCursor: page.nextCursor });
+    }),
+  );
 
-  router.get('/incidents/:id', route((req, res) => {
-    const detail = incidents.get(String(req.params.id), user(req));
-    res.json({ incident: view(detail, user(req).role), actions: availableActions(detail, user(req)) });
-  }));
+  router.get(
+    '/incidents/:id',
+    route((req, res) => {
+      const detail = incidents.get(String(req.params.id), user(req));
+      res.json({ incident: view(detail, user(req).role), actions: availableActions(detail, user(req)) });
+    }),
+  );
 
-  router.post('/incidents/:id/actions', allow('act'), route(async (req, res) => {
-    const incident = await incidents.act(String(req.params.id), req.body, user(req));
-    res.json({ incident, actions: availableActions(incident, user(req)) });
-  }));
+  router.post(
+    '/incidents/:id/actions',
+    allow('act'),
+    route(async (req, res) => {
+      const incident = await incidents.act(String(req.params.id), req.body, user(req));
+      res.json({ incident, actions: availableActions(incident, user(req)) });
+    }),
+  );
   return router;
 }

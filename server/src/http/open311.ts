@@ -37,7 +37,13 @@ function forXml(value: unknown, itemName = 'item'): unknown {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return { [itemName]: value.map((v) => forXml(v)) };
   if (typeof value === 'object') {
-    const ITEM: Record<string, string> = { notes: 'note', attributes: 'attribute', values: 'value', endpoints: 'endpoint', formats: 'format' };
+    const ITEM: Record<string, string> = {
+      notes: 'note',
+      attributes: 'attribute',
+      values: 'value',
+      endpoints: 'endpoint',
+      formats: 'format',
+    };
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forXml(v, ITEM[k])]));
   }
   return value;
@@ -46,7 +52,10 @@ function forXml(value: unknown, itemName = 'item'): unknown {
 function send(res: Response, format: Format, status: number, root: string, item: string | null, body: unknown): void {
   if (format === 'json') return void res.status(status).json(body);
   const content = item ? { [item]: (body as unknown[]).map((b) => forXml(b)) } : forXml(body);
-  res.status(status).type('text/xml; charset=utf-8').send(`<?xml version="1.0" encoding="utf-8"?>\n${xml.build({ [root]: content })}`);
+  res
+    .status(status)
+    .type('text/xml; charset=utf-8')
+    .send(`<?xml version="1.0" encoding="utf-8"?>\n${xml.build({ [root]: content })}`);
 }
 
 const OPEN311_CODE: Record<number, number> = { 400: 400, 401: 403, 403: 403, 404: 404, 409: 400, 413: 400, 429: 429 };
@@ -65,29 +74,44 @@ function split(name: string): [string, Format] {
 const formatOf = (req: Request): Format => (/\.xml($|\?)/.test(req.path) ? 'xml' : 'json');
 
 const trimmed = (max: number) => z.string().trim().max(max);
-const postSchema = z.object({
-  api_key: z.string().optional(),
-  jurisdiction_id: z.string().optional(),
-  service_code: z.string({ error: 'service_code is required' }).min(1, 'service_code is required'),
-  lat: z.coerce.number().min(-90).max(90).optional(),
-  long: z.coerce.number().min(-180).max(180).optional(),
-  address_string: trimmed(200).optional(),
-  address_id: z.string().regex(/^431103\d{9,}$/, 'a grid, compound or building code').optional(),
-  email: trimmed(200).optional(),
-  device_id: trimmed(200).optional(),
-  account_id: trimmed(200).optional(),
-  first_name: trimmed(25).optional(),
-  last_name: trimmed(25).optional(),
-  phone: trimmed(20).optional(),
-  description: z.string().max(DESCRIPTION_MAX_CHARS, `description: at most ${DESCRIPTION_MAX_CHARS} characters`).optional(),
-  media_url: trimmed(500).optional(),
-  'attribute[priority]': z.enum(PRIORITIES).optional(),
-}).strict().refine((b) => (b.lat === undefined) === (b.long === undefined), { message: 'give both lat and long, or neither', path: ['lat'] })
-  .refine((b) => b.lat !== undefined || b.address_string || b.address_id, { message: 'a location is required: lat and long, address_string or address_id', path: ['lat'] });
+const postSchema = z
+  .object({
+    api_key: z.string().optional(),
+    jurisdiction_id: z.string().optional(),
+    service_code: z.string({ error: 'service_code is required' }).min(1, 'service_code is required'),
+    lat: z.coerce.number().min(-90).max(90).optional(),
+    long: z.coerce.number().min(-180).max(180).optional(),
+    address_string: trimmed(200).optional(),
+    address_id: z
+      .string()
+      .regex(/^431103\d{9,}$/, 'a grid, compound or building code')
+      .optional(),
+    email: trimmed(200).optional(),
+    device_id: trimmed(200).optional(),
+    account_id: trimmed(200).optional(),
+    first_name: trimmed(25).optional(),
+    last_name: trimmed(25).optional(),
+    phone: trimmed(20).optional(),
+    description: z.string().max(DESCRIPTION_MAX_CHARS, `description: at most ${DESCRIPTION_MAX_CHARS} characters`).optional(),
+    media_url: trimmed(500).optional(),
+    'attribute[priority]': z.enum(PRIORITIES).optional(),
+  })
+  .strict()
+  .refine((b) => (b.lat === undefined) === (b.long === undefined), { message: 'give both lat and long, or neither', path: ['lat'] })
+  .refine((b) => b.lat !== undefined || b.address_string || b.address_id, {
+    message: 'a location is required: lat and long, address_string or address_id',
+    path: ['lat'],
+  });
 
 const listSchema = z.object({
-  service_request_id: z.string().regex(/^[\w-]+(,[\w-]+){0,49}$/, 'up to 50 ids, comma separated').optional(),
-  service_code: z.string().regex(/^[A-Z]\d{2}(,[A-Z]\d{2})*$/, 'service codes, comma separated').optional(),
+  service_request_id: z
+    .string()
+    .regex(/^[\w-]+(,[\w-]+){0,49}$/, 'up to 50 ids, comma separated')
+    .optional(),
+  service_code: z
+    .string()
+    .regex(/^[A-Z]\d{2}(,[A-Z]\d{2})*$/, 'service codes, comma separated')
+    .optional(),
   start_date: z.iso.datetime({ offset: true }).optional(),
   end_date: z.iso.datetime({ offset: true }).optional(),
   status: z.enum(['open', 'closed', 'open,closed', 'closed,open']).optional(),
@@ -138,7 +162,12 @@ export function open311Router(deps: Open311Deps): Router {
 
   const asRequest = (i: Incident, extensions: boolean) =>
     // The timeline gives status_notes its latest note, and with extensions the notes[] history.
-    toServiceRequest(geography, maskIncident(i), incidents.get(i.id, READER).timeline.map((e) => ({ ...e, note: maskPhonesIn(e.note) })), extensions);
+    toServiceRequest(
+      geography,
+      maskIncident(i),
+      incidents.get(i.id, READER).timeline.map((e) => ({ ...e, note: maskPhonesIn(e.note) })),
+      extensions,
+    );
 
   const keyFor = (raw: unknown): ApiKey => {
     const key = typeof raw === 'string' ? apiKeys.byKey(raw) : undefined;
@@ -152,8 +181,18 @@ export function open311Router(deps: Open311Deps): Router {
       const url = `${req.protocol}://${req.get('host')}/open311/v2`;
       const changeset = toCst('2026-11-28T00:00:00.000Z');
       return send(res, format, 200, 'discovery', null, {
-        changeset, contact: '冷水滩区网格化服务管理中心', key_service: '向区网格化服务管理中心申请 API key（管理员在系统中签发，可按街道、社区或网格限定范围）',
-        endpoints: [{ specification: 'http://wiki.open311.org/GeoReport_v2', url, changeset, type: 'production', formats: ['application/json', 'text/xml'] }],
+        changeset,
+        contact: '冷水滩区网格化服务管理中心',
+        key_service: '向区网格化服务管理中心申请 API key（管理员在系统中签发，可按街道、社区或网格限定范围）',
+        endpoints: [
+          {
+            specification: 'http://wiki.open311.org/GeoReport_v2',
+            url,
+            changeset,
+            type: 'production',
+            formats: ['application/json', 'text/xml'],
+          },
+        ],
       });
     }
     if (resource === 'services') return send(res, format, 200, 'services', 'service', services());
@@ -168,30 +207,55 @@ export function open311Router(deps: Open311Deps): Router {
             return [];
           }
         });
-        return send(res, format, 200, 'service_requests', 'request', found.map((i) => asRequest(i, extensions)));
+        return send(
+          res,
+          format,
+          200,
+          'service_requests',
+          'request',
+          found.map((i) => asRequest(i, extensions)),
+        );
       }
-      const end = q.end_date ? Date.parse(q.end_date) : q.start_date ? Date.parse(q.start_date) + MAX_SPAN_DAYS * 86_400_000 : clock.now().getTime();
+      const end = q.end_date
+        ? Date.parse(q.end_date)
+        : q.start_date
+          ? Date.parse(q.start_date) + MAX_SPAN_DAYS * 86_400_000
+          : clock.now().getTime();
       const start = q.start_date ? Date.parse(q.start_date) : end - MAX_SPAN_DAYS * 86_400_000;
       if (start >= end) throw new DomainError('bad-request', 'start_date must be before end_date', { start_date: 'after end_date' });
-      if (end - start > MAX_SPAN_DAYS * 86_400_000) throw new DomainError('bad-request', `start_date to end_date may span at most ${MAX_SPAN_DAYS} days`, { end_date: 'span too long' });
+      if (end - start > MAX_SPAN_DAYS * 86_400_000)
+        throw new DomainError('bad-request', `start_date to end_date may span at most ${MAX_SPAN_DAYS} days`, {
+          end_date: 'span too long',
+        });
       const codes = q.service_code?.split(',') ?? [];
       const classes = codes.map((c) => classOfService(c));
-      if (classes.some((c) => !c)) throw new DomainError('bad-request', `unknown service_code in ${q.service_code}`, { service_code: 'unknown' });
+      if (classes.some((c) => !c))
+        throw new DomainError('bad-request', `unknown service_code in ${q.service_code}`, { service_code: 'unknown' });
       const statuses = q.status?.split(',') ?? ['open', 'closed'];
       const wanted = q.page * q.page_size;
       const matched: Incident[] = [];
       const query = {
-        from: new Date(start).toISOString(), to: new Date(end + 1).toISOString() /* end_date is inclusive */,
-        ...(classes.length === 1 && { class: classes[0] }), ...(statuses.length === 1 && { open: String(statuses[0] === 'open') }),
+        from: new Date(start).toISOString(),
+        to: new Date(end + 1).toISOString() /* end_date is inclusive */,
+        ...(classes.length === 1 && { class: classes[0] }),
+        ...(statuses.length === 1 && { open: String(statuses[0] === 'open') }),
       };
       for (const items of incidents.pages(query, READER)) {
         for (const i of items) {
-          if ((classes.length === 0 || classes.includes(i.class)) && statuses.includes(isOpenStage(i.stage) ? 'open' : 'closed')) matched.push(i);
+          if ((classes.length === 0 || classes.includes(i.class)) && statuses.includes(isOpenStage(i.stage) ? 'open' : 'closed'))
+            matched.push(i);
         }
         if (matched.length >= wanted) break;
       }
       const slice = matched.slice((q.page - 1) * q.page_size, wanted);
-      return send(res, format, 200, 'service_requests', 'request', slice.map((i) => asRequest(i, extensions)));
+      return send(
+        res,
+        format,
+        200,
+        'service_requests',
+        'request',
+        slice.map((i) => asRequest(i, extensions)),
+      );
     }
     throw new DomainError('not-found', `no resource ${resource}`);
   });
@@ -210,7 +274,9 @@ export function open311Router(deps: Open311Deps): Router {
       } catch {
         throw new DomainError('not-found', `no service request ${id}`);
       }
-      return send(res, format, 200, 'service_requests', 'request', [asRequest(found, parseInput(listSchema, req.query).extensions === 'true')]);
+      return send(res, format, 200, 'service_requests', 'request', [
+        asRequest(found, parseInput(listSchema, req.query).extensions === 'true'),
+      ]);
     }
     if (req.params.dir === 'tokens') {
       const caseId = apiKeys.incidentForToken(id);
@@ -220,36 +286,71 @@ export function open311Router(deps: Open311Deps): Router {
     throw new DomainError('not-found', `no resource ${req.params.dir}`);
   });
 
-  router.post('/:file', (req, res, next) => void (async () => {
-    const [resource, format] = split(String(req.params.file));
-    if (resource !== 'requests') throw new DomainError('not-found', `cannot POST ${resource}`);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const key = keyFor(body.api_key);
-    postLimit(key.id);
-    const b = parseInput(postSchema, body);
-    const cls = classOfService(b.service_code);
-    if (!cls) throw new DomainError('bad-request', `unknown service_code ${b.service_code}`, { service_code: 'unknown' });
-    if (b.description && containsMarkup(b.description)) throw new DomainError('bad-request', 'description: plain text only, no HTML', { description: 'contains markup' });
-    const at = b.lat !== undefined && b.long !== undefined ? { lng: b.long, lat: b.lat } : b.address_id ? { gridCode: b.address_id.slice(0, 15) } : {};
-    const report = {
-      class: cls, priority: b['attribute[priority]'] ?? '一般', source: key.source, ...at, address: b.address_string ?? '',
-      description: b.description?.trim() || cls, reporterName: `${b.last_name ?? ''}${b.first_name ?? ''}`, reporterPhone: b.phone ?? '',
-      ...(b.media_url && { photoUrl: b.media_url }),
-    };
-    // The token is the submission's idempotency key: the same form sent again answers with the same case.
-    const canonical = JSON.stringify(Object.entries(body).filter(([k]) => k !== 'api_key').sort(([a], [c]) => (a < c ? -1 : 1)));
-    const token = `o311-${createHash('sha256').update(`${key.id}\n${canonical}`).digest('hex').slice(0, 40)}`;
-    const submitter: User = { id: `apikey:${key.id}`, username: `apikey:${key.name}`, name: `接口：${key.name}`, role: 'dispatcher', scope: key.scope };
-    const { incident, created } = await incidents.report(report, submitter, token);
-    send(res, format, created ? 201 : 200, 'service_requests', 'request', [{
-      service_request_id: incident.id, token, service_notice: incident.duplicateOf ? `与案件 ${incident.duplicateOf} 重复，已并案` : '已受理登记，将派遣至所在网格党支部办理', account_id: null,
-    }]);
-  })().catch(next));
+  router.post(
+    '/:file',
+    (req, res, next) =>
+      void (async () => {
+        const [resource, format] = split(String(req.params.file));
+        if (resource !== 'requests') throw new DomainError('not-found', `cannot POST ${resource}`);
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const key = keyFor(body.api_key);
+        postLimit(key.id);
+        const b = parseInput(postSchema, body);
+        const cls = classOfService(b.service_code);
+        if (!cls) throw new DomainError('bad-request', `unknown service_code ${b.service_code}`, { service_code: 'unknown' });
+        if (b.description && containsMarkup(b.description))
+          throw new DomainError('bad-request', 'description: plain text only, no HTML', { description: 'contains markup' });
+        const at =
+          b.lat !== undefined && b.long !== undefined
+            ? { lng: b.long, lat: b.lat }
+            : b.address_id
+              ? { gridCode: b.address_id.slice(0, 15) }
+              : {};
+        const report = {
+          class: cls,
+          priority: b['attribute[priority]'] ?? '一般',
+          source: key.source,
+          ...at,
+          address: b.address_string ?? '',
+          description: b.description?.trim() || cls,
+          reporterName: `${b.last_name ?? ''}${b.first_name ?? ''}`,
+          reporterPhone: b.phone ?? '',
+          ...(b.media_url && { photoUrl: b.media_url }),
+        };
+        // The token is the submission's idempotency key: the same form sent again answers with the same case.
+        const canonical = JSON.stringify(
+          Object.entries(body)
+            .filter(([k]) => k !== 'api_key')
+            .sort(([a], [c]) => (a < c ? -1 : 1)),
+        );
+        const token = `o311-${createHash('sha256').update(`${key.id}\n${canonical}`).digest('hex').slice(0, 40)}`;
+        const submitter: User = {
+          id: `apikey:${key.id}`,
+          username: `apikey:${key.name}`,
+          name: `接口：${key.name}`,
+          role: 'dispatcher',
+          scope: key.scope,
+        };
+        const { incident, created } = await incidents.report(report, submitter, token);
+        send(res, format, created ? 201 : 200, 'service_requests', 'request', [
+          {
+            service_request_id: incident.id,
+            token,
+            service_notice: incident.duplicateOf ? `与案件 ${incident.duplicateOf} 重复，已并案` : '已受理登记，将派遣至所在网格党支部办理',
+            account_id: null,
+          },
+        ]);
+      })().catch(next),
+  );
 
   router.use((req, res) => sendError(res, formatOf(req), 404, 'no such Open311 resource'));
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const { status, body } = errorResponse(error, deps.logger, { method: req.method, path: req.path });
-    const fields = body.fields ? ` (${Object.entries(body.fields).map(([k, v]) => `${k}: ${v}`).join('; ')})` : '';
+    const fields = body.fields
+      ? ` (${Object.entries(body.fields)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; ')})`
+      : '';
     sendError(res, formatOf(req), status, `${body.message}${fields}`);
   });
   return router;

@@ -7,24 +7,38 @@ import type { TaskService } from '../services/tasks.ts';
 import { parseInput } from '../services/validation.ts';
 import { route, user } from './common.ts';
 
-const listSchema = z.object({
-  scope: z.string().regex(/^431103(\d{3}){0,3}$/).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(200),
-}).strict();
+const listSchema = z
+  .object({
+    scope: z
+      .string()
+      .regex(/^431103(\d{3}){0,3}$/)
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(200),
+  })
+  .strict();
 
 export function tasksRouter(tasks: TaskService): Router {
   const router = Router();
-  router.get('/tasks', route((req, res) => {
-    const q = parseInput(listSchema, req.query);
-    const scope = q.scope ?? user(req).scope;
-    if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope`);
-    res.json({ items: tasks.activeIn(scope, q.limit) });
-  }));
-  router.post('/tasks', route(async (req, res) => {
-    res.status(201).json({ task: await tasks.create(req.body, user(req)) });
-  }));
-  router.post('/tasks/:id/actions', route(async (req, res) => {
-    res.json({ task: await tasks.act(String(req.params.id), req.body, user(req)) });
-  }));
+  router.get(
+    '/tasks',
+    route((req, res) => {
+      const q = parseInput(listSchema, req.query);
+      const scope = q.scope ?? user(req).scope;
+      if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope`);
+      res.json({ items: tasks.activeIn(scope, q.limit) });
+    }),
+  );
+  router.post(
+    '/tasks',
+    route(async (req, res) => {
+      res.status(201).json({ task: await tasks.create(req.body, user(req)) });
+    }),
+  );
+  router.post(
+    '/tasks/:id/actions',
+    route(async (req, res) => {
+      res.json({ task: await tasks.act(String(req.params.id), req.body, user(req)) });
+    }),
+  );
   return router;
 }

@@ -10,7 +10,14 @@ import type { Server } from 'socket.io';
 import { DISTRICT_CODE } from '../contract/geo.ts';
 import type { Incident } from '../contract/incidents.ts';
 import type { Indicators } from '../contract/indicators.ts';
-import { encodeDelta, type ClientToServerEvents, type Delta, type ServerToClientEvents, type SocketData, type WireDelta } from '../contract/realtime.ts';
+import {
+  encodeDelta,
+  type ClientToServerEvents,
+  type Delta,
+  type ServerToClientEvents,
+  type SocketData,
+  type WireDelta,
+} from '../contract/realtime.ts';
 import type { Task } from '../contract/tasks.ts';
 import { maskIncident } from '../domain/masking.ts';
 import type { Clock } from '../domain/clock.ts';

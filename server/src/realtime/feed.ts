@@ -8,7 +8,13 @@ import { z } from 'zod';
 import type { User } from '../contract/auth.ts';
 import { DomainError, type Ack } from '../contract/errors.ts';
 import {
-  encodeSnapshot, SNAPSHOT_INCIDENT_LIMIT, SNAPSHOT_TASK_LIMIT, type ClientToServerEvents, type ServerToClientEvents, type SocketData, type WireSnapshot,
+  encodeSnapshot,
+  SNAPSHOT_INCIDENT_LIMIT,
+  SNAPSHOT_TASK_LIMIT,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+  type WireSnapshot,
 } from '../contract/realtime.ts';
 import type { Geography } from '../domain/geography.ts';
 import { maskIncident } from '../domain/masking.ts';
@@ -70,7 +76,8 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): void {
   };
   const checkScope = (user: User, scope: string): void => {
     const unit = deps.geography.unit(scope);
-    if (!unit || !['district', 'street', 'community', 'grid'].includes(unit.properties.level)) throw new DomainError('not-found', `no scope ${scope}`);
+    if (!unit || !['district', 'street', 'community', 'grid'].includes(unit.properties.level))
+      throw new DomainError('not-found', `no scope ${scope}`);
     if (!inScope(user.scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope ${user.scope}`);
   };
   const move = (socket: TypedSocket, scope: string): void => {
@@ -86,42 +93,60 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): void {
       socket.join(roomOf(socket.data.scope, isMasked(user)));
       socket.emit('feed:reset', snapshot(socket.data.scope, user));
     }
-    const handle = <T>(run: () => T | Promise<T>) => async (ack: unknown): Promise<void> => {
-      if (typeof ack !== 'function') return;
-      const reply = ack as (result: Ack<T>) => void;
-      try {
-        if (!deps.tokens.verify((socket.handshake.auth as { token: string }).token, deps.clock.now())) {
-          throw new DomainError('unauthenticated', 'your session has expired: log in again');
+    const handle =
+      <T>(run: () => T | Promise<T>) =>
+      async (ack: unknown): Promise<void> => {
+        if (typeof ack !== 'function') return;
+        const reply = ack as (result: Ack<T>) => void;
+        try {
+          if (!deps.tokens.verify((socket.handshake.auth as { token: string }).token, deps.clock.now())) {
+            throw new DomainError('unauthenticated', 'your session has expired: log in again');
+          }
+          reply({ ok: true, data: await run() });
+        } catch (error) {
+          if (error instanceof DomainError) reply({ ok: false, error: error.toApiError() });
+          else {
+            deps.logError(error, 'socket command');
+            reply({ ok: false, error: { code: 'internal', message: 'internal error' } });
+          }
         }
-        reply({ ok: true, data: await run() });
-      } catch (error) {
-        if (error instanceof DomainError) reply({ ok: false, error: error.toApiError() });
-        else {
-          deps.logError(error, 'socket command');
-          reply({ ok: false, error: { code: 'internal', message: 'internal error' } });
-        }
-      }
-    };
-    socket.on('feed:subscribe', (payload, ack) => void handle(() => {
-      const { scope } = parseInput(scopeSchema, payload);
-      checkScope(user, scope);
-      move(socket, scope);
-      return snapshot(scope, user);
-    })(ack));
-    socket.on('feed:resync', (payload, ack) => void handle(() => {
-      const { scope, fromSeq } = parseInput(resyncSchema, payload);
-      checkScope(user, scope);
-      if (scope !== socket.data.scope) move(socket, scope);
-      const deltas = deps.broadcaster.since(scope, fromSeq, isMasked(user));
-      return deltas ? { kind: 'deltas' as const, deltas } : { kind: 'snapshot' as const, snapshot: snapshot(scope, user) };
-    })(ack));
-    socket.on('incident:report', (payload, ack) => void handle(async () => {
-      const { idempotencyKey, report } = parseInput(reportSchema, payload);
-      return (await deps.incidents.report(report, user, idempotencyKey)).incident;
-    })(ack));
-    socket.on('incident:act', (payload, ack) => void handle(async () => {
-      const { id, action } = parseInput(actSchema, payload);
-      return deps.incidents.act(id, action, user);
-    })(ack));
+      };
+    socket.on(
+      'feed:subscribe',
+      (payload, ack) =>
+        void handle(() => {
+          const { scope } = parseInput(scopeSchema, payload);
+          checkScope(user, scope);
+          move(socket, scope);
+          return snapshot(scope, user);
+        })(ack),
+    );
+    socket.on(
+      'feed:resync',
+      (payload, ack) =>
+        void handle(() => {
+          const { scope, fromSeq } = parseInput(resyncSchema, payload);
+          checkScope(user, scope);
+          if (scope !== socket.data.scope) move(socket, scope);
+          const deltas = deps.broadcaster.since(scope, fromSeq, isMasked(user));
+          return deltas ? { kind: 'deltas' as const, deltas } : { kind: 'snapshot' as const, snapshot: snapshot(scope, user) };
+        })(ack),
+    );
+    socket.on(
+      'incident:report',
+      (payload, ack) =>
+        void handle(async () => {
+          const { idempotencyKey, report } = parseInput(reportSchema, payload);
+          return (await deps.incidents.report(report, user, idempotencyKey)).incident;
+        })(ack),
+    );
+    socket.on(
+      'incident:act',
+      (payload, ack) =>
+        void handle(async () => {
+          const { id, action } = parseInput(actSchema, payload);
+          return deps.incidents.act(id, action, user);
+        })(ack),
+    );
   });
 }

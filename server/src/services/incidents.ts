@@ -8,9 +8,21 @@ import { createHash } from 'node:crypto';
 import { may, type User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import {
-  byUrgency, isOpenStage, type Assignee, type Incident, type IncidentDetail, type IncidentPreview, type Stage,
+  byUrgency,
+  isOpenStage,
+  type Assignee,
+  type Incident,
+  type IncidentDetail,
+  type IncidentPreview,
+  type Stage,
 } from '../contract/incidents.ts';
-import { incidentActionSchema, listIncidentsSchema, reportIncidentSchema, type ListIncidentsQuery, type ReportIncidentInput } from '../contract/inputs.ts';
+import {
+  incidentActionSchema,
+  listIncidentsSchema,
+  reportIncidentSchema,
+  type ListIncidentsQuery,
+  type ReportIncidentInput,
+} from '../contract/inputs.ts';
 import type { Geography } from '../domain/geography.ts';
 import { createNearbyIndex } from '../domain/nearby-index.ts';
 import { summarise, type CaseSummary } from '../domain/indicators.ts';
@@ -19,7 +31,8 @@ import { applyAction } from '../domain/workflow.ts';
 import { inScope } from '../contract/geo.ts';
 import type { IncidentPage, IncidentRepository } from '../store/incidents-repo.ts';
 import type { Clock } from '../domain/clock.ts';
-import type { Writer } from '../store/sqlite.ts';
+import type { Writer } from '../store/writer.ts';
+import type { Commands } from './commands.ts';
 import { parseInput } from './validation.ts';
 
 export interface IncidentPublisher {
@@ -28,7 +41,7 @@ export interface IncidentPublisher {
 
 export interface IncidentServiceDeps {
   repo: IncidentRepository;
-  writer: Writer;
+  writer: Writer<Commands>;
   geography: Geography;
   sla: SlaClock;
   amberAt: number;
@@ -39,7 +52,7 @@ export interface IncidentServiceDeps {
   /**
    * Called inside the transaction that stores an action's or the sweep's change (`before`: the
    * stored case it replaces), so that whatever it writes — the notification queue — commits or
-   * rolls back with the change. A report's command queues its notifications itself (store/commands.ts).
+   * rolls back with the change. A report's command queues its notifications itself (services/commands.ts).
    */
   onStored?: (after: Incident, before: Incident | undefined) => void;
 }
@@ -107,29 +120,63 @@ export function createIncidentService(deps: IncidentServiceDeps) {
    * What a report would become, in memory: located, scope-checked, linked to the open case it
    * duplicates, with its first deadline. report() persists it; preview() only shows it.
    */
-  const draftOf = (input: ReportIncidentInput, user: User, now: Date): { draft: Incident; primary: Incident | undefined; gridCode: string | null } => {
+  const draftOf = (
+    input: ReportIncidentInput,
+    user: User,
+    now: Date,
+  ): { draft: Incident; primary: Incident | undefined; gridCode: string | null } => {
     let grid = null;
     if (input.lng !== undefined && input.lat !== undefined) grid = geography.gridAt(input.lng, input.lat);
     else if (input.gridCode) {
       grid = geography.unit(input.gridCode) ?? null;
-      if (!grid || grid.properties.level !== 'grid') throw new DomainError('bad-request', `unknown grid ${input.gridCode}`, { gridCode: 'unknown grid' });
+      if (!grid || grid.properties.level !== 'grid')
+        throw new DomainError('bad-request', `unknown grid ${input.gridCode}`, { gridCode: 'unknown grid' });
     }
     const gridCode = grid?.properties.code ?? null;
-    if (user.scope.length > 6 && !inScope(user.scope, gridCode)) throw new DomainError('forbidden', 'you may report only inside your own scope');
+    if (user.scope.length > 6 && !inScope(user.scope, gridCode))
+      throw new DomainError('forbidden', 'you may report only inside your own scope');
 
     const at = now.toISOString();
     const lng = input.lng ?? null;
     const lat = input.lat ?? null;
     const primary = findPrimary(input.class, lng, lat, now);
     const draft: Incident = {
-      id: '', class: input.class, priority: input.priority, source: input.source, stage: primary ? 'merged' : 'reported',
-      description: input.description, address: input.address || grid?.properties.name || '', lng, lat, gridCode,
-      communityCode: gridCode?.slice(0, 12) ?? null, streetCode: gridCode?.slice(0, 9) ?? null,
-      needsManualLocation: gridCode === null, suggestedAssignee: gridCode ? branchOf(gridCode) : null, assignee: null,
-      reporterName: input.reporterName, reporterPhone: input.reporterPhone, photoUrl: input.photoUrl ?? null,
-      duplicateOf: primary?.id ?? null, duplicateCount: 0, version: 1, createdAt: at, updatedAt: at, stageEnteredAt: at,
-      deadline: null, slaState: 'ok', supervised: false, escalationLevel: 0, extensionCount: 0, reworkCount: 0, returnCount: 0,
-      lateStages: 0, handlers: [], closedAt: primary ? at : null, closedOnTime: null, rating: null,
+      id: '',
+      class: input.class,
+      priority: input.priority,
+      source: input.source,
+      stage: primary ? 'merged' : 'reported',
+      description: input.description,
+      address: input.address || grid?.properties.name || '',
+      lng,
+      lat,
+      gridCode,
+      communityCode: gridCode?.slice(0, 12) ?? null,
+      streetCode: gridCode?.slice(0, 9) ?? null,
+      needsManualLocation: gridCode === null,
+      suggestedAssignee: gridCode ? branchOf(gridCode) : null,
+      assignee: null,
+      reporterName: input.reporterName,
+      reporterPhone: input.reporterPhone,
+      photoUrl: input.photoUrl ?? null,
+      duplicateOf: primary?.id ?? null,
+      duplicateCount: 0,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+      stageEnteredAt: at,
+      deadline: null,
+      slaState: 'ok',
+      supervised: false,
+      escalationLevel: 0,
+      extensionCount: 0,
+      reworkCount: 0,
+      returnCount: 0,
+      lateStages: 0,
+      handlers: [],
+      closedAt: primary ? at : null,
+      closedOnTime: null,
+      rating: null,
     };
     if (!primary) draft.deadline = deps.sla.deadline(draft, 'reported', now)?.toISOString() ?? null;
     return { draft, primary, gridCode };
@@ -140,7 +187,9 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     async report(body: unknown, user: User, idempotencyKey: string | undefined): Promise<{ incident: Incident; created: boolean }> {
       if (!may(user.role, 'report')) throw new DomainError('forbidden', `role ${user.role} may not report cases`);
       if (!idempotencyKey || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-        throw new DomainError('bad-request', 'an Idempotency-Key of 8–128 letters, digits, or _.:- is required', { 'Idempotency-Key': 'missing or malformed' });
+        throw new DomainError('bad-request', 'an Idempotency-Key of 8–128 letters, digits, or _.:- is required', {
+          'Idempotency-Key': 'missing or malformed',
+        });
       }
       const input = parseInput(reportIncidentSchema, body);
       const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
@@ -149,10 +198,16 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       const { draft, primary, gridCode } = draftOf(input, user, now);
       const day = new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
 
-      // The record is a command (store/commands.ts), run in the writer thread if there is one. A
+      // The record is a command (services/commands.ts), run in the writer thread if there is one. A
       // retry is found by its key inside the transaction and answered, like the first, once on disk.
       const outcome = await writer.command('report', {
-        draft, day, actor: { id: user.id, name: user.name }, idempotencyKey, requestHash, at, primaryId: primary?.id ?? null,
+        draft,
+        day,
+        actor: { id: user.id, name: user.name },
+        idempotencyKey,
+        requestHash,
+        at,
+        primaryId: primary?.id ?? null,
         note: gridCode ? '' : '不在任何网格内，待人工定位',
       });
       if (outcome.created) {
@@ -175,11 +230,20 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       const input = parseInput(incidentActionSchema, body);
       const next = await writer.write(() => {
         const current = repo.get(id);
-        if (!current || (!inScope(user.scope, current.gridCode) && user.role !== 'admin')) throw new DomainError('not-found', `no case ${id}`);
+        if (!current || (!inScope(user.scope, current.gridCode) && user.role !== 'admin'))
+          throw new DomainError('not-found', `no case ${id}`);
         const t = applyAction(current, input, user, { now: clock.now(), deadlineFor, branchOf });
-        repo.update(t.next, current.version, [{
-          type: input.action, actorId: user.id, actorName: user.name, at: t.next.updatedAt, fromStage: t.fromStage, toStage: t.toStage, note: t.note,
-        }]);
+        repo.update(t.next, current.version, [
+          {
+            type: input.action,
+            actorId: user.id,
+            actorName: user.name,
+            at: t.next.updatedAt,
+            fromStage: t.fromStage,
+            toStage: t.toStage,
+            note: t.note,
+          },
+        ]);
         stored(t.next, current);
         return t.next;
       });
@@ -195,7 +259,8 @@ export function createIncidentService(deps: IncidentServiceDeps) {
 
     list(query: unknown, user: User): IncidentPage {
       const q: ListIncidentsQuery = parseInput(listIncidentsSchema, query);
-      if (q.scope && !inScope(user.scope, q.scope)) throw new DomainError('forbidden', `scope ${q.scope} is outside your scope ${user.scope}`);
+      if (q.scope && !inScope(user.scope, q.scope))
+        throw new DomainError('forbidden', `scope ${q.scope} is outside your scope ${user.scope}`);
       const prefix = q.scope ?? (user.scope.length > 6 ? user.scope : null);
       return repo.list(q, { prefix });
     },
@@ -249,9 +314,19 @@ export function createIncidentService(deps: IncidentServiceDeps) {
             unchanged.push(current);
             continue;
           }
-          repo.update(u.next, current.version, u.events.map((e) => ({
-            type: e.type, actorId: 'system', actorName: '系统', at: now.toISOString(), fromStage: current.stage, toStage: current.stage, note: e.note,
-          })));
+          repo.update(
+            u.next,
+            current.version,
+            u.events.map((e) => ({
+              type: e.type,
+              actorId: 'system',
+              actorName: '系统',
+              at: now.toISOString(),
+              fromStage: current.stage,
+              toStage: current.stage,
+              note: e.note,
+            })),
+          );
           stored(u.next, current);
           updated.push(u.next);
           if (u.events.some((e) => e.type === 'sla-red')) deps.onSlaBreach?.();

@@ -10,7 +10,14 @@ import type { TaskService } from './tasks.ts';
 
 export type IndicatorService = ReturnType<typeof createIndicatorService>;
 
-export function createIndicatorService(deps: { geography: Geography; organisation: Organisation; incidents: IncidentService; tasks: TaskService; clock: Clock; maxAgeMs: number }) {
+export function createIndicatorService(deps: {
+  geography: Geography;
+  organisation: Organisation;
+  incidents: IncidentService;
+  tasks: TaskService;
+  clock: Clock;
+  maxAgeMs: number;
+}) {
   const cache = new Map<string, { at: number; value: Indicators }>();
   // One grouping of the working set serves every scope computed until the working set changes.
   let cases: { version: number; index: CaseIndex } | null = null;

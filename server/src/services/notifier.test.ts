@@ -1,8 +1,10 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidentFixture } from '../../../test/helpers/fixtures.ts';
-import { createSqliteNotificationRepository, queueNotifications } from '../store/notifications-repo.ts';
-import { createWriter, openDatabase, type Db, type Writer } from '../store/sqlite.ts';
+import { createSqliteNotificationRepository } from '../store/notifications-repo.ts';
+import { queueNotifications } from './queue-notifications.ts';
+import { openDatabase, type Db } from '../store/database.ts';
+import { createWriter, type Writer } from '../store/writer.ts';
 import { createNotifier } from './notifier.ts';
 
 const open: { db: Db; writer: Writer }[] = [];
@@ -21,7 +23,11 @@ describe('notifier', () => {
     const repo = createSqliteNotificationRepository(db);
     let now = new Date('2026-11-30T02:00:00Z');
     const at = now.toISOString();
-    repo.subscribe({ name: '值班群', events: ['urgent'], scope: '431103', channel: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'webhook-secret' }, 'u-admin', at);
+    repo.subscribe(
+      { name: '值班群', events: ['urgent'], scope: '431103', channel: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'webhook-secret' },
+      'u-admin',
+      at,
+    );
     queueNotifications(repo, undefined, incidentFixture({ priority: '紧急' }), at);
     // The receiver answers 200 with a body that never ends, as undici 6 can leave one after a
     // timeout lands at the wrong moment (fetch-body.ts).

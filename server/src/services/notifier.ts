@@ -10,8 +10,9 @@ import type { Logger } from 'pino';
 import type { Incident } from '../contract/incidents.ts';
 import { accepted, backoffMs, breakerAfter, breakerAllows, buildRequest, RETRY, type Breaker } from '../domain/notifications.ts';
 import { bodyText } from '../fetch-body.ts';
-import { queueNotifications, type DueDelivery, type NotificationRepository, type SubscriptionWithSecret } from '../store/notifications-repo.ts';
-import type { Writer } from '../store/sqlite.ts';
+import { type DueDelivery, type NotificationRepository, type SubscriptionWithSecret } from '../store/notifications-repo.ts';
+import { queueNotifications } from './queue-notifications.ts';
+import type { Writer } from '../store/writer.ts';
 import type { Clock } from '../domain/clock.ts';
 
 export interface NotifierDeps {
@@ -40,7 +41,9 @@ export function createNotifier(deps: NotifierDeps) {
     const breaker = breakers.get(sub.id);
     if (!breakerAllows(breaker, now.getTime())) {
       // Not an attempt: try again when the breaker half-opens.
-      return void (await writer.write(() => repo.failed(d.id, d.attempts, new Date(breaker!.openUntil).toISOString(), 'circuit open: channel failing')));
+      return void (await writer.write(() =>
+        repo.failed(d.id, d.attempts, new Date(breaker!.openUntil).toISOString(), 'circuit open: channel failing'),
+      ));
     }
     const attempts = d.attempts + 1;
     let error: string | null = null;
@@ -58,7 +61,8 @@ export function createNotifier(deps: NotifierDeps) {
     breakers.set(sub.id, breakerAfter(breakers.get(sub.id), error === null, after.getTime()));
     await writer.write(() => {
       if (error === null) repo.delivered(d.id, attempts, after.toISOString());
-      else if (attempts >= RETRY.maxAttempts || after.getTime() - Date.parse(d.createdAt) >= RETRY.expireAfterMs) repo.expired(d.id, attempts, error);
+      else if (attempts >= RETRY.maxAttempts || after.getTime() - Date.parse(d.createdAt) >= RETRY.expireAfterMs)
+        repo.expired(d.id, attempts, error);
       else repo.failed(d.id, attempts, new Date(after.getTime() + backoffMs(attempts)).toISOString(), error);
     });
     if (error) logger.info({ delivery: d.id, subscription: sub.id, attempts, error }, 'notification not delivered');
@@ -75,7 +79,13 @@ export function createNotifier(deps: NotifierDeps) {
       const due = repo.due(clock.now().toISOString(), 100).filter((d) => !inFlight.has(d.id));
       due.forEach((d) => inFlight.add(d.id));
       const subscriptions = due.length > 0 ? repo.active() : []; // read once per round, not per delivery
-      await Promise.all(due.map((d) => attempt(d, subscriptions).catch((err: unknown) => logger.error({ err }, 'notification attempt failed')).finally(() => inFlight.delete(d.id))));
+      await Promise.all(
+        due.map((d) =>
+          attempt(d, subscriptions)
+            .catch((err: unknown) => logger.error({ err }, 'notification attempt failed'))
+            .finally(() => inFlight.delete(d.id)),
+        ),
+      );
       return due.length;
     },
     start(everyMs: number): void {

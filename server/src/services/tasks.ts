@@ -10,7 +10,7 @@ import type { Organisation } from '../contract/org.ts';
 import type { Geography } from '../domain/geography.ts';
 import { inScope } from '../contract/geo.ts';
 import type { TaskRepository } from '../store/tasks-repo.ts';
-import type { Writer } from '../store/sqlite.ts';
+import type { Writer } from '../store/writer.ts';
 import type { Clock } from '../domain/clock.ts';
 import { parseInput } from './validation.ts';
 
@@ -26,7 +26,14 @@ const NEXT: Readonly<Record<'start' | 'complete' | 'miss', { from: readonly Task
 
 export type TaskService = ReturnType<typeof createTaskService>;
 
-export function createTaskService(deps: { repo: TaskRepository; writer: Writer; geography: Geography; organisation: Organisation; clock: Clock; publisher: TaskPublisher }) {
+export function createTaskService(deps: {
+  repo: TaskRepository;
+  writer: Writer;
+  geography: Geography;
+  organisation: Organisation;
+  clock: Clock;
+  publisher: TaskPublisher;
+}) {
   const { repo, writer, geography, clock, publisher } = deps;
   const live = new Map<string, Task>();
   const horizon = (): string => new Date(clock.now().getTime() - 30 * 86_400_000).toISOString();
@@ -35,7 +42,10 @@ export function createTaskService(deps: { repo: TaskRepository; writer: Writer; 
     live.set(t.id, t);
     publisher.taskChanged(t);
   };
-  const assigneeFor = (input: { kind: 'branch' } | { kind: 'paired-unit'; id: string } | { kind: 'members'; name: string }, gridCode: string): TaskAssignee => {
+  const assigneeFor = (
+    input: { kind: 'branch' } | { kind: 'paired-unit'; id: string } | { kind: 'members'; name: string },
+    gridCode: string,
+  ): TaskAssignee => {
     if (input.kind === 'branch') {
       const org = geography.partyOrgOf(gridCode)!;
       return { kind: 'branch', id: org.id, name: org.name };
@@ -54,14 +64,31 @@ export function createTaskService(deps: { repo: TaskRepository; writer: Writer; 
     async create(body: unknown, user: User): Promise<Task> {
       const input = parseInput(createTaskSchema, body);
       const grid = geography.unit(input.gridCode);
-      if (!grid || grid.properties.level !== 'grid') throw new DomainError('bad-request', `unknown grid ${input.gridCode}`, { gridCode: 'unknown grid' });
+      if (!grid || grid.properties.level !== 'grid')
+        throw new DomainError('bad-request', `unknown grid ${input.gridCode}`, { gridCode: 'unknown grid' });
       guard(user, input.gridCode);
       const at = clock.now().toISOString();
-      const task = await writer.write(() => repo.insert({
-        type: input.type, title: input.title, state: 'planned', gridCode: input.gridCode, communityCode: input.gridCode.slice(0, 12),
-        streetCode: input.gridCode.slice(0, 9), startsAt: new Date(input.startsAt).toISOString(), endsAt: new Date(input.endsAt).toISOString(),
-        assignee: assigneeFor(input.assignee, input.gridCode), participants: input.participants, hours: 0, version: 1, createdAt: at, updatedAt: at,
-      }, user.id));
+      const task = await writer.write(() =>
+        repo.insert(
+          {
+            type: input.type,
+            title: input.title,
+            state: 'planned',
+            gridCode: input.gridCode,
+            communityCode: input.gridCode.slice(0, 12),
+            streetCode: input.gridCode.slice(0, 9),
+            startsAt: new Date(input.startsAt).toISOString(),
+            endsAt: new Date(input.endsAt).toISOString(),
+            assignee: assigneeFor(input.assignee, input.gridCode),
+            participants: input.participants,
+            hours: 0,
+            version: 1,
+            createdAt: at,
+            updatedAt: at,
+          },
+          user.id,
+        ),
+      );
       remember(task);
       return task;
     },
@@ -72,7 +99,8 @@ export function createTaskService(deps: { repo: TaskRepository; writer: Writer; 
         const current = repo.get(id);
         if (!current || !inScope(user.scope, current.gridCode)) throw new DomainError('not-found', `no task ${id}`);
         guard(user, current.gridCode);
-        if (input.version !== current.version) throw new DomainError('stale-version', `task ${id} has changed (version ${current.version}): reload it`);
+        if (input.version !== current.version)
+          throw new DomainError('stale-version', `task ${id} has changed (version ${current.version}): reload it`);
         const at = clock.now().toISOString();
         let next: Task = { ...current, version: current.version + 1, updatedAt: at };
         if (input.action === 'assign') {
@@ -80,7 +108,8 @@ export function createTaskService(deps: { repo: TaskRepository; writer: Writer; 
           next.assignee = assigneeFor(input.assignee, current.gridCode);
         } else {
           const rule = NEXT[input.action];
-          if (!rule.from.includes(current.state)) throw new DomainError('invalid-transition', `cannot ${input.action} a task that is ${current.state}`);
+          if (!rule.from.includes(current.state))
+            throw new DomainError('invalid-transition', `cannot ${input.action} a task that is ${current.state}`);
           next = { ...next, state: rule.to };
           if (input.action === 'complete') {
             next.participants = input.participants ?? current.participants;
@@ -97,8 +126,10 @@ export function createTaskService(deps: { repo: TaskRepository; writer: Writer; 
 
     /** Active and planned tasks in scope, soonest first. */
     activeIn(scope: string, limit: number): Task[] {
-      return [...live.values()].filter((t) => (t.state === 'planned' || t.state === 'active') && inScope(scope, t.gridCode))
-        .sort((a, b) => a.startsAt.localeCompare(b.startsAt)).slice(0, limit);
+      return [...live.values()]
+        .filter((t) => (t.state === 'planned' || t.state === 'active') && inScope(scope, t.gridCode))
+        .sort((a, b) => a.startsAt.localeCompare(b.startsAt))
+        .slice(0, limit);
     },
 
     workingSet(): Task[] {
@@ -110,13 +141,15 @@ export function createTaskService(deps: { repo: TaskRepository; writer: Writer; 
       const now = clock.now().toISOString();
       const late = [...live.values()].filter((t) => (t.state === 'planned' || t.state === 'active') && t.endsAt < now);
       if (late.length === 0) return 0;
-      const changed = await writer.write(() => late.flatMap((t) => {
-        const current = repo.get(t.id);
-        if (!current || (current.state !== 'planned' && current.state !== 'active')) return [];
-        const next: Task = { ...current, state: 'missed', version: current.version + 1, updatedAt: now };
-        repo.update(next, current.version, 'miss', 'system');
-        return [next];
-      }));
+      const changed = await writer.write(() =>
+        late.flatMap((t) => {
+          const current = repo.get(t.id);
+          if (!current || (current.state !== 'planned' && current.state !== 'active')) return [];
+          const next: Task = { ...current, state: 'missed', version: current.version + 1, updatedAt: now };
+          repo.update(next, current.version, 'miss', 'system');
+          return [next];
+        }),
+      );
       for (const t of changed) remember(t);
       for (const t of [...live.values()]) if (t.endsAt < horizon()) live.delete(t.id);
       return changed.length;

@@ -32,7 +32,10 @@ export interface Simulator {
 const WARM_START_CASES = 40;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -44,24 +47,33 @@ export function startSimulator(o: SimulatorOptions): Simulator {
   const pending = new Set<Promise<unknown>>();
   const simMs = (ms: number): number => ms / (o.timeScale * o.speed);
 
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
-    if (controller.signal.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(t);
-      resolve();
-    };
-    const t = setTimeout(() => {
-      controller.signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    controller.signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (controller.signal.aborted) return resolve();
+      const onAbort = (): void => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(
+        () => {
+          controller.signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+      controller.signal.addEventListener('abort', onAbort, { once: true });
+    });
   // One login per account, shared by every concurrent caller (scrypt is deliberately slow).
   const login = (username: string): Promise<string> => {
     let token = tokens.get(username);
     if (!token) {
       token = (async () => {
-        const res = await fetch(`${o.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: o.password }), signal: controller.signal });
+        const res = await fetch(`${o.baseUrl}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password: o.password }),
+          signal: controller.signal,
+        });
         if (!res.ok) throw new HttpError(res.status, `simulator login ${username} failed: ${res.status}`);
         return (await bodyJson<{ token: string }>(res, controller.signal)).token;
       })();
@@ -70,10 +82,17 @@ export function startSimulator(o: SimulatorOptions): Simulator {
     }
     return token;
   };
-  const call = async <T>(username: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
+  const call = async <T>(
+    username: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> => {
     const token = await login(username);
     const res = await fetch(`${o.baseUrl}${path}`, {
-      method, signal: controller.signal,
+      method,
+      signal: controller.signal,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
@@ -91,7 +110,11 @@ export function startSimulator(o: SimulatorOptions): Simulator {
     }).finally(() => pending.delete(p));
   };
   const usernameOf = (actor: SimActor, incident: Incident): string =>
-    actor === 'gridworker' ? `sim-gw-${(incident.assignee?.id.slice(1) ?? incident.gridCode ?? '').slice(0, 12)}` : actor === 'leader' ? 'sim-leader' : `sim-${actor}`;
+    actor === 'gridworker'
+      ? `sim-gw-${(incident.assignee?.id.slice(1) ?? incident.gridCode ?? '').slice(0, 12)}`
+      : actor === 'leader'
+        ? 'sim-leader'
+        : `sim-${actor}`;
 
   /** Follows one case through the loop, re-reading it before every move (others may act too). */
   const drive = async (id: string): Promise<void> => {
@@ -109,7 +132,8 @@ export function startSimulator(o: SimulatorOptions): Simulator {
         await call(usernameOf(step.actor, incident), 'POST', `/api/incidents/${id}/actions`, { ...step.body, version: incident.version });
         stats.actions++;
       } catch (err) {
-        if (err instanceof HttpError && err.status === 409) stats.conflicts++; // someone else acted first: look again
+        if (err instanceof HttpError && err.status === 409)
+          stats.conflicts++; // someone else acted first: look again
         else throw err;
       }
     }
@@ -135,12 +159,25 @@ export function startSimulator(o: SimulatorOptions): Simulator {
       await sleep(warm-- > 0 ? 150 : plan.gapMs / o.speed);
       if (controller.signal.aborted) return;
       const reporter = plan.source === '网格员巡查' ? `sim-gw-${plan.gridCode.slice(0, 12)}` : 'sim-dispatcher-a';
-      const body = { class: plan.class, priority: plan.priority, source: plan.source, lng: plan.lng, lat: plan.lat, description: plan.description, reporterName: plan.reporterName, reporterPhone: plan.reporterPhone };
-      track((async () => {
-        const { incident } = await call<{ incident: Incident }>(reporter, 'POST', '/api/incidents', body, { 'idempotency-key': `sim-${o.seed}-${Date.now()}-${n}` });
-        stats.reported++;
-        if (incident.stage === 'reported') await drive(incident.id);
-      })());
+      const body = {
+        class: plan.class,
+        priority: plan.priority,
+        source: plan.source,
+        lng: plan.lng,
+        lat: plan.lat,
+        description: plan.description,
+        reporterName: plan.reporterName,
+        reporterPhone: plan.reporterPhone,
+      };
+      track(
+        (async () => {
+          const { incident } = await call<{ incident: Incident }>(reporter, 'POST', '/api/incidents', body, {
+            'idempotency-key': `sim-${o.seed}-${Date.now()}-${n}`,
+          });
+          stats.reported++;
+          if (incident.stage === 'reported') await drive(incident.id);
+        })(),
+      );
     }
   };
 
@@ -155,16 +192,27 @@ export function startSimulator(o: SimulatorOptions): Simulator {
           const startsAt = new Date(dayStart + simMs(t.startHour * 3_600_000));
           const endsAt = new Date(startsAt.getTime() + simMs(t.hours * 3_600_000));
           const user = `sim-gw-${community.properties.code}`;
-          track((async () => {
-            const { task } = await call<{ task: Task }>(user, 'POST', '/api/tasks', {
-              type: t.type, title: t.title, gridCode: t.gridCode, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString(), participants: t.participants,
-            });
-            stats.tasks++;
-            await sleep(startsAt.getTime() - Date.now());
-            const started = await call<{ task: Task }>(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'start', version: task.version });
-            await sleep(endsAt.getTime() - Date.now() - simMs(10 * 60_000));
-            if (t.participants % 10 !== 0) await call(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'complete', version: started.task.version });
-          })());
+          track(
+            (async () => {
+              const { task } = await call<{ task: Task }>(user, 'POST', '/api/tasks', {
+                type: t.type,
+                title: t.title,
+                gridCode: t.gridCode,
+                startsAt: startsAt.toISOString(),
+                endsAt: endsAt.toISOString(),
+                participants: t.participants,
+              });
+              stats.tasks++;
+              await sleep(startsAt.getTime() - Date.now());
+              const started = await call<{ task: Task }>(user, 'POST', `/api/tasks/${task.id}/actions`, {
+                action: 'start',
+                version: task.version,
+              });
+              await sleep(endsAt.getTime() - Date.now() - simMs(10 * 60_000));
+              if (t.participants % 10 !== 0)
+                await call(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'complete', version: started.task.version });
+            })(),
+          );
         }
       }
       await sleep(simMs(simDay));
@@ -176,7 +224,11 @@ export function startSimulator(o: SimulatorOptions): Simulator {
     const open: Incident[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Incident[]; nextCursor: string | null } = await call('sim-dispatcher-a', 'GET', `/api/incidents?open=true&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { items: Incident[]; nextCursor: string | null } = await call(
+        'sim-dispatcher-a',
+        'GET',
+        `/api/incidents?open=true&limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       open.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor && !controller.signal.aborted);
@@ -187,15 +239,18 @@ export function startSimulator(o: SimulatorOptions): Simulator {
     for (const i of open) track(drive(i.id));
     for (const t of tasks) {
       const user = `sim-gw-${t.communityCode}`;
-      track((async () => {
-        let task = t;
-        if (task.state === 'planned') {
-          await sleep(Date.parse(task.startsAt) - Date.now());
-          task = (await call<{ task: Task }>(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'start', version: task.version })).task;
-        }
-        await sleep(Date.parse(task.endsAt) - Date.now() - simMs(10 * 60_000));
-        await call(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'complete', version: task.version });
-      })());
+      track(
+        (async () => {
+          let task = t;
+          if (task.state === 'planned') {
+            await sleep(Date.parse(task.startsAt) - Date.now());
+            task = (await call<{ task: Task }>(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'start', version: task.version }))
+              .task;
+          }
+          await sleep(Date.parse(task.endsAt) - Date.now() - simMs(10 * 60_000));
+          await call(user, 'POST', `/api/tasks/${task.id}/actions`, { action: 'complete', version: task.version });
+        })(),
+      );
     }
   };
 

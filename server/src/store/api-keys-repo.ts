@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Source } from '../contract/incidents.ts';
-import type { Db } from './sqlite.ts';
+import type { Db } from './database.ts';
 
 export interface ApiKey {
   id: string;
@@ -28,8 +28,24 @@ export interface ApiKeyRepository {
   incidentForToken(token: string): string | undefined;
 }
 
-interface Row { id: string; name: string; scope: string; source: Source; created_by: string; created_at: string; revoked_at: string | null }
-const toKey = (r: Row): ApiKey => ({ id: r.id, name: r.name, scope: r.scope, source: r.source, createdBy: r.created_by, createdAt: r.created_at, revokedAt: r.revoked_at });
+interface Row {
+  id: string;
+  name: string;
+  scope: string;
+  source: Source;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+const toKey = (r: Row): ApiKey => ({
+  id: r.id,
+  name: r.name,
+  scope: r.scope,
+  source: r.source,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+});
 const hash = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 export function createSqliteApiKeyRepository(db: Db): ApiKeyRepository {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { incidentFixture } from '../../../test/helpers/fixtures.ts';
 import { listIncidentsSchema } from '../contract/inputs.ts';
 import { createSqliteIncidentRepository, listQuery } from './incidents-repo.ts';
-import { openDatabase, type Db } from './sqlite.ts';
+import { openDatabase, type Db } from './database.ts';
 
 const dbs: Db[] = [];
 afterEach(() => dbs.splice(0).forEach((db) => db.close()));
@@ -30,7 +30,11 @@ describe('incident list', () => {
     const { db, repo } = seeded();
     const plan = (prefix: string) => {
       const { sql, params } = listQuery(query({ limit: 2 }), { prefix });
-      return db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params).map((r) => (r as { detail: string }).detail).join(' | ');
+      return db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(params)
+        .map((r) => (r as { detail: string }).detail)
+        .join(' | ');
     };
     expect(plan(QUIET_GRID)).toMatch(/USING INDEX incidents_grid \(grid_code=\?/);
     const first = repo.list(query({ limit: 2 }), { prefix: QUIET_GRID });

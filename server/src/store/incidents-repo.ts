@@ -7,7 +7,7 @@ import { DomainError } from '../contract/errors.ts';
 import { CODE_LENGTH } from '../contract/geo.ts';
 import { isOpenStage, type Incident, type TimelineEntry, type TimelineType } from '../contract/incidents.ts';
 import type { ListIncidentsQuery } from '../contract/inputs.ts';
-import type { Db } from './sqlite.ts';
+import type { Db } from './database.ts';
 
 export interface NewTimelineEntry {
   type: TimelineType;
@@ -44,23 +44,39 @@ export interface IncidentRepository {
 export function createSqliteIncidentRepository(db: Db): IncidentRepository {
   const s = {
     get: db.prepare<[string], { data: string }>('SELECT data FROM incidents WHERE id = ?'),
-    insert: db.prepare(`INSERT INTO incidents (id, stage, open, class, priority, source, grid_code, created_at, updated_at, deadline, sla_state, version, data)
+    insert:
+      db.prepare(`INSERT INTO incidents (id, stage, open, class, priority, source, grid_code, created_at, updated_at, deadline, sla_state, version, data)
       VALUES (@id, @stage, @open, @class, @priority, @source, @grid_code, @created_at, @updated_at, @deadline, @sla_state, @version, @data)`),
-    update: db.prepare(`UPDATE incidents SET stage = @stage, open = @open, grid_code = @grid_code, updated_at = @updated_at, deadline = @deadline,
+    update:
+      db.prepare(`UPDATE incidents SET stage = @stage, open = @open, grid_code = @grid_code, updated_at = @updated_at, deadline = @deadline,
       sla_state = @sla_state, version = @version, data = @data WHERE id = @id AND version = @expected`),
     event: db.prepare(`INSERT INTO incident_events (incident_id, type, actor_id, actor_name, at, from_stage, to_stage, note, patch)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     timeline: db.prepare<[string], EventRow>('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY seq'),
     working: db.prepare<[string], { data: string }>('SELECT data FROM incidents WHERE open = 1 OR updated_at >= ? ORDER BY created_at'),
     lastOfDay: db.prepare<[string, string], { id: string | null }>('SELECT max(id) AS id FROM incidents WHERE id BETWEEN ? AND ?'),
-    idem: db.prepare<[string, string], { request_hash: string; incident_id: string }>('SELECT request_hash, incident_id FROM idempotency WHERE user_id = ? AND key = ?'),
-    remember: db.prepare('INSERT INTO idempotency (user_id, key, request_hash, incident_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    idem: db.prepare<[string, string], { request_hash: string; incident_id: string }>(
+      'SELECT request_hash, incident_id FROM idempotency WHERE user_id = ? AND key = ?',
+    ),
+    remember: db.prepare(
+      'INSERT INTO idempotency (user_id, key, request_hash, incident_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
     count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM incidents'),
   };
   const row = (i: Incident, data: string): Record<string, unknown> => ({
-    id: i.id, stage: i.stage, open: isOpenStage(i.stage) ? 1 : 0, class: i.class, priority: i.priority, source: i.source,
-    grid_code: i.gridCode, created_at: i.createdAt, updated_at: i.updatedAt, deadline: i.deadline, sla_state: i.slaState,
-    version: i.version, data,
+    id: i.id,
+    stage: i.stage,
+    open: isOpenStage(i.stage) ? 1 : 0,
+    class: i.class,
+    priority: i.priority,
+    source: i.source,
+    grid_code: i.gridCode,
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+    deadline: i.deadline,
+    sla_state: i.slaState,
+    version: i.version,
+    data,
   });
   /** `patch`: the event's patch as JSON (a report's is the whole case, the row's own text). */
   const append = (id: string, e: NewTimelineEntry, patch: string): TimelineEntry => {
@@ -114,32 +130,78 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
 export function listQuery(query: ListIncidentsQuery, scope: { prefix: string | null }): { sql: string; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: query.limit + 1 };
-  if (query.stage) (where.push('stage = @stage'), (params.stage = query.stage));
-  if (query.class) (where.push('class = @class'), (params.class = query.class));
-  if (query.priority) (where.push('priority = @priority'), (params.priority = query.priority));
-  if (query.source) (where.push('source = @source'), (params.source = query.source));
-  if (query.open) (where.push('open = @open'), (params.open = query.open === 'true' ? 1 : 0));
-  if (query.from) (where.push('created_at >= @from'), (params.from = new Date(query.from).toISOString()));
-  if (query.to) (where.push('created_at < @to'), (params.to = new Date(query.to).toISOString()));
+  if (query.stage) {
+    where.push('stage = @stage');
+    params.stage = query.stage;
+  }
+  if (query.class) {
+    where.push('class = @class');
+    params.class = query.class;
+  }
+  if (query.priority) {
+    where.push('priority = @priority');
+    params.priority = query.priority;
+  }
+  if (query.source) {
+    where.push('source = @source');
+    params.source = query.source;
+  }
+  if (query.open) {
+    where.push('open = @open');
+    params.open = query.open === 'true' ? 1 : 0;
+  }
+  if (query.from) {
+    where.push('created_at >= @from');
+    params.from = new Date(query.from).toISOString();
+  }
+  if (query.to) {
+    where.push('created_at < @to');
+    params.to = new Date(query.to).toISOString();
+  }
   if (query.overdue === 'true') where.push("open = 1 AND sla_state = 'red'");
   if (query.overdue === 'false') where.push("NOT (open = 1 AND sla_state = 'red')");
-  if (scope.prefix && scope.prefix.length >= CODE_LENGTH.grid) (where.push('grid_code = @prefix'), (params.prefix = scope.prefix));
-  else if (scope.prefix) (where.push("grid_code LIKE @prefix || '%'"), (params.prefix = scope.prefix));
+  if (scope.prefix && scope.prefix.length >= CODE_LENGTH.grid) {
+    where.push('grid_code = @prefix');
+    params.prefix = scope.prefix;
+  } else if (scope.prefix) {
+    where.push("grid_code LIKE @prefix || '%'");
+    params.prefix = scope.prefix;
+  }
   if (query.cursor) {
     const [createdAt, id] = decodeCursor(query.cursor);
     where.push('(created_at < @cAt OR (created_at = @cAt AND id < @cId))');
     Object.assign(params, { cAt: createdAt, cId: id });
   }
-  return { sql: `SELECT data FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`, params };
+  return {
+    sql: `SELECT data FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`,
+    params,
+  };
 }
 
 interface EventRow {
-  seq: number; incident_id: string; type: TimelineType; actor_id: string; actor_name: string; at: string;
-  from_stage: Incident['stage'] | null; to_stage: Incident['stage'] | null; note: string;
+  seq: number;
+  incident_id: string;
+  type: TimelineType;
+  actor_id: string;
+  actor_name: string;
+  at: string;
+  from_stage: Incident['stage'] | null;
+  to_stage: Incident['stage'] | null;
+  note: string;
 }
 
 function toEntry(r: EventRow): TimelineEntry {
-  return { seq: r.seq, incidentId: r.incident_id, type: r.type, actorId: r.actor_id, actorName: r.actor_name, at: r.at, fromStage: r.from_stage, toStage: r.to_stage, note: r.note };
+  return {
+    seq: r.seq,
+    incidentId: r.incident_id,
+    type: r.type,
+    actorId: r.actor_id,
+    actorName: r.actor_name,
+    at: r.at,
+    fromStage: r.from_stage,
+    toStage: r.to_stage,
+    note: r.note,
+  };
 }
 
 function parse(data: string | undefined): Incident | undefined {
@@ -170,6 +232,7 @@ function encodeCursor(createdAt: string, id: string): string {
 
 function decodeCursor(cursor: string): [string, string] {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) throw new DomainError('bad-request', 'invalid cursor', { cursor: 'not a cursor from this API' });
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)))
+    throw new DomainError('bad-request', 'invalid cursor', { cursor: 'not a cursor from this API' });
   return [createdAt, id];
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../contract/errors.ts';
 import type { Task } from '../contract/tasks.ts';
-import type { Db } from './sqlite.ts';
+import type { Db } from './database.ts';
 
 export interface TaskRepository {
   get(id: string): Task | undefined;
@@ -14,7 +14,9 @@ export interface TaskRepository {
 
 export function createSqliteTaskRepository(db: Db): TaskRepository {
   const get = db.prepare<[string], { data: string }>('SELECT data FROM tasks WHERE id = ?');
-  const insert = db.prepare('INSERT INTO tasks (id, state, grid_code, starts_at, ends_at, updated_at, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO tasks (id, state, grid_code, starts_at, ends_at, updated_at, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const update = db.prepare('UPDATE tasks SET state = ?, updated_at = ?, version = ?, data = ? WHERE id = ? AND version = ?');
   const event = db.prepare('INSERT INTO task_events (task_id, type, actor_id, at, patch) VALUES (?, ?, ?, ?, ?)');
   const since = db.prepare<[string], { data: string }>('SELECT data FROM tasks WHERE ends_at >= ? ORDER BY starts_at');
@@ -32,7 +34,13 @@ export function createSqliteTaskRepository(db: Db): TaskRepository {
     update(next, expectedVersion, type, actorId) {
       const info = update.run(next.state, next.updatedAt, next.version, JSON.stringify(next), next.id, expectedVersion);
       if (info.changes !== 1) throw new DomainError('stale-version', `task ${next.id} has changed: reload it`);
-      event.run(next.id, type, actorId, next.updatedAt, JSON.stringify({ state: next.state, participants: next.participants, hours: next.hours, assignee: next.assignee }));
+      event.run(
+        next.id,
+        type,
+        actorId,
+        next.updatedAt,
+        JSON.stringify({ state: next.state, participants: next.participants, hours: next.hours, assignee: next.assignee }),
+      );
     },
     since: (t) => since.all(t).map((r) => JSON.parse(r.data) as Task),
   };

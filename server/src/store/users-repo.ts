@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role, User } from '../contract/auth.ts';
-import type { Db } from './sqlite.ts';
+import type { Db } from './database.ts';
 
 export interface UserRecord extends User {
   passwordHash: string;
@@ -20,7 +20,14 @@ export interface UserRepository {
   tokenSecret(): Buffer;
 }
 
-interface Row { id: string; username: string; name: string; role: Role; scope: string; password_hash: string }
+interface Row {
+  id: string;
+  username: string;
+  name: string;
+  role: Role;
+  scope: string;
+  password_hash: string;
+}
 
 export function createSqliteUserRepository(db: Db): UserRepository {
   const toUser = (r: Row | undefined): UserRecord | undefined =>
@@ -37,14 +44,25 @@ export function createSqliteUserRepository(db: Db): UserRepository {
       cache.set(id, user);
       return user;
     },
-    all: () => db.prepare<[], Row>('SELECT * FROM users ORDER BY username').all().map((r) => {
-      const { passwordHash: _, ...user } = toUser(r)!;
-      return user;
-    }),
+    all: () =>
+      db
+        .prepare<[], Row>('SELECT * FROM users ORDER BY username')
+        .all()
+        .map((r) => {
+          const { passwordHash: _, ...user } = toUser(r)!;
+          return user;
+        }),
     create(u, at) {
       const id = randomUUID();
-      db.prepare('INSERT INTO users (id, username, name, role, scope, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(id, u.username, u.name, u.role, u.scope, u.passwordHash, at);
+      db.prepare('INSERT INTO users (id, username, name, role, scope, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        id,
+        u.username,
+        u.name,
+        u.role,
+        u.scope,
+        u.passwordHash,
+        at,
+      );
       cache.clear();
       return { id, username: u.username, name: u.name, role: u.role, scope: u.scope };
     },

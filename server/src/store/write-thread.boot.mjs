@@ -9,5 +9,5 @@ try {
   await import(workerData.entry);
 } catch (e) {
   // better-sqlite3's errors lose their message on the way to the main thread; a plain Error keeps it.
-  throw new Error(`the writer thread could not start: ${e instanceof Error ? e.message : String(e)}`);
+  throw new Error(`the writer thread could not start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }

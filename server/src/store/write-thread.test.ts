@@ -5,11 +5,12 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../contract/errors.ts';
 import { incidentFixture } from '../../../test/helpers/fixtures.ts';
-import type { ReportCommand } from './commands.ts';
+import { reportCommands, type Commands, type ReportCommand } from '../services/commands.ts';
 import { createSqliteNotificationRepository } from './notifications-repo.ts';
-import { createWriter, openDatabase, type Db, type Writer } from './sqlite.ts';
+import { openDatabase, type Db } from './database.ts';
+import { createWriter, type Writer } from './writer.ts';
 
-const open: { db: Db; writer: Writer }[] = [];
+const open: { db: Db; writer: Writer<Commands> }[] = [];
 afterEach(async () => {
   for (const { db, writer } of open.splice(0)) {
     await writer.close().catch(() => undefined);
@@ -20,14 +21,21 @@ afterEach(async () => {
 function threaded(options: { onSyncError?: (err: Error) => void } = {}) {
   const file = join(mkdtempSync(join(tmpdir(), 'lst-write-thread-')), 'w.sqlite');
   const db = openDatabase(file);
-  const writer = createWriter(db, { thread: true, checkpointEveryMs: 0, ...options });
+  const writer = createWriter(db, { commands: reportCommands, thread: true, checkpointEveryMs: 0, ...options });
   open.push({ db, writer });
   return { db, file, writer };
 }
 
 const report = (i: number, over: Partial<ReportCommand> = {}): ReportCommand => ({
-  draft: { ...incidentFixture({ priority: '一般' }), id: '' }, day: '20261130', actor: { id: 'u-dispatcher', name: '调度员' },
-  idempotencyKey: `key-${i}-abcdef`, requestHash: `hash-${i}`, at: '2026-11-30T02:00:00.000Z', primaryId: null, note: '', ...over,
+  draft: { ...incidentFixture({ priority: '一般' }), id: '' },
+  day: '20261130',
+  actor: { id: 'u-dispatcher', name: '调度员' },
+  idempotencyKey: `key-${i}-abcdef`,
+  requestHash: `hash-${i}`,
+  at: '2026-11-30T02:00:00.000Z',
+  primaryId: null,
+  note: '',
+  ...over,
 });
 const rows = (db: Db, sql: string): unknown[] => db.prepare(sql).all();
 
@@ -45,7 +53,7 @@ describe('writer thread', () => {
     expect(writer.stats.batches).toBeGreaterThan(0);
 
     const memory = openDatabase(':memory:');
-    const inPlace = createWriter(memory);
+    const inPlace = createWriter(memory, { commands: reportCommands });
     open.push({ db: memory, writer: inPlace });
     const same = await Promise.all(Array.from({ length: 40 }, (_, i) => inPlace.command('report', report(i))));
     expect(same).toEqual(filed);
@@ -64,14 +72,26 @@ describe('writer thread', () => {
     const error = (changed as PromiseRejectedResult).reason as DomainError;
     expect(error).toBeInstanceOf(DomainError);
     expect(error.code).toBe('idempotency-mismatch');
-    expect(duplicate).toMatchObject({ status: 'fulfilled', value: { created: true, primary: { id: first.incident.id, duplicateCount: 1, version: 2 } } });
-    expect(rows(db, 'SELECT id, version FROM incidents ORDER BY id')).toEqual([{ id: first.incident.id, version: 2 }, { id: '2026113000002', version: 1 }]);
+    expect(duplicate).toMatchObject({
+      status: 'fulfilled',
+      value: { created: true, primary: { id: first.incident.id, duplicateCount: 1, version: 2 } },
+    });
+    expect(rows(db, 'SELECT id, version FROM incidents ORDER BY id')).toEqual([
+      { id: first.incident.id, version: 2 },
+      { id: '2026113000002', version: 1 },
+    ]);
   });
 
   it('queues a report’s notifications in its transaction, for subscriptions made on the main connection', async () => {
     const { db, writer } = threaded();
     const subs = createSqliteNotificationRepository(db);
-    await writer.write(() => subs.subscribe({ name: '应急群', events: ['urgent'], scope: '431103', channel: 'webhook', url: 'http://127.0.0.1:9/hook' }, 'admin', '2026-11-30T01:00:00.000Z'));
+    await writer.write(() =>
+      subs.subscribe(
+        { name: '应急群', events: ['urgent'], scope: '431103', channel: 'webhook', url: 'http://127.0.0.1:9/hook' },
+        'admin',
+        '2026-11-30T01:00:00.000Z',
+      ),
+    );
     await writer.command('report', report(1, { draft: { ...incidentFixture({ priority: '紧急' }), id: '' } }));
     await writer.command('report', report(2)); // 一般: raises no event
     expect(rows(db, 'SELECT event, incident_id FROM deliveries')).toEqual([{ event: 'urgent', incident_id: '2026113000001' }]);

@@ -1,6 +1,6 @@
 /**
  * The writer thread, seen from the event loop: a worker thread with a write connection of its own
- * that runs commands (store/commands.ts) in group transactions and answers each batch once it is
+ * that runs commands (the writer's command module) in group transactions and answers each batch once it is
  * on disk. Its body is write-thread.worker.ts.
  *
  * Two connections never write at once: the main connection's writes (Writer.write) first pause the
@@ -10,11 +10,19 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DomainError, type ErrorCode } from '../contract/errors.ts';
-import type { CommandName, Commands } from './commands.ts';
 
-export interface QueuedCommand { id: number; name: CommandName; arg: unknown }
+export interface QueuedCommand {
+  id: number;
+  name: string;
+  arg: unknown;
+}
 /** A refused command's error, as it crosses threads (a DomainError keeps its code and fields). */
-export interface ThreadError { message: string; stack?: string; code?: ErrorCode; fields?: Record<string, string> }
+export interface ThreadError {
+  message: string;
+  stack?: string;
+  code?: ErrorCode;
+  fields?: Record<string, string>;
+}
 export type CommandResult = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ThreadError };
 
 export type ToThread = { t: 'run'; command: QueuedCommand } | { t: 'pause' } | { t: 'resume' } | { t: 'close' };
@@ -36,7 +44,7 @@ export interface WriteThreadOptions {
 }
 
 export interface WriteThread {
-  run<K extends CommandName>(name: K, arg: Parameters<Commands[K]>[0]): Promise<ReturnType<Commands[K]>>;
+  run(name: string, arg: unknown): Promise<unknown>;
   /** Resolves once the thread has committed what it had (its answers follow their syncs), and waits; resume() lets it go on. */
   pause(): Promise<void>;
   resume(): void;
@@ -45,8 +53,11 @@ export interface WriteThread {
 }
 
 export const toThreadError = (e: unknown): ThreadError =>
-  e instanceof DomainError ? { message: e.message, code: e.code, ...(e.fields ? { fields: e.fields } : {}) }
-    : e instanceof Error ? { message: e.message, ...(e.stack ? { stack: e.stack } : {}) } : { message: String(e) };
+  e instanceof DomainError
+    ? { message: e.message, code: e.code, ...(e.fields ? { fields: e.fields } : {}) }
+    : e instanceof Error
+      ? { message: e.message, ...(e.stack ? { stack: e.stack } : {}) }
+      : { message: String(e) };
 
 const fromThreadError = (e: ThreadError): Error => {
   if (e.code) return new DomainError(e.code, e.message, e.fields);
@@ -55,11 +66,13 @@ const fromThreadError = (e: ThreadError): Error => {
   return err;
 };
 
-export function startWriteThread(file: string, options: WriteThreadOptions = {}): WriteThread {
+/** Starts the thread on `file`; it runs the commands that the module at `commandsUrl` creates. */
+export function startWriteThread(file: string, commandsUrl: string, options: WriteThreadOptions = {}): WriteThread {
   // Messages posted while the thread still loads wait in its port until it listens.
   const worker = new Worker(new URL('./write-thread.boot.mjs', import.meta.url), {
     // Only profiling flags pass on (SERVER_PROF in the benches profiles the thread too), not tsx's loader.
-    execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')), workerData: { file, entry: new URL('./write-thread.worker.ts', import.meta.url).href },
+    execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
+    workerData: { file, commands: commandsUrl, entry: new URL('./write-thread.worker.ts', import.meta.url).href },
   });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   const pauses: { resolve(): void; reject(e: unknown): void }[] = [];
@@ -92,14 +105,23 @@ export function startWriteThread(file: string, options: WriteThreadOptions = {})
         break;
       case 'failed': {
         const err = fromThreadError(m.error);
-        for (const id of m.ids) (pending.get(id)?.reject(err), pending.delete(id));
+        for (const id of m.ids) {
+          pending.get(id)?.reject(err);
+          pending.delete(id);
+        }
         break;
       }
-      case 'paused': pauses.shift()?.resolve(); break;
-      case 'closed': closed(); break;
+      case 'paused':
+        pauses.shift()?.resolve();
+        break;
+      case 'closed':
+        closed();
+        break;
     }
   });
-  worker.on('error', (err) => die(err instanceof Error && err.message ? err : new Error(`the writer thread failed: ${JSON.stringify(err)}`)));
+  worker.on('error', (err) =>
+    die(err instanceof Error && err.message ? err : new Error(`the writer thread failed: ${JSON.stringify(err)}`)),
+  );
   worker.on('exit', (code) => {
     if (!closing) die(new Error(`the writer thread exited (code ${code})`));
     closed();

@@ -2,29 +2,30 @@
  * The writer thread's body (started by write-thread.ts, which describes the protocol): its own
  * connection to the database, and one transaction for every command that arrived while the last
  * one committed and synced. A command's refusal rolls back only its own savepoint. As on the main
- * connection (sqlite.ts) the connection runs synchronous=NORMAL and the WAL is synced by fdatasync,
+ * connection (writer.ts) the connection runs synchronous=NORMAL and the WAL is synced by fdatasync,
  * but here in this thread, right after each commit: a batch is answered once its sync is done,
  * and commands that arrive meanwhile wait in the port and make the next group. (The main
  * connection's sync is pipelined in libuv's thread pool instead, since its thread is the event
  * loop. Here that cost more than it saved: a sync's answer waited for this thread's current group,
  * and groups stayed small; syncing in place was faster in 9 of 10 alternating pairs of
- * bench:ingest's load, by 18 % on average: README, Ingest.) A failed sync throws: it ends the
+ * bench:ingest's load: docs/decisions/writer-thread.md.) A failed sync throws: it ends the
  * thread, and the server with it.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createCommands } from './commands.ts';
-import { BACKSTOP_CHECKPOINT_PAGES, runGroup, walSync } from './sqlite.ts';
+import { BACKSTOP_CHECKPOINT_PAGES, runGroup, walSync, type Db } from './database.ts';
 import { toThreadError, type CommandResult, type FromThread, type QueuedCommand, type ToThread } from './write-thread.ts';
 
 const port = parentPort!;
 const post = (m: FromThread): void => port.postMessage(m);
-const db = new Database((workerData as { file: string }).file, { fileMustExist: true });
+const data = workerData as { file: string; commands: string };
+const db = new Database(data.file, { fileMustExist: true });
 const log = walSync(db)!;
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
 db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-const commands = createCommands(db) as Record<string, (arg: unknown) => unknown>;
+const { createCommands } = (await import(data.commands)) as { createCommands(db: Db): Record<string, (arg: unknown) => unknown> };
+const commands = createCommands(db);
 
 let queue: QueuedCommand[] = [];
 let paused = false;
@@ -37,8 +38,13 @@ const flush = (): void => {
   const started = performance.now();
   let results: CommandResult[];
   try {
-    const outcomes = runGroup(db, batch.map((c) => () => commands[c.name]!(c.arg)));
-    results = outcomes.map((o, i): CommandResult => (o.ok ? { id: batch[i]!.id, ok: true, value: o.value } : { id: batch[i]!.id, ok: false, error: toThreadError(o.error) }));
+    const outcomes = runGroup(
+      db,
+      batch.map((c) => () => commands[c.name]!(c.arg)),
+    );
+    results = outcomes.map((o, i): CommandResult =>
+      o.ok ? { id: batch[i]!.id, ok: true, value: o.value } : { id: batch[i]!.id, ok: false, error: toThreadError(o.error) },
+    );
   } catch (error) {
     return post({ t: 'failed', ids: batch.map((c) => c.id), error: toThreadError(error) });
   }

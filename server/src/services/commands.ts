@@ -1,19 +1,20 @@
 /**
- * Writes as commands: a name and a serialisable argument, run inside the writer's transaction by
- * `Writer.command`. By default they run in the writer thread (store/write-thread.ts), on its own
- * connection, so their SQLite statements leave the event loop; with WRITE_THREAD=0, and on an
- * in-memory database, they run in place. Either way the same functions below run, on repositories
- * of the connection they run on.
+ * The writes that run as commands (store/writer.ts): a name and a serialisable argument, run inside
+ * the writer's group transaction, in the writer thread when there is one (on its own connection,
+ * so their statements leave the event loop), else in place. The thread loads this module by its
+ * URL (`reportCommands`), so the same functions run either way, on repositories of the connection
+ * they run on.
  *
- * Only the hot path is a command: filing a report (issue 6: its record took 94 µs of the event
- * loop's ≈ 280 µs per report). Every other write stays a closure on the main connection
- * (`Writer.write`), which pauses the thread while it runs.
+ * Only the hot path is a command: filing a report. Every other write stays a closure on the main
+ * connection (`Writer.write`), which pauses the thread while it runs.
  */
 import { DomainError } from '../contract/errors.ts';
 import type { Incident } from '../contract/incidents.ts';
-import { createSqliteIncidentRepository } from './incidents-repo.ts';
-import { createSqliteNotificationRepository, queueNotifications } from './notifications-repo.ts';
-import type { Db } from './sqlite.ts';
+import type { Db } from '../store/database.ts';
+import { createSqliteIncidentRepository } from '../store/incidents-repo.ts';
+import { createSqliteNotificationRepository } from '../store/notifications-repo.ts';
+import type { CommandModule } from '../store/writer.ts';
+import { queueNotifications } from './queue-notifications.ts';
 
 /** A report to file: the case as located and checked on the event loop, still without its number. */
 export interface ReportCommand {
@@ -41,7 +42,6 @@ export interface ReportOutcome {
 }
 
 export type Commands = ReturnType<typeof createCommands>;
-export type CommandName = keyof Commands;
 
 export function createCommands(db: Db) {
   const incidents = createSqliteIncidentRepository(db);
@@ -56,18 +56,30 @@ export function createCommands(db: Db) {
       const incident: Incident = { ...c.draft, id: incidents.nextId(c.day) };
       if (!incidents.rememberIdempotent(c.actor.id, c.idempotencyKey, c.requestHash, incident.id, c.at)) {
         const seen = incidents.idempotent(c.actor.id, c.idempotencyKey)!;
-        if (seen.requestHash !== c.requestHash) throw new DomainError('idempotency-mismatch', 'this Idempotency-Key was used for a different report');
+        if (seen.requestHash !== c.requestHash)
+          throw new DomainError('idempotency-mismatch', 'this Idempotency-Key was used for a different report');
         return { incident: incidents.get(seen.incidentId)!, created: false };
       }
       const by = { actorId: c.actor.id, actorName: c.actor.name, at: c.at };
-      incidents.insert(incident, { type: 'report', ...by, fromStage: null, toStage: incident.stage, note: c.primaryId ? `重复上报，并入案件 ${c.primaryId}` : c.note });
+      incidents.insert(incident, {
+        type: 'report',
+        ...by,
+        fromStage: null,
+        toStage: incident.stage,
+        note: c.primaryId ? `重复上报，并入案件 ${c.primaryId}` : c.note,
+      });
       queueNotifications(notifications, undefined, incident, c.at);
       if (!c.primaryId) return { incident, created: true };
       const current = incidents.get(c.primaryId)!;
       const primary: Incident = { ...current, duplicateCount: current.duplicateCount + 1, version: current.version + 1, updatedAt: c.at };
-      incidents.update(primary, current.version, [{ type: 'duplicate', ...by, fromStage: current.stage, toStage: current.stage, note: `关联重复上报 ${incident.id}` }]);
+      incidents.update(primary, current.version, [
+        { type: 'duplicate', ...by, fromStage: current.stage, toStage: current.stage, note: `关联重复上报 ${incident.id}` },
+      ]);
       queueNotifications(notifications, current, primary, c.at);
       return { incident, created: true, primary };
     },
   };
 }
+
+/** This module, for the writer: the thread imports it by URL, in place it is called directly. */
+export const reportCommands: CommandModule<Commands> = { url: import.meta.url, create: createCommands };

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWriter, openDatabase, type Db, type Writer } from './sqlite.ts';
+import { openDatabase, type Db } from './database.ts';
+import { createWriter, type Writer } from './writer.ts';
 
 const open: { db: Db; writer: Writer }[] = [];
 const holds: HeldSync[] = [];
@@ -59,7 +60,10 @@ function heldWriter(options: { onSyncError?: (err: Error) => void } = {}) {
 
 const settled = async <T>(p: Promise<T>): Promise<'pending' | 'resolved' | 'rejected'> => {
   let state: 'pending' | 'resolved' | 'rejected' = 'pending';
-  p.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  p.then(
+    () => (state = 'resolved'),
+    () => (state = 'rejected'),
+  );
   await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));
   return state;
@@ -86,7 +90,7 @@ describe('group-commit writer', () => {
   });
 
   it('covers every commit made during a sync with one next sync', async () => {
-    const { db, s, writer, insert } = heldWriter();
+    const { s, writer, insert } = heldWriter();
     const first = writer.write(() => insert.run('x'));
     await settled(first);
     const later = [];
@@ -158,7 +162,8 @@ describe('group-commit writer', () => {
     const writer = createWriter(db, { checkpointEveryMs: 0 });
     open.push({ db, writer });
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const other = new Worker(`
+    const other = new Worker(
+      `
       const { parentPort, workerData } = require('node:worker_threads');
       const db = new (require(workerData.driver))(workerData.file, { fileMustExist: true });
       db.exec('BEGIN IMMEDIATE');
@@ -167,7 +172,9 @@ describe('group-commit writer', () => {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
       db.exec('COMMIT');
       db.close();
-    `, { eval: true, workerData: { driver, file } });
+    `,
+      { eval: true, workerData: { driver, file } },
+    );
     const exited = new Promise((resolve) => other.once('exit', resolve));
     await new Promise((resolve) => other.once('message', resolve));
     const count = db.prepare('SELECT count(*) AS n FROM t');
