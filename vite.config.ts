@@ -33,6 +33,7 @@ export default defineConfig({
     root: here('.'),
     include: ['{server,data,client,test}/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['test/helpers/temp-root.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

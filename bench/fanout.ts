@@ -21,13 +21,11 @@
  * Writes bench/results/fanout-<clients>x<rate>.json.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
-import { bucketQuantileMs, cpuSeconds, epochMs, Histogram, round, rssBytes, sleep, startWsBaseline, writeResult } from './lib.ts';
+import { bucketQuantileMs, cpuSeconds, epochMs, Histogram, round, rssBytes, sleep, startWsBaseline, writeResult, tempDir } from './lib.ts';
 import type { PeerCommand, PeerReply } from './peers/feed-clients.ts';
 
 const { values } = parseArgs({
@@ -78,7 +76,7 @@ const report = (n: number): Record<string, string> => ({
 async function ours(): Promise<Target> {
   const port = await freePort();
   const env: Record<string, string> = {
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-fanout-')),
+    DATA_DIR: tempDir('lst-fanout-'),
     DEMO_PASSWORD: PASSWORD,
     LOG_LEVEL: 'error',
     DUPLICATE_RADIUS_M: '0',
@@ -138,7 +136,7 @@ async function ours(): Promise<Target> {
  */
 async function baseline(tickMs = 0, durable = false, workUs = 0): Promise<Target> {
   const env: Record<string, string> = { TICK_MS: String(tickMs), WORK_US: String(workUs) };
-  if (durable) env.DURABLE_DIR = mkdtempSync(join(tmpdir(), 'lst-fanout-floor-'));
+  if (durable) env.DURABLE_DIR = tempDir('lst-fanout-floor-');
   const { child, url, stop } = await startWsBaseline(env);
   return {
     name: durable

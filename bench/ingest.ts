@@ -20,8 +20,7 @@
  * Writes bench/results/ingest.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -31,7 +30,7 @@ import { createGeography } from '../server/src/domain/geography.ts';
 import { createRandom } from '../server/src/domain/random.ts';
 import { readGeographySet } from '../server/src/store/geography-files.ts';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
-import { cpuSeconds, round, sleep, writeResult } from './lib.ts';
+import { cpuSeconds, round, sleep, writeResult, tempDir } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -63,7 +62,7 @@ const CLASSES = INCIDENT_CLASSES;
 
 /** A server process on a fresh database, and a dispatcher's token for it. */
 async function startServer(env: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lst-ingest-'));
+  const dataDir = tempDir('lst-ingest-');
   const server = await startServerProcess(
     { DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', SLA_TIME_SCALE: '1', ...env },
     await freePort(),
@@ -193,7 +192,7 @@ if (values.generator === 'wrk' && !hasWrk) throw new Error('--generator wrk: wrk
 /** wrk reads the points and classes from files. */
 const wrkFiles = (() => {
   if (values.generator !== 'wrk') return {};
-  const dir = mkdtempSync(join(tmpdir(), 'lst-ingest-wrk-'));
+  const dir = tempDir('lst-ingest-wrk-');
   writeFileSync(join(dir, 'points.txt'), points.map(([lng, lat]) => `${lng} ${lat}`).join('\n') + '\n');
   writeFileSync(join(dir, 'classes.txt'), CLASSES.join('\n') + '\n');
   return { POINTS: join(dir, 'points.txt'), CLASSES: join(dir, 'classes.txt') };

@@ -4,7 +4,8 @@
  * server (bench/peers/ws-baseline.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 
@@ -165,4 +166,15 @@ export async function startWsBaseline(env: Record<string, string>): Promise<{ ch
     url: `http://127.0.0.1:${port}`,
     stop: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))),
   };
+}
+
+const temporary: string[] = [];
+process.once('exit', () => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+/** A temporary folder that is removed when the benchmark's process exits. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
 }

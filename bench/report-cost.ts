@@ -13,23 +13,21 @@
  * writer thread they are that thread's work; bench/ingest.ts compares the two). Writes bench/results/report-cost.json.
  * The ingest row's budget argument rests on these figures (README, Performance).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createApp } from '../server/src/app.ts';
 import { loadConfig } from '../server/src/config.ts';
 import { INCIDENT_CLASSES } from '../server/src/contract/incidents.ts';
 import { createRandom } from '../server/src/domain/random.ts';
-import { round, writeResult } from './lib.ts';
+import { round, writeResult, tempDir } from './lib.ts';
 
 const { values } = parseArgs({ options: { reports: { type: 'string', default: '20000' } } });
 const N = Math.min(200_000, Number(values.reports));
 const CONCURRENCY = 16;
 
 const config = loadConfig({
-  DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-report-cost-')),
+  DATA_DIR: tempDir('lst-report-cost-'),
   DEMO: '1',
   SIMULATOR: '0',
   DEMO_PASSWORD: 'bench-pass-2026',

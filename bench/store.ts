@@ -12,9 +12,6 @@
  *   scope and per unit, as before. Both must give identical indicators.
  * Event-loop milliseconds per call, median of 7. Writes bench/results/store.json.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createApp } from '../server/src/app.ts';
@@ -28,14 +25,14 @@ import { createSlaClock, slaUpdate } from '../server/src/domain/sla.ts';
 import { inScope } from '../server/src/contract/geo.ts';
 import { readGeographySet } from '../server/src/store/geography-files.ts';
 import { listQuery } from '../server/src/store/incidents-repo.ts';
-import { round, writeResult } from './lib.ts';
+import { round, writeResult, tempDir } from './lib.ts';
 
 const { values } = parseArgs({ options: { open: { type: 'string', default: '10000' } } });
 const OPEN = Math.min(100_000, Number(values.open));
 const ROUNDS = 7;
 
 const config = loadConfig({
-  DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-store-')),
+  DATA_DIR: tempDir('lst-store-'),
   DEMO: '1',
   SIMULATOR: '0',
   DEMO_PASSWORD: 'bench-pass-2026',

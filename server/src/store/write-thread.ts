@@ -68,11 +68,15 @@ const fromThreadError = (e: ThreadError): Error => {
 
 /** Starts the thread on `file`; it runs the commands that the module at `commandsUrl` creates. */
 export function startWriteThread(file: string, commandsUrl: string, options: WriteThreadOptions = {}): WriteThread {
-  // Messages posted while the thread still loads wait in its port until it listens.
-  const worker = new Worker(new URL('./write-thread.boot.mjs', import.meta.url), {
+  // Messages posted while the thread still loads wait in its port until it listens. Compiled, the
+  // thread runs its JavaScript directly; from TypeScript (tsx, Vitest) it first registers tsx's
+  // loader in itself (write-thread.boot.mjs), since neither lends its loader to a worker thread.
+  const compiled = import.meta.url.endsWith('.js');
+  const entry = new URL(compiled ? './write-thread.worker.js' : './write-thread.worker.ts', import.meta.url);
+  const worker = new Worker(compiled ? entry : new URL('./write-thread.boot.mjs', import.meta.url), {
     // Only profiling flags pass on (SERVER_PROF in the benches profiles the thread too), not tsx's loader.
     execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
-    workerData: { file, commands: commandsUrl, entry: new URL('./write-thread.worker.ts', import.meta.url).href },
+    workerData: { file, commands: commandsUrl, entry: entry.href },
   });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   const pauses: { resolve(): void; reject(e: unknown): void }[] = [];
