@@ -1,4 +1,4 @@
-/** `npm run bench`: every benchmark of issue 6 in turn (≈ 20 minutes on 2 cores), then the summary table. */
+/** `npm run bench`: every benchmark in turn (about 20 minutes on 2 cores), then the summary table. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:summary`: one table of issue 6's rows from the latest bench/results/*.json, each
- * with its baseline, ratio and target. `npm run bench` runs every benchmark and then this.
+ * `npm run bench:summary`: one table of every performance row from the latest bench/results/*.json,
+ * each with its baseline, ratio and target (the table of docs/performance.md). `npm run bench` runs
+ * every benchmark and then this.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ const yes = (ok: boolean): string => (ok ? 'yes' : 'NO');
 type Locator = { label: string; oursMicros: number; naiveMicros: number; ratio: number; target: number; mismatches: number }[];
 for (const r of read<Locator>('locator.json') ?? []) {
   rows.push({
-    row: `1 locator, ${r.label}`,
+    row: `locator, ${r.label}`,
     measured: `${r.oursMicros} µs/pt`,
     baseline: `turf loop ${r.naiveMicros} µs/pt`,
     ratio: `${r.ratio}×`,
@@ -83,7 +84,7 @@ if (fan) {
   const ours = fan.rows[0]!;
   const ws = fan.rows.find((r) => r.system.startsWith('baseline'));
   rows.push({
-    row: '2 fan-out 1,000 clients × 100 events/s: delivery p99',
+    row: 'fan-out 1,000 clients × 100 events/s: delivery p99',
     measured: `POST → receipt p99 ${ours.latencyMs.p99} ms, lost ${ours.lost}${fullP99(ours)} (clients' process CPU ${ours.clientsCpuPercent} %)`,
     baseline: [ws ? `raw ws p99 ${ws.latencyMs.p99} ms` : '', floorOf(fan)].filter(Boolean).join('; '),
     ratio: '',
@@ -92,7 +93,7 @@ if (fan) {
   });
   if (ws)
     rows.push({
-      row: '2 fan-out: server CPU per delivered message',
+      row: 'fan-out: server CPU per delivered message',
       measured: `${ours.cpuMicrosPerDelivered} µs (server ${ours.serverCpuPercent} %)`,
       baseline: `raw ws ${ws.cpuMicrosPerDelivered} µs`,
       ratio: `${fan.cpuRatio}×`,
@@ -100,7 +101,7 @@ if (fan) {
       met: yes((fan.cpuRatio ?? Infinity) <= 2.5),
     });
   rows.push({
-    row: '6 memory: server RSS per idle connection',
+    row: 'memory: server RSS per idle connection',
     measured: `${ours.rssPerIdleConnectionKb} KB`,
     baseline: ws ? `raw ws ${ws.rssPerIdleConnectionKb} KB` : '',
     ratio: '',
@@ -162,7 +163,7 @@ type ReportCost = {
   statements: { sql: string; usPerReport: number }[];
 };
 const cost = read<ReportCost>('report-cost.json');
-// Not a row of issue 6: what the report's durable record costs the event loop, in process (the ingest row's budget).
+// A design row: what the report's durable record costs, in process.
 if (cost)
   rows.push({
     row: "(cost) a report's SQLite statements, in process",
@@ -183,7 +184,7 @@ const e2e = read<Fan>('fanout-500x200.json');
 if (e2e) {
   const o = e2e.rows[0]!;
   rows.push({
-    row: '4 end to end, 500 clients × 200 events/s: POST → receipt p99',
+    row: 'end to end, 500 clients × 200 events/s: POST → receipt p99',
     measured: `${o.latencyMs.p99} ms, lost ${o.lost}${fullP99(o)} (clients' process CPU ${o.clientsCpuPercent} %)`,
     baseline: floorOf(e2e),
     ratio: '',
@@ -209,7 +210,7 @@ if (client) {
   const bare = client.rows.find((r) => r.layer === 'bare map points');
   for (const r of client.rows.filter((x) => x.layer === 'case points' && x.path !== 'idle (baseline)')) {
     rows.push({
-      row: `5 client, 1,000 changes/s, case points by ${r.path}`,
+      row: `client, 1,000 changes/s, case points by ${r.path}`,
       measured: `${r['long tasks > 50 ms']} long tasks, longest ${r['longest task ms']} ms, retained ${r.retained}`,
       baseline: [
         idle ? `idle wall: ${idle['long tasks > 50 ms']} long tasks, longest ${idle['longest task ms']} ms` : '',
@@ -226,7 +227,7 @@ if (client) {
   }
   for (const r of client.rows.filter((x) => x.layer === 'grid colours')) {
     rows.push({
-      row: `5 client, grid colours by ${r.path}`,
+      row: `client, grid colours by ${r.path}`,
       measured: `${r['long tasks > 50 ms']} long tasks, longest ${r['longest task ms']} ms; ${r['main-thread ms per update']} ms main thread per update`,
       baseline: '',
       ratio: '',
@@ -238,7 +239,7 @@ if (client) {
   const runs = (xs?: number[]): string => (xs ? ` (median of ${xs.join(', ')})` : '');
   const built = client.mapConstructedMs;
   rows.push({
-    row: '5 client: first map idle at 1920×1080',
+    row: 'client: first map idle at 1920×1080',
     measured:
       `${client.firstIdleMs} ms${runs(client.firstIdleRuns)}` +
       (built ? `; map constructed at ${built.wall} ms (alone ${built.wallMapAlone}, bare page ${built.bare})` : '') +
@@ -274,7 +275,7 @@ type Store = {
 };
 const store = read<Store>('store.json');
 if (store) {
-  // Not rows of issue 6: the event-loop stalls that grew with the working set (they showed in the p99s).
+  // Design rows: the event-loop stalls that grew with the working set (they showed in the p99s).
   rows.push({
     row: `(stalls) SLA sweep, ${store.open} open cases`,
     measured: `${store.sweep.ours} ms`,
@@ -320,7 +321,7 @@ if (soak?.heapMb.residual !== undefined) {
   const h = soak.heapMb;
   const share = h.residual! / h.middleThird;
   rows.push({
-    row: `6 memory: heap after full GC over a ${soak.seconds} s soak (middle → last third)`,
+    row: `memory: heap after full GC over a ${soak.seconds} s soak (middle → last third)`,
     measured: `${h.middleThird} → ${h.lastThird} MB; working set ${h.growthByDesign} MB of it (${h.kbPerCase} KB/case); residual ${h.residual} MB (RSS ${soak.samples.at(-1)!.rssMb} MB)`,
     baseline: '',
     ratio: `${Math.round(share * 1000) / 10} %`,
