@@ -9,8 +9,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 export default defineConfig({
   root: here('./client'),
   // Text assets are compressed once here (brotli at its best quality, and gzip), and the server
-  // sends those files as they are: compressing them per request cost it ≈ 120 ms of CPU per wall
-  // load (issue 6).
+  // sends those files as they are (docs/decisions/precompressed-assets.md).
   plugins: [vue(), compression({ algorithms: ['brotliCompress', 'gzip'], logLevel: 'silent' })],
   resolve: {
     alias: { '@contract': here('./server/src/contract') },

@@ -191,7 +191,7 @@ async function driveBareMap({
     if (problems.length) throw new Error(`bare map page: ${problems.join('; ')}`);
     await page.waitForTimeout(5000);
     // Warm up first, as the wall is by the runs before its updateData row: the points' first draws
-    // compile their shader programs (one long task, 224–394 ms in software GL), once per page.
+    // compile their shader programs (one long task in software GL), once per page.
     const source = loadSource(pointBatches, { box, bound: RETAINED_BOUND });
     const cold = await page.evaluate(driveBare, { seconds: 5, rate: RATE, source });
     const driven = await page.evaluate(driveBare, { seconds: SECONDS, rate: RATE, source });
@@ -369,9 +369,8 @@ interface Drive {
  * server is its own process. Every 50 ms by its own clock it sends what is due at `rate` as one
  * batch made by `batches(config)`, as JSON text, as the server coalesces per tick; then `done`. A
  * late tick of its own sends a bigger batch, as the server would; a busy page does not: its batches
- * wait in the queue, each its own task, as socket frames do. (Until the ninth session the drives ran
- * on the page's own timer and sent one catch-up batch for all a late timer had missed; the wall's
- * 51–67 ms tasks at 1,000 changes/s were those.)
+ * wait in the queue, each its own task, as socket frames do. (A drive on the page's own timer would
+ * send one catch-up batch for all a late timer had missed, and measure that batch, not the wall.)
  */
 function loadSource<C>(batches: (config: C) => (due: number) => object, config: C): string {
   const loop = (

@@ -3,7 +3,7 @@
  * turf booleanPointInPolygon over every grid, lowest code wins — on the district's 304 grids and
  * on a generated 10,000-grid city, in the same run. Answers must be identical. The naive loop runs
  * on a subset (it is slow); ratios are per point, from the median of 5 alternating rounds (this VM's
- * speed varies from run to run; alternating exposes both sides to the same conditions). Targets (issue 6): ≥ 40× and ≥ 100×.
+ * speed varies from run to run; alternating exposes both sides to the same conditions). Targets: ≥ 40× and ≥ 100×.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

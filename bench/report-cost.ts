@@ -11,7 +11,6 @@
  * Statement prototype, ≈ 1 µs per call of its own). Reports are filed on the event loop
  * (WRITE_THREAD=0, not the default: the statements must run, and be timed, on this thread; in the
  * writer thread they are that thread's work; bench/ingest.ts compares the two). Writes bench/results/report-cost.json.
- * The ingest row's budget argument rests on these figures (README, Performance).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -3,9 +3,8 @@
  * signs the wall in and fetches what the map needs (base layers and client configuration) while the
  * route's code — MapLibre and ECharts, most of the app's bytes — is still loading. The views' own
  * calls then find it done: the session store shares the sign-in, the geography store its loads.
- *
- * Issue 6: the map waited for three round trips in a row after the route's code had loaded (sign-in,
- * then layers and configuration); on a loaded 2-core machine each took 150–400 ms.
+ * Without it the map would wait for three round trips in a row after the route's code had loaded
+ * (sign-in, then layers and configuration).
  */
 import type { Pinia } from 'pinia';
 import { useGeographyStore } from './stores/geography.ts';

@@ -70,13 +70,13 @@ function coreOutline(random: Random, shape: CoreShape): (p: XY) => boolean {
   };
 }
 
-export function signedArea(ring: readonly XY[]): number {
+function signedArea(ring: readonly XY[]): number {
   let a = 0;
   for (let i = 0; i < ring.length - 1; i++) a += ring[i]![0] * ring[i + 1]![1] - ring[i + 1]![0] * ring[i]![1];
   return a / 2;
 }
 
-export function polygonCentroid(ring: readonly XY[]): XY {
+function polygonCentroid(ring: readonly XY[]): XY {
   let cx = 0;
   let cy = 0;
   let a = 0;

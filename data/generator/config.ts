@@ -1,9 +1,9 @@
-/** Inputs of the demo layout: the seed and the 20 communities named in DESIGN.md §1. */
+/** Inputs of the demo layout: the seed and the 20 communities named in docs/design.md §1. */
 export const SEED = 431103;
 
 export const TOTAL_GRIDS = 304;
 
-/** Community NBS codes per street office, as DESIGN.md §1 lists them. */
+/** Community NBS codes per street office, as docs/design.md §1 lists them. */
 export const COMMUNITIES_BY_STREET: Readonly<Record<string, readonly string[]>> = {
   '431103001': ['431103001006', '431103001005', '431103001002'], // 梅湾: 翠竹园 梅湾 三多亭
   '431103002': ['431103002006', '431103002005'], // 菱角山: 文昌阁 忠烈

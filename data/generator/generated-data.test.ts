@@ -155,7 +155,7 @@ describe('generated organisation', () => {
     }
   });
 
-  it('matches the counts of DESIGN.md', () => {
+  it('matches the counts of docs/design.md', () => {
     expect(org.pairedUnits).toHaveLength(228);
     expect(new Set(org.pairedUnits.map((u) => u.name)).size).toBe(228);
     expect(org.partTimeMembers).toHaveLength(106);

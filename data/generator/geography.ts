@@ -183,7 +183,7 @@ function gridCountsPerCommunity(random: Random): Map<string, number> {
 }
 
 /**
- * Orders items north→south in rows, west→east within a row (DESIGN.md §1 numbering). A row is a
+ * Orders items north→south in rows, west→east within a row (docs/design.md §1 numbering). A row is a
  * band as tall as a typical item (√(extent area / count)), so slight jitter stays in its row.
  */
 export function ordered<T>(items: readonly T[], at: (item: T) => XY): T[] {

@@ -1,5 +1,5 @@
 /**
- * The party chain and the society around it, seeded for the demo with the counts DESIGN.md §2
+ * The party chain and the society around it, seeded for the demo with the counts docs/design.md §2
  * gives: 228 paired units, 106 part-time committee members, 126 social organisations offering
  * 32 services, 11 time-bank teams with 383 volunteers and 8000+ services at launch.
  */

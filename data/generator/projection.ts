@@ -1,5 +1,5 @@
 /** A local planar frame in metres around the urban core, so that shapes are laid out in true proportions. */
-export const ORIGIN = { lng: 111.605, lat: 26.435 } as const;
+const ORIGIN = { lng: 111.605, lat: 26.435 } as const;
 
 const M_PER_DEG_LAT = 110_574;
 const M_PER_DEG_LNG = 111_320 * Math.cos((ORIGIN.lat * Math.PI) / 180);
@@ -11,10 +11,6 @@ export function toLngLat([x, y]: XY): [number, number] {
   return [round6(ORIGIN.lng + x / M_PER_DEG_LNG), round6(ORIGIN.lat + y / M_PER_DEG_LAT)];
 }
 
-export function toXY([lng, lat]: readonly number[]): XY {
-  return [(lng! - ORIGIN.lng) * M_PER_DEG_LNG, (lat! - ORIGIN.lat) * M_PER_DEG_LAT];
-}
-
-export function round6(v: number): number {
+function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
 }

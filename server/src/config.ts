@@ -87,8 +87,7 @@ export interface Config {
   feedHistory: number;
   /**
    * Files reports in a writer thread on a connection of its own (store/write-thread.ts), the
-   * default; 0 files them on the event loop. On the 2-core reference machine the thread files
-   * 1.1–1.4× as many reports a second, for ≈ 6 % more CPU per report (README, Ingest).
+   * default; 0 files them on the event loop (docs/decisions/writer-thread.md).
    */
   writeThread: boolean;
   duplicate: { radiusM: number; windowMinutes: number };
@@ -96,8 +95,6 @@ export interface Config {
   /** Optional base map under the district layers; none by default (fully offline). */
   basemap: BaseMap | null;
 }
-
-export type { BaseMap };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

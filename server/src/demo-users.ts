@@ -8,7 +8,7 @@ import type { Geography } from './domain/geography.ts';
 import { hashPassword } from './security.ts';
 import type { UserRepository } from './store/users-repo.ts';
 
-export const DEMO_GRIDWORKER_SCOPE = '431103003004001'; // 通化街社区第一网格, a demonstration site
+const DEMO_GRIDWORKER_SCOPE = '431103003004001'; // 通化街社区第一网格, a demonstration site
 
 export const DEMO_ACCOUNTS: readonly { username: string; name: string; role: Role; scope: string }[] = [
   { username: 'admin', name: '系统管理员', role: 'admin', scope: DISTRICT_CODE },

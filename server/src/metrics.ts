@@ -1,8 +1,6 @@
 /** Prometheus metrics (GET /metrics): connections, events, ingest latency, commit batches, log syncs, SLA breaches. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type Metrics = ReturnType<typeof createMetrics>;
-
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

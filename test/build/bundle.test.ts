@@ -51,7 +51,7 @@ describe('bundle budget', () => {
   });
 
   // The client shares the contract's vocabulary, never its zod schemas: imported from a contract module
-  // that also built schemas, zod came along and ran before the wall's map existed (issue 6).
+  // that also built schemas, zod would come along and run before the wall's map existed.
   it('ships no zod in any chunk', () => {
     const assets = join(DIST, 'assets');
     const withZod = readdirSync(assets).filter(

@@ -174,7 +174,7 @@ describe('wall display', () => {
     await expect.poll(() => page.locator('[data-testid=connection]').innerText()).toContain('实时');
     await page.screenshot({ path: join(SCREENS_DIR, 'wall-1920x1080.png') });
     // Nothing changes now (the harness's clock stands still; heartbeats bring the same figures): the
-    // charts must not redraw at each tick of the wall's clock or each heartbeat, as they did (issue 6).
+    // charts must not redraw at each tick of the wall's clock or each heartbeat.
     await page.waitForTimeout(1000); // the charts' opening animations end
     const drawsBefore = await page.evaluate(() => window.__chartDraws!);
     expect(drawsBefore).toBeGreaterThan(0); // the counter sees the charts' canvases

@@ -6,18 +6,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const SCREENS_DIR = join(process.cwd(), 'test-results', 'screens');
 
 /**
- * Software WebGL through ANGLE's SwiftShader backend, as a stand-in for a wall PC's GPU: without
- * these flags Chromium composites the WebGL canvas in software and reads every frame back with a
- * blocking ReadPixels on the page's main thread (≈ 300 ms per frame at 1920×1080, traced), which
- * would hide anything the app itself does.
- *
- * Ignoring the GPU blocklist also turns on GPU rasterization and accelerated 2D canvases, which
- * Chromium never uses on SwiftShader by itself: every Skia pipeline the page's CSS, text and chart
- * canvases need is then JIT-compiled by SwiftShader (≈ 60 in a fresh profile, 100–500 ms each on a
- * loaded 2-core machine; traced, issue 6). On a GPU these take milliseconds and are cached; here
- * they saturated the GPU process through the whole first load and stalled every WebGL call behind
- * them. So page content and 2D canvases are rasterized on the CPU, as Chromium does without a GPU;
- * WebGL and compositing stay on (software) GL.
+ * Software WebGL through ANGLE's SwiftShader backend, as a stand-in for a wall PC's GPU, with page
+ * content and 2D canvases rasterized on the CPU as Chromium does without a GPU
+ * (docs/decisions/software-gl-in-tests.md says what each flag avoids).
  */
 export const SOFTWARE_GL_ARGS = [
   '--enable-unsafe-swiftshader',

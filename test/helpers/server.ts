@@ -18,7 +18,7 @@ import {
 
 export const PASSWORD = 'test-password';
 /** Monday 2026-11-30 09:00 in Shanghai: inside working hours. */
-export const MONDAY_9AM = Date.parse('2026-11-30T01:00:00Z');
+const MONDAY_9AM = Date.parse('2026-11-30T01:00:00Z');
 
 export interface TestClock {
   now(): Date;
@@ -26,7 +26,7 @@ export interface TestClock {
   set(t: number): void;
 }
 
-export function createTestClock(start = MONDAY_9AM): TestClock {
+function createTestClock(start = MONDAY_9AM): TestClock {
   let t = start;
   return { now: () => new Date(t), advance: (ms) => void (t += ms), set: (v) => void (t = v) };
 }
@@ -133,7 +133,7 @@ export async function startHarness(
 }
 
 /** The first event of that name, or rejects after `ms`. */
-export function nextEvent<E extends keyof ServerToClientEvents>(
+function nextEvent<E extends keyof ServerToClientEvents>(
   socket: ClientSocket,
   event: E,
   ms = 5000,

@@ -331,7 +331,7 @@ describe('simulator', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     // Stopping aborts requests in flight; it settles even when an abort lands as an answer's body
-    // completes (the cause of this test's rare 60 s timeout until the eleventh session; fetch-body.ts).
+    // completes (fetch-body.ts).
     await sim.stop();
     expect(sim.stats.reported).toBeGreaterThanOrEqual(10);
     expect(sim.stats.actions).toBeGreaterThanOrEqual(10);

@@ -1,8 +1,8 @@
 /**
  * Components fetched in a chunk of their own when first shown, retried until they arrive.
  *
- * ChartBox is the one: ECharts is ≈ 570 KB of the views' JavaScript. Loaded with the view, it was
- * parsed and run before the view — and its map — could mount (issue 6). Now the map is constructed
+ * ChartBox is the one: ECharts is most of the views' JavaScript. Loaded with the view, it would be
+ * parsed and run before the view — and its map — could mount. So the map is constructed
  * first and the charts draw when their chunk arrives. A wall runs unattended, so a chunk lost to a
  * network blip is asked for again (after 1, 2, 4… up to 30 s) rather than leaving its panels empty.
  */

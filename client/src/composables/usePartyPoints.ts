@@ -1,11 +1,11 @@
 /** Party–mass service centres (★ at demonstration sites) as map points, for the party-chain layer. */
 import type { FeatureCollection, Point } from 'geojson';
-import type { Organisation } from '@contract/org.ts';
+import type { OrganisationAnswer } from '@contract/responses.ts';
 import type { MapHandle } from '../map/useMap.ts';
 import { api } from '../services/api.ts';
 
 export async function showPartyPoints(map: MapHandle): Promise<void> {
-  const org = await api<Omit<Organisation, 'partyOrgs'>>('GET', '/organisation');
+  const org = await api<OrganisationAnswer>('GET', '/organisation');
   const demo = new Set(org.demonstrationSites.map((d) => d.unitCode));
   const points: FeatureCollection<Point> = {
     type: 'FeatureCollection',

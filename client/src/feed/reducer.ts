@@ -3,9 +3,9 @@
  * seq is the next one (an older one is a replay and is ignored; a newer one means a gap, and the
  * caller resyncs). The retained set is bounded: open cases only, at most MAX_RETAINED, least
  * urgent dropped first. It is kept in urgency order as well, updated by merging a delta's few
- * changed cases into the previous order: a wall applies 20 deltas a second, and sorting its 2,000
- * cases for each (twice: here and in the store) was the largest share of the main thread's work at
- * 1,000 changes/s (issue 6).
+ * changed cases into the previous order: a wall applies many deltas a second, and sorting all its
+ * cases for each (twice: here and in the store) would be the largest share of its main thread's
+ * work under a stream of changes.
  */
 import type { Incident } from '@contract/incidents.ts';
 import { byUrgency, isOpenStage } from '@contract/incidents.ts';

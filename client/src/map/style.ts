@@ -9,7 +9,7 @@ import type { BaseMap } from '@contract/client-config.ts';
 import { ACCENT, OKABE_ITO, STAGE_COLORS } from '../theme.ts';
 
 export type MapTheme = 'dark' | 'light';
-export const FONT = ['Noto Sans SC'];
+const FONT = ['Noto Sans SC'];
 
 const PALETTE = {
   dark: {
@@ -57,7 +57,7 @@ const stageColor: ExpressionSpecification = [
 
 /** `scale` multiplies text, symbol and line sizes: the wall passes rem/16 so a 4K wall reads like 1080p. */
 /** Label text of each unit in the party-chain view: the organisation that leads it. */
-export const PARTY_LABEL: ExpressionSpecification = [
+const PARTY_LABEL: ExpressionSpecification = [
   'concat',
   ['get', 'name'],
   ['match', ['get', 'level'], 'street', '党工委', 'community', '党工委', 'grid', '党支部', 'compound', '党小组', ''],
@@ -278,7 +278,7 @@ export function buildStyle(theme: MapTheme, data: BaseData, scale = 1, basemap: 
         paint: { 'text-color': '#ffffff' },
       },
       // The pulse restyles this ring step by step (useMap.ts): each step is one frame. With MapLibre's
-      // default 300 ms transition each step drew frames for 300 ms, at every frame the display gave.
+      // default transition each step would draw frames for the whole transition.
       {
         id: 'incident-pulse',
         type: 'circle',

@@ -1,24 +1,26 @@
 /**
  * The map composable: creates the MapLibre map on mount (kept out of Vue's reactivity), feeds it
- * the geography and the live cases, and disposes it on unmount. Case points change at most every
- * FLUSH_MS, by diff (updateData: only new, changed and gone points cross to the worker) or by
- * replacing the whole set (setData); polygon colours go through feature-state.
- * bench/client.ts measures each path at 1,000 changes/s; the default is the faster one.
+ * the geography, the live cases and the overlays the views want, and disposes it on unmount. Its
+ * parts: the case points (incident-layer.ts), the alert ring (alert-pulse.ts), the camera
+ * (camera.ts) and the compound and building layers loaded on zoom (detail-layers.ts); polygon
+ * colours go through feature-state.
  */
 import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { bbox } from '@turf/turf';
 import type { Feature, FeatureCollection, GeoJSON, Point } from 'geojson';
 import { onBeforeUnmount, onMounted, shallowRef, type Ref } from 'vue';
 import type { LabelCollection, UnitCollection, UnitLevel } from '@contract/geo.ts';
 import type { Task } from '@contract/tasks.ts';
-import { needsAttention, type Incident } from '@contract/incidents.ts';
-import { useGeographyStore } from '../stores/geography.ts';
+import type { Incident } from '@contract/incidents.ts';
 import type { BaseMap } from '@contract/client-config.ts';
-import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
-import { pulsePacer } from './pulse.ts';
+import { useGeographyStore } from '../stores/geography.ts';
 import { exposeForTests, testHooksEnabled } from '../test-hooks.ts';
+import { createAlertPulse } from './alert-pulse.ts';
+import { findUnit, frameOf } from './camera.ts';
+import { pointFromDisplay, pointToDisplay, toDisplay, type Datum } from './datum.ts';
+import { loadDetailLayersWhenZoomed } from './detail-layers.ts';
+import { createIncidentLayer, type IncidentPath } from './incident-layer.ts';
 import { BASE_LAYERS, buildStyle, modeLayout, type BaseData, type MapMode, type MapTheme } from './style.ts';
 
 maplibregl.setWorkerUrl(workerUrl);
@@ -35,22 +37,9 @@ export interface MapOptions {
   onPick?: (lng: number, lat: number) => void;
 }
 
-export type IncidentPath = 'updateData' | 'setData';
-/** The measured winner (bench/client.ts; figures in the README). */
-const DEFAULT_INCIDENT_PATH: IncidentPath = 'updateData';
-
 const LEVEL_LAYERS = ['building-fill', 'grid-fill', 'community-fill', 'street-fill'] as const;
 /** The polygon sources whose fill colours by a value (feature-state). */
 type ChoroplethSource = 'streets' | 'communities' | 'grids';
-
-/**
- * Case points go to the map at most this often, in a task of their own. Flushed in the animation
- * frame, they shared the frame's rendering step with the map's render and the page's style and
- * layout (26–49 ms in software GL at 1,000 changes/s, past 50 now and then: 3–5 long tasks per 30 s;
- * on a timer 0–1; issue 6, ad hoc A/B, two 30 s runs each). A wall shows a change within a tenth of
- * a second either way.
- */
-const FLUSH_MS = 100;
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
@@ -62,9 +51,9 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
   /**
    * The map's style has loaded: its sources, layers and feature-state can be set (tiles may still be
    * loading). Until then the setters only record what the views want, and it is all applied when the
-   * style loads, before the first tiles. Applied after the map's `load`, as it was, each overlay
-   * re-tiled its source in the worker and cost one to three more frames before the first idle
-   * (issue 6), and the first frames showed the wrong mode.
+   * style loads, before the first tiles. Applied after the map's `load`, each overlay would re-tile
+   * its source in the worker and cost more frames before the first idle, and the first frames would
+   * show the wrong mode.
    */
   let styled = false;
   const wanted = {
@@ -76,89 +65,13 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     focus: null as string | null,
     choropleth: new Map<ChoroplethSource, ReadonlyMap<string, number>>(),
   };
-  let pendingIncidents: Incident[] | null = null;
-  let flushTimer = 0;
-  /** The pulse's animation frame while it runs (0 when it rests). */
-  let pulse = 0;
-  /** When the pulse's first cycle began: at the map's first idle (−1 before, when it may not run). */
-  let pulseFrom = -1;
-  /** How many of the shown points are alerts (urgent, or overdue): the ring pulses around those. */
-  let alerts = 0;
-  let detailLoaded = false;
   let basemap: BaseMap | null = null;
   let datum: Datum = 'wgs84';
   const shown: Partial<Record<string, GeoJSON>> = {};
   const painted = new Map<string, Set<string>>();
-
-  let incidentPath: IncidentPath = DEFAULT_INCIDENT_PATH;
-  /**
-   * Each shown point: the case it was drawn from and what it looks like, to send only differences.
-   * A case object is never modified (each version is a new one), so an unchanged case is found by
-   * identity and only the changed few are keyed (not 2,000 keys per flush).
-   */
-  let shownPoints = new Map<string, { incident: Incident; look: string }>();
-  const pointOf = (i: Incident & { lng: number; lat: number }): Feature<Point> => ({
-    type: 'Feature',
-    id: i.id,
-    geometry: { type: 'Point', coordinates: pointToDisplay(i.lng, i.lat, datum) },
-    properties: { id: i.id, stage: i.stage, priority: i.priority, sla: i.slaState, alert: needsAttention(i) ? 1 : 0 },
-  });
-  /**
-   * The ring around alert points grows and fades over 1.6 s, a step at a time (pulse.ts paces the
-   * steps to what the frames cost). It starts after the first idle (restyling before that would keep
-   * the map from ever reporting itself loaded), and it runs only while an alert point is shown: with
-   * none, it repainted an unchanged map 12 times a second for nothing (issue 6).
-   */
-  const runPulse = (): void => {
-    const run = map !== null && pulseFrom >= 0 && alerts > 0;
-    if (!run && pulse) {
-      cancelAnimationFrame(pulse);
-      pulse = 0;
-    } else if (run && !pulse) {
-      const pacer = pulsePacer();
-      const tick = (now: number): void => {
-        if (!map) return;
-        if (pacer.frame(now)) {
-          const t = ((now - pulseFrom) % 1600) / 1600;
-          map.setPaintProperty('incident-pulse', 'circle-radius', (8 + 14 * t) * (options.scale ?? 1));
-          map.setPaintProperty('incident-pulse', 'circle-stroke-opacity', 0.9 * (1 - t));
-        }
-        pulse = requestAnimationFrame(tick);
-      };
-      pulse = requestAnimationFrame(tick);
-    }
-  };
-  const flushIncidents = (): void => {
-    flushTimer = 0;
-    const source = map?.getSource('incidents') as maplibregl.GeoJSONSource | undefined;
-    if (!source || !pendingIncidents) return;
-    const located = pendingIncidents.filter((i): i is Incident & { lng: number; lat: number } => i.lng !== null && i.lat !== null);
-    pendingIncidents = null;
-    alerts = located.reduce((n, i) => (needsAttention(i) ? n + 1 : n), 0);
-    runPulse();
-    if (incidentPath === 'setData') {
-      void source.setData({ type: 'FeatureCollection', features: located.map(pointOf) });
-      return;
-    }
-    const next = new Map<string, { incident: Incident; look: string }>();
-    const add: Feature[] = [];
-    const remove: string[] = [];
-    for (const i of located) {
-      const before = shownPoints.get(i.id);
-      if (before?.incident === i) {
-        next.set(i.id, before);
-        continue;
-      }
-      const look = `${i.stage}|${i.priority}|${i.slaState}|${i.lng}|${i.lat}`;
-      next.set(i.id, { incident: i, look });
-      if (before?.look === look) continue;
-      if (before) remove.push(i.id); // changed: replaced whole (geometry and properties)
-      add.push(pointOf(i));
-    }
-    for (const id of shownPoints.keys()) if (!next.has(id)) remove.push(id);
-    if (add.length || remove.length) void source.updateData({ remove, add });
-    shownPoints = next;
-  };
+  const pulse = createAlertPulse(() => map, options.scale ?? 1);
+  const incidents = createIncidentLayer({ map: () => map, datum: () => datum, onAlerts: (n) => pulse.setAlerts(n) });
+  const unit = (code: string): Feature | undefined => findUnit(geography.layers, code, datum);
 
   /** What each overlay source was last given (JSON), so an unchanged one is not sent to the worker again. */
   const sent = new Map<string, string>();
@@ -199,7 +112,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     });
     setSource('tasks', { type: 'FeatureCollection', features });
   };
-  const applySelection = (): void => setSource('selection', (wanted.focus && findUnit(wanted.focus)) || EMPTY);
+  const applySelection = (): void => setSource('selection', (wanted.focus && unit(wanted.focus)) || EMPTY);
   const applyChoropleth = (source: ChoroplethSource): void => {
     const values = wanted.choropleth.get(source);
     if (!map || !styled || !values) return;
@@ -208,23 +121,13 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     for (const [code, value] of values) map.setFeatureState({ source, id: code }, { value });
     painted.set(source, new Set(values.keys()));
   };
-  /** The camera for a unit (null: the whole district). */
-  const frame = (code: string | null): { bounds: maplibregl.LngLatBoundsLike; options: maplibregl.FitBoundsOptions } => {
-    const unit = code ? findUnit(code) : undefined;
-    const [minX, minY, maxX, maxY] = bbox(unit ?? (shown.streets as UnitCollection));
-    return {
-      bounds: [
-        [minX, minY],
-        [maxX, maxY],
-      ],
-      options: unit ? { padding: 60, maxZoom: 17 } : { padding: 24 },
-    };
-  };
+  /** The camera for the wanted unit (none: the whole district). */
+  const frame = () => frameOf(wanted.focus ? unit(wanted.focus) : undefined, shown.streets as UnitCollection);
 
   /** Moves the camera to the wanted unit and outlines it (before the map exists, its opening view). */
   const fly = (animate: boolean): void => {
     if (!map) return;
-    const { bounds, options } = frame(wanted.focus);
+    const { bounds, options } = frame();
     map.fitBounds(bounds, { ...options, duration: animate ? 1200 : 0 });
     applySelection();
   };
@@ -236,7 +139,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     datum = basemap?.datum ?? 'wgs84';
     for (const name of BASE_LAYERS) shown[name] = toDisplay(geography.layers[name] as GeoJSON, datum);
     const style = buildStyle(options.theme, shown as BaseData, options.scale ?? 1, basemap);
-    const opening = frame(wanted.focus);
+    const opening = frame();
     map = new maplibregl.Map({
       container: container.value,
       style,
@@ -260,11 +163,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     }
     // For end-to-end tests (read-only use), and the update path switch for bench/client.ts.
     exposeForTests('__lstMap', map);
-    exposeForTests('__lstIncidentPath', (p: IncidentPath) => {
-      incidentPath = p;
-      shownPoints = new Map();
-      void (map?.getSource('incidents') as maplibregl.GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: [] });
-    });
+    exposeForTests('__lstIncidentPath', (p: IncidentPath) => incidents.usePath(p));
     map.on('style.load', () => {
       // A configured base style replaces the first one: its sources start empty again.
       styled = true;
@@ -276,28 +175,13 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
       applyTasks();
       applySelection();
       for (const source of wanted.choropleth.keys()) applyChoropleth(source);
-      if (pendingIncidents) flushIncidents();
+      incidents.styled();
     });
     map.on('load', () => {
       ready.value = true;
     });
     if (testHooksEnabled()) map.on('idle', () => exposeForTests('__mapIdle', Date.now()));
-    map.on('zoomend', () => {
-      if (!map || detailLoaded || map.getZoom() < 15) return;
-      detailLoaded = true;
-      void Promise.all([geography.load('compounds'), geography.load('buildings'), geography.load('detail-labels')]).then(() => {
-        (map?.getSource('compounds') as maplibregl.GeoJSONSource | undefined)?.setData(
-          toDisplay(geography.layers.compounds as FeatureCollection, datum),
-        );
-        (map?.getSource('buildings') as maplibregl.GeoJSONSource | undefined)?.setData(
-          toDisplay(geography.layers.buildings as FeatureCollection, datum),
-        );
-        const labels = [geography.layers.labels, geography.layers['detail-labels']] as LabelCollection[];
-        (map?.getSource('labels') as maplibregl.GeoJSONSource | undefined)?.setData(
-          toDisplay({ type: 'FeatureCollection', features: labels.flatMap((l) => l.features) }, datum),
-        );
-      });
-    });
+    loadDetailLayersWhenZoomed(map, geography, datum);
     if (options.onPick) {
       map.on('click', (e) => {
         const [lng, lat] = pointFromDisplay(e.lngLat.lng, e.lngLat.lat, datum);
@@ -315,17 +199,12 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
         map.on('mouseleave', layer, () => (map!.getCanvas().style.cursor = ''));
       }
     }
-    if (options.animate) {
-      map.once('idle', () => {
-        pulseFrom = performance.now();
-        runPulse();
-      });
-    }
+    if (options.animate) map.once('idle', () => pulse.start());
   });
 
   onBeforeUnmount(() => {
-    clearTimeout(flushTimer);
-    cancelAnimationFrame(pulse);
+    incidents.dispose();
+    pulse.dispose();
     map?.remove();
     map = null;
   });
@@ -336,9 +215,8 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     raw: (): maplibregl.Map | null => map,
     /** The configured base map (null: none, fully offline), for its attribution and datum note. */
     basemap: (): BaseMap | null => basemap,
-    setIncidents(incidents: Incident[]): void {
-      pendingIncidents = incidents;
-      if (styled && !flushTimer) flushTimer = window.setTimeout(flushIncidents, FLUSH_MS);
+    setIncidents(list: Incident[]): void {
+      incidents.set(list);
     },
     /** Colours streets, communities or grids by a 0–1 value per code (feature-state, no redraw of data). */
     setChoropleth(source: ChoroplethSource, values: ReadonlyMap<string, number>): void {
@@ -347,7 +225,7 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
     },
     /** Frames a unit and outlines it. */
     focus(code: string, animate = true): void {
-      if (map && !findUnit(code)) return;
+      if (map && !unit(code)) return;
       wanted.focus = code;
       fly(animate);
     },
@@ -374,23 +252,6 @@ export function useMap(container: Ref<HTMLElement | null>, options: MapOptions) 
       applyTasks();
     },
   };
-
-  function findUnit(code: string): Feature | undefined {
-    const level =
-      code.length === 9
-        ? 'streets'
-        : code.length === 12
-          ? 'communities'
-          : code.length === 15
-            ? 'grids'
-            : code.length === 6
-              ? 'district'
-              : code.length === 18
-                ? 'compounds'
-                : 'buildings';
-    const feature = (geography.layers[level] as FeatureCollection | undefined)?.features.find((f) => f.properties?.code === code);
-    return feature && toDisplay(feature, datum);
-  }
 }
 
 export type MapHandle = ReturnType<typeof useMap>;

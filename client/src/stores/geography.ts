@@ -4,22 +4,11 @@
  */
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
-import type { BoundaryCollection, LabelCollection, UnitCollection, UnitProperties } from '@contract/geo.ts';
-import type { PartyOrg } from '@contract/geo.ts';
-import type { ServiceCenter, DemonstrationSite } from '@contract/org.ts';
+import type { BoundaryCollection, LabelCollection, UnitCollection } from '@contract/geo.ts';
+import type { UnitDetail } from '@contract/responses.ts';
 import type { ClientConfig } from '@contract/client-config.ts';
 import { BASE_LAYERS } from '../map/style.ts';
 import { api } from '../services/api.ts';
-
-export interface UnitDetail {
-  unit: UnitProperties;
-  lineage: { code: string; name: string; level: UnitProperties['level'] }[];
-  children: UnitProperties[];
-  partyOrg: PartyOrg | null;
-  partyChain: PartyOrg[];
-  serviceCenter: ServiceCenter | null;
-  demonstration: DemonstrationSite[];
-}
 
 export type BaseLayer = (typeof BASE_LAYERS)[number];
 /** Loaded on demand: polygons and label points below the grid (the map at zoom ≥ 15, the search). */

@@ -3,9 +3,9 @@
  * building, each with its duration and map extent; an urgent case interrupts for a while, then
  * the rotation resumes where it left off. In a burst of urgent cases each one shown stays up for
  * INTERRUPT_MIN_MS before the newest waiting one replaces it: a screen that jumped to every new
- * case could be read by nobody (and flew the map at every delta under load; issue 6).
+ * case could be read by nobody (and would fly the map at every delta under load).
  */
-export type SceneId = 'overview' | 'hotspot' | 'sla' | 'party';
+type SceneId = 'overview' | 'hotspot' | 'sla' | 'party';
 
 export interface Scene {
   id: SceneId;

@@ -1,14 +1,6 @@
-/** Roles, users and login (DESIGN.md §4; the login schema: inputs.ts). */
+/** Roles, users and login (docs/design.md §4; the login schema: inputs.ts). */
 export const ROLES = ['wall', 'leader', 'dispatcher', 'gridworker', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-
-export const ROLE_LABELS: Readonly<Record<Role, string>> = {
-  wall: '大屏',
-  leader: '领导',
-  dispatcher: '派遣员',
-  gridworker: '网格员',
-  admin: '管理员',
-};
 
 /**
  * Who may do what, by role: the one table the server's routes and services and the client's views

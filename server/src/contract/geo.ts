@@ -8,7 +8,7 @@ import type { Feature, FeatureCollection, LineString, MultiPolygon, Point, Polyg
 export const UNIT_LEVELS = ['district', 'street', 'community', 'grid', 'compound', 'building'] as const;
 export type UnitLevel = (typeof UNIT_LEVELS)[number];
 
-/** Digits of the code at each level (DESIGN.md §1): NBS codes above the grid, suffixes below. */
+/** Digits of the code at each level (docs/design.md §1): NBS codes above the grid, suffixes below. */
 export const CODE_LENGTH: Readonly<Record<UnitLevel, number>> = {
   district: 6,
   street: 9,
@@ -60,11 +60,11 @@ export interface UnitProperties {
   demonstration?: boolean;
 }
 
-export type AreaGeometry = Polygon | MultiPolygon;
+type AreaGeometry = Polygon | MultiPolygon;
 export type UnitFeature = Feature<AreaGeometry, UnitProperties>;
 export type UnitCollection = FeatureCollection<AreaGeometry, UnitProperties>;
 
-export interface LabelProperties {
+interface LabelProperties {
   code: string;
   name: string;
   level: UnitLevel;
@@ -90,15 +90,13 @@ export interface GeographyData {
   labels: LabelCollection;
 }
 
-/** Party organisation kinds, mirroring the administrative levels (DESIGN.md §1). */
-export const PARTY_ORG_KINDS = [
-  'district-committee', // 区委
-  'street-working-committee', // 街道党工委
-  'community-committee', // 社区党工委
-  'grid-branch', // 网格党支部
-  'party-group', // 党小组
-] as const;
-export type PartyOrgKind = (typeof PARTY_ORG_KINDS)[number];
+/** Party organisation kinds, mirroring the administrative levels (docs/design.md §1). */
+export type PartyOrgKind =
+  | 'district-committee' // 区委
+  | 'street-working-committee' // 街道党工委
+  | 'community-committee' // 社区党工委
+  | 'grid-branch' // 网格党支部
+  | 'party-group'; // 党小组
 
 export interface Person {
   name: string;

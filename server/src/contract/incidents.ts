@@ -1,5 +1,5 @@
 /**
- * Incident contract (DESIGN.md §2): stages of the closed loop, actions, classes, sources,
+ * Incident contract (docs/design.md §2): stages of the closed loop, actions, classes, sources,
  * priorities, the incident as the client sees it, and the order of urgency. The schemas that
  * validate its inputs are in inputs.ts (the client never loads zod).
  */
@@ -36,25 +36,23 @@ export const STAGE_LABELS: Readonly<Record<Stage, string>> = {
 };
 
 /** Stages after which a case counts as finished. */
-export const FINISHED_STAGES: readonly Stage[] = ['closed', 'evaluated', 'rejected', 'shelved', 'merged'];
+const FINISHED_STAGES: readonly Stage[] = ['closed', 'evaluated', 'rejected', 'shelved', 'merged'];
 export const isOpenStage = (stage: Stage): boolean => !FINISHED_STAGES.includes(stage);
 
-export const ACTIONS = [
-  'accept',
-  'register',
-  'reject',
-  'dispatch',
-  'return',
-  'start',
-  'feedback',
-  'verify',
-  'close',
-  'evaluate',
-  'extend',
-  'shelve',
-  'supervise',
-] as const;
-export type Action = (typeof ACTIONS)[number];
+export type Action =
+  | 'accept'
+  | 'register'
+  | 'reject'
+  | 'dispatch'
+  | 'return'
+  | 'start'
+  | 'feedback'
+  | 'verify'
+  | 'close'
+  | 'evaluate'
+  | 'extend'
+  | 'shelve'
+  | 'supervise';
 
 export const ACTION_LABELS: Readonly<Record<Action, string>> = {
   accept: '受理',
@@ -73,8 +71,7 @@ export const ACTION_LABELS: Readonly<Record<Action, string>> = {
 };
 
 /** Event types recorded on the timeline besides the user actions. */
-export const SYSTEM_EVENTS = ['report', 'duplicate', 'sla-amber', 'sla-red', 'escalate'] as const;
-export type TimelineType = Action | (typeof SYSTEM_EVENTS)[number];
+export type TimelineType = Action | 'report' | 'duplicate' | 'sla-amber' | 'sla-red' | 'escalate';
 
 export const CLASS_GROUPS = {
   事件: ['市容环境', '宣传广告', '施工管理', '街面秩序', '突发事件'],
@@ -199,8 +196,8 @@ const SLA_RANK: Readonly<Record<SlaState, number>> = { red: 0, amber: 1, ok: 2 }
 
 /**
  * Orders ASCII text of one format (ISO times, case numbers) by code unit: the order localeCompare
- * gives them, without the locale's collation (a sort of 2,000 cases takes 20–30 % less in
- * Chromium; the wall sorts its open cases twice per delta).
+ * gives them, without the locale's collation, which is costly in a browser (the wall sorts its
+ * open cases twice per delta).
  */
 const compareCodes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

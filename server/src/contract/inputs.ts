@@ -2,8 +2,8 @@
  * The zod schemas that validate what the server is sent: sign-in, case reports, actions and
  * queries, tasks, notification subscriptions. The vocabulary they check against lives in the
  * contract modules beside this one, which the client shares; this module is the server's alone, so
- * the client never loads zod (its schemas were built when the client started, before the wall's map
- * existed: ≈ 70 ms of the renderer's CPU and 25 KB gzip of every route's initial JS, issue 6).
+ * the client never loads zod (its schemas would be built when the client starts, before the wall's
+ * map exists, and ride in every route's initial JavaScript; test/build/bundle.test.ts keeps it out).
  */
 import { z } from 'zod';
 import { CHANNEL_KINDS, NOTIFY_EVENTS, type Subscription } from './notifications.ts';
@@ -121,7 +121,6 @@ export const createTaskSchema = z
   })
   .strict()
   .refine((t) => Date.parse(t.endsAt) > Date.parse(t.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] });
-export type CreateTaskInput = z.infer<typeof createTaskSchema>;
 
 export const taskActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start'), version: z.number().int().min(1) }).strict(),
@@ -136,7 +135,6 @@ export const taskActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('miss'), version: z.number().int().min(1) }).strict(),
   z.object({ action: z.literal('assign'), version: z.number().int().min(1), assignee: taskAssigneeInput }).strict(),
 ]);
-export type TaskActionInput = z.infer<typeof taskActionSchema>;
 
 // Notification subscriptions
 

@@ -1,4 +1,4 @@
-/** Notification subscriptions (issue 7): which events, where in the district, to which channel (input schema: inputs.ts). */
+/** Notification subscriptions: which events, where in the district, to which channel (input schema: inputs.ts). */
 
 /** What a subscription can ask for. */
 export const NOTIFY_EVENTS = ['urgent', 'overdue', 'escalated', 'closed'] as const;

@@ -1,10 +1,10 @@
 /**
- * Organisation contract: the party chain and the society around it (DESIGN.md §1–2), as the
+ * Organisation contract: the party chain and the society around it (docs/design.md §1–2), as the
  * generator writes data/generated/organisation.json and the server serves it.
  */
-import type { PartyOrg, Person } from './geo.ts';
+import type { PartyOrg } from './geo.ts';
 
-export interface ServiceRoom {
+interface ServiceRoom {
   name: string;
   capacity: number;
 }
@@ -35,7 +35,7 @@ export interface PairedUnit {
 }
 
 /** 兼职委员: a paired unit's representative sitting on a community party committee. */
-export interface PartTimeMember {
+interface PartTimeMember {
   id: string;
   name: string;
   unitId: string;
@@ -50,12 +50,12 @@ export interface SocialOrganisation {
   serviceIds: string[];
 }
 
-export interface SocialService {
+interface SocialService {
   id: string;
   name: string;
 }
 
-export interface TimeBankTeam {
+interface TimeBankTeam {
   id: string;
   name: string;
   communityCode: string;
@@ -71,7 +71,7 @@ export interface Volunteer {
   services: number;
 }
 
-export interface DistrictFacts {
+interface DistrictFacts {
   devolvedServiceItems: number;
   staffSentDown: number;
 }
@@ -89,5 +89,3 @@ export interface Organisation {
   timeBank: { teams: TimeBankTeam[]; volunteers: Volunteer[] };
   facts: DistrictFacts;
 }
-
-export type { PartyOrg, Person };

@@ -1,5 +1,5 @@
 /**
- * The real-time protocol (DESIGN.md §3): on connect a `feed:reset` snapshot with a sequence number,
+ * The real-time protocol (docs/design.md §3): on connect a `feed:reset` snapshot with a sequence number,
  * then `feed:changed` deltas each carrying the next seq of that scope. A client that sees a gap, or
  * reconnects, sends `feed:resync` with its last seq and gets the missed deltas or a fresh snapshot.
  * Commands are `domain:verb` with an ack; facts are `domain:past-tense`.
@@ -40,8 +40,8 @@ export type ResyncResult = { kind: 'deltas'; deltas: Delta[] } | { kind: 'snapsh
 
 /**
  * The wire form of incidents in snapshots and deltas: an array of values in INCIDENT_FIELDS order
- * instead of an object with keys. Half the bytes, and about a third less parsing on every client
- * (bench/fanout.ts; the field names were 60 % of an incident's JSON). REST answers stay objects.
+ * instead of an object with keys: the field names are most of an incident's JSON, so every client
+ * reads and parses far less (bench/fanout.ts measures the feed). REST answers stay objects.
  */
 export type IncidentRow = unknown[];
 export const INCIDENT_FIELDS = [

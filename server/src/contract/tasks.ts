@@ -1,9 +1,8 @@
-/** Task contract (DESIGN.md §2 任务): party-member and grid work with a place and a time window (its input schemas: inputs.ts). */
+/** Task contract (docs/design.md §2 任务): party-member and grid work with a place and a time window (its input schemas: inputs.ts). */
 export const TASK_TYPES = ['夜间巡逻', '卫生清扫', '文明劝导', '入户走访', '扶贫解困', '志愿服务'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
-export const TASK_STATES = ['planned', 'active', 'done', 'missed'] as const;
-export type TaskState = (typeof TASK_STATES)[number];
+export type TaskState = 'planned' | 'active' | 'done' | 'missed';
 export const TASK_STATE_LABELS: Readonly<Record<TaskState, string>> = {
   planned: '计划',
   active: '进行中',

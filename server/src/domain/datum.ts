@@ -11,7 +11,7 @@ export type Datum = (typeof DATUMS)[number];
 
 const CRS = { wgs84: gcoord.WGS84, gcj02: gcoord.GCJ02, bd09: gcoord.BD09 } as const;
 
-export function convertPosition(p: Position, from: Datum, to: Datum): Position {
+function convertPosition(p: Position, from: Datum, to: Datum): Position {
   if (from === to) return [p[0]!, p[1]!];
   const [lng, lat] = gcoord.transform([p[0]!, p[1]!] as [number, number], CRS[from], CRS[to]);
   return [round6(lng), round6(lat)];

@@ -18,25 +18,23 @@ import {
 import { containsPoint, polygonsOf } from './locator.ts';
 import { convertGeometry, datumOffsetMeters, metresBetween, type Datum } from './datum.ts';
 
-export const ISSUE_KINDS = [
-  'invalid-json',
-  'not-a-feature-collection',
-  'missing-property',
-  'malformed-code',
-  'duplicate-code',
-  'unknown-parent',
-  'invalid-geometry',
-  'self-intersection',
-  'overlap',
-  'gap',
-  'outside-parent',
-  'outside-district',
-  'wrong-count',
-  'datum-suspect',
-] as const;
-export type IssueKind = (typeof ISSUE_KINDS)[number];
+type IssueKind =
+  | 'invalid-json'
+  | 'not-a-feature-collection'
+  | 'missing-property'
+  | 'malformed-code'
+  | 'duplicate-code'
+  | 'unknown-parent'
+  | 'invalid-geometry'
+  | 'self-intersection'
+  | 'overlap'
+  | 'gap'
+  | 'outside-parent'
+  | 'outside-district'
+  | 'wrong-count'
+  | 'datum-suspect';
 
-export interface ValidationIssue {
+interface ValidationIssue {
   kind: IssueKind;
   /** The feature's code, or `#index` when it has no usable code. */
   feature: string;

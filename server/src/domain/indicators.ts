@@ -65,8 +65,8 @@ export function summarise(i: Incident): CaseSummary {
 /**
  * The working set grouped by grid, so that a scope's cases — and each ranked unit's — are gathered
  * from its grids' lists instead of filtering every case for the scope and again for every unit
- * ranked (issue 6: at 9,000 cases, 68 ms for the district and 395 ms for all 304 grids, every
- * indicator period, on the event loop). Build one per change of the working set; scopes are memoised.
+ * ranked, which cost the event loop in proportion to cases × units every indicator period
+ * (docs/decisions/working-set.md). Build one per change of the working set; scopes are memoised.
  */
 export interface CaseIndex {
   /** The cases in a scope: all of them for the district (unlocated ones too), else those of its grids. */
@@ -124,8 +124,8 @@ export function computeIndicators({ scope, children, communities, incidents, tas
   const mine = incidents.within(code);
   const today = shanghaiMidnight(t);
   const monthAgo = t - 30 * DAY;
-  // Case times are the server's toISOString() (UTC, fixed width): they compare as strings, ≈ 20×
-  // cheaper than parsing each one per filter (issue 6).
+  // Case times are the server's toISOString() (UTC, fixed width): they compare as strings, far
+  // cheaper than parsing each one per filter.
   const todayIso = new Date(today).toISOString();
   const monthAgoIso = new Date(monthAgo).toISOString();
   const todays = mine.filter((i) => i.createdAt >= todayIso);
@@ -233,7 +233,7 @@ function rateSet(
 /**
  * The ISO times of a trend's bucket edges (start, start + step, …, start + buckets × step). Every
  * scope computed in a round shares them: cases find their bucket by comparing strings, without
- * formatting dates per scope or parsing each case's times (issue 6).
+ * formatting dates per scope or parsing each case's times.
  */
 const edgeCache = new Map<string, readonly string[]>();
 function bucketEdges(start: number, step: number, buckets: number): readonly string[] {

@@ -4,8 +4,8 @@
  * point's cell gives its few candidates, each checked by bounding box and then by an exact
  * point-in-polygon test, and the first that contains the point is the answer. A point on an edge
  * shared by two units belongs to the one with the lowest code, so every point has one owner.
- * The cells replaced a Flatbush R-tree (issue 6: its search was two thirds of a lookup, and the
- * locator row's 41–47× over the naive loop had dropped to 36× in one run on this VM).
+ * The cells replaced a Flatbush R-tree, whose search was most of a lookup
+ * (docs/decisions/locator-cells.md).
  */
 import inside from 'point-in-polygon-hao';
 import type { Position } from 'geojson';

@@ -1,8 +1,8 @@
 /**
  * Which items lie within r metres of a point, by bucket: points go into square cells a little
  * larger than r (per kind), so every item within r is in the 3 × 3 cells around the query point.
- * Used for duplicate detection, which before this scanned every open case per report (O(open);
- * with 7,000 open cases it cost more than the durable write — bench/ingest.ts).
+ * Used for duplicate detection on every report, which must not cost in proportion to the open
+ * cases (a scan of every open case cost more than the durable write under ingest load).
  */
 const METRES_PER_DEGREE_LAT = 110_574;
 const METRES_PER_DEGREE_LNG_EQUATOR = 111_320;
@@ -25,7 +25,7 @@ export function createNearbyIndex<T>(radiusM: number, referenceLat = 26.4): Near
   const cellM = Math.max(1, radiusM) * 1.1; // the margin covers the change of scale with latitude
   const lngScale = METRES_PER_DEGREE_LNG_EQUATOR * Math.cos((referenceLat * Math.PI) / 180);
   // A cell's key is one number, x · 2^21 + y (the district's cells are far inside ±2^20): no
-  // strings are built per lookup. Issue 6: `within` was 5–6 % of the event loop under ingest load.
+  // strings are built per lookup, which runs for every report.
   const keyOf = (x: number, y: number): number => x * 2_097_152 + y;
   const cellX = (lng: number): number => Math.floor((lng * lngScale) / cellM);
   const cellY = (lat: number): number => Math.floor((lat * METRES_PER_DEGREE_LAT) / cellM);

@@ -43,11 +43,11 @@ export interface OutgoingRequest {
 }
 
 /** The generic webhook signature: hex HMAC-SHA256 of `${timestamp}.${body}` (receivers check it and the age). */
-export const webhookSignature = (secret: string, timestamp: string, body: string): string =>
+const webhookSignature = (secret: string, timestamp: string, body: string): string =>
   createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 
 /** DingTalk robot 加签: Base64 HMAC-SHA256 of `${timestamp}\n${secret}` keyed by the secret. */
-export const dingTalkSign = (secret: string, timestamp: number): string =>
+const dingTalkSign = (secret: string, timestamp: number): string =>
   createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64');
 
 function markdown(event: NotifyEvent, i: Incident): { title: string; text: string } {

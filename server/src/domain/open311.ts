@@ -123,7 +123,7 @@ export function placeOf(geography: Geography, gridCode: string | null, lng: numb
 const DISTRICT_PREFIX = '湖南省永州市';
 
 /** The address from the building up: 湖南省永州市冷水滩区 … 网格 小区 楼栋, then what the reporter wrote. */
-export function addressOf(geography: Geography, i: Incident): string {
+function addressOf(geography: Geography, i: Incident): string {
   const names = placeOf(geography, i.gridCode, i.lng, i.lat)
     .map((u) => u.properties.name)
     .join('');

@@ -56,7 +56,7 @@ const DESCRIPTIONS: Readonly<Record<IncidentClass, readonly string[]>> = {
   特殊人群: ['社区矫正人员走访', '困境儿童帮扶', '精神障碍患者随访'],
 };
 
-export interface PlannedReport {
+interface PlannedReport {
   /** Milliseconds after the previous report (before the speed factor). */
   gapMs: number;
   class: IncidentClass;
@@ -92,7 +92,7 @@ export interface CaseScript {
 }
 
 /** Relative report rate by hour of day (Asia/Shanghai): quiet at night, peaks mid-morning and afternoon. */
-export const HOURLY_CURVE: readonly number[] = [
+const HOURLY_CURVE: readonly number[] = [
   0.15, 0.1, 0.08, 0.08, 0.1, 0.2, 0.45, 0.8, 1.2, 1.6, 1.7, 1.4, 1.0, 1.1, 1.4, 1.6, 1.6, 1.4, 1.1, 0.9, 0.8, 0.6, 0.4, 0.25,
 ];
 

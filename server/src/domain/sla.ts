@@ -1,5 +1,5 @@
 /**
- * SLA clocks (DESIGN.md §2): a time limit per stage × class × priority, counted in working hours on
+ * SLA clocks (docs/design.md §2): a time limit per stage × class × priority, counted in working hours on
  * a working calendar (or natural hours, per priority), amber at 80 %, red at 100 %, then 督办 and
  * escalation one level up (branch → community → street → district) each further full limit.
  * Limits and the calendar are configuration (data/config/*.json), parsed here with a schema.
@@ -131,8 +131,8 @@ export function slaUpdate(incident: Incident, now: Date, clock: SlaClock, amberA
  * When slaUpdate can next change this case (ms since the epoch): the moment its stage clock reaches
  * the next threshold — amber, red, the next escalation — or null when nothing more can happen
  * (no clock, or red at the top level). Before that moment slaUpdate returns null, so the sweep
- * looks only at cases that are due instead of re-reading every open case (issue 6: with 9,000
- * open cases that was a 140–280 ms stall of the event loop every 5 s).
+ * looks only at cases that are due instead of re-reading every open case, which stalled the event
+ * loop in proportion to the open cases (docs/decisions/sla-sweep.md).
  */
 export function nextSlaCheck(incident: Incident, clock: SlaClock, amberAt: number): number | null {
   const thresholds: number[] = [];

@@ -60,7 +60,7 @@ function incident(stage: Stage): Incident {
   };
 }
 
-/** The closed loop of DESIGN.md §2, written out: action → stages it may start from → stage it leads to. */
+/** The closed loop of docs/design.md §2, written out: action → stages it may start from → stage it leads to. */
 const LEGAL: Record<Action, [Stage[], Stage | 'same']> = {
   accept: [['reported'], 'accepted'],
   register: [['accepted'], 'registered'],

@@ -1,5 +1,5 @@
 /**
- * The closed loop as a state machine (DESIGN.md §2): which action moves a case from which stage to
+ * The closed loop as a state machine (docs/design.md §2): which action moves a case from which stage to
  * which, who may take it (role, scope, 监管分离), and what it changes. Pure: time, deadlines and
  * place lookups are handed in.
  */

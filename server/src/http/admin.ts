@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 import { SOURCES } from '../contract/incidents.ts';
 import { subscriptionSchema } from '../contract/inputs.ts';
+import type { Subscription } from '../contract/notifications.ts';
+import type { ApiKey, ApiKeyAnswer, ApiKeyIssued, DeliveryLog, Items, SubscriptionAnswer } from '../contract/responses.ts';
 import type { Geography } from '../domain/geography.ts';
 import type { Clock } from '../domain/clock.ts';
 import { parseInput } from '../services/validation.ts';
@@ -55,19 +57,19 @@ export function adminRouter({ apiKeys, notifications, writer, geography, clock }
       const k = parseInput(issueSchema, req.body);
       knownScope(k.scope);
       const { apiKey, key } = await writer.write(() => apiKeys.issue({ ...k, createdBy: user(req).id }, clock.now().toISOString()));
-      res.status(201).json({ apiKey, key });
+      res.status(201).json({ apiKey, key } satisfies ApiKeyIssued);
     }),
   );
   router.get(
     '/admin/api-keys',
-    route((_req, res) => void res.json({ items: apiKeys.list() })),
+    route((_req, res) => void res.json({ items: apiKeys.list() } satisfies Items<ApiKey>)),
   );
   router.delete(
     '/admin/api-keys/:id',
     route(async (req, res) => {
       const revoked = await writer.write(() => apiKeys.revoke(String(req.params.id), clock.now().toISOString()));
       if (!revoked) throw new DomainError('not-found', `no API key ${req.params.id}`);
-      res.json({ apiKey: revoked });
+      res.json({ apiKey: revoked } satisfies ApiKeyAnswer);
     }),
   );
 
@@ -77,26 +79,26 @@ export function adminRouter({ apiKeys, notifications, writer, geography, clock }
       const s = parseInput(subscriptionSchema, req.body);
       knownScope(s.scope);
       const subscription = await writer.write(() => notifications.subscribe(s, user(req).id, clock.now().toISOString()));
-      res.status(201).json({ subscription });
+      res.status(201).json({ subscription } satisfies SubscriptionAnswer);
     }),
   );
   router.get(
     '/admin/subscriptions',
-    route((_req, res) => void res.json({ items: notifications.subscriptions() })),
+    route((_req, res) => void res.json({ items: notifications.subscriptions() } satisfies Items<Subscription>)),
   );
   router.delete(
     '/admin/subscriptions/:id',
     route(async (req, res) => {
       const disabled = await writer.write(() => notifications.disable(String(req.params.id), clock.now().toISOString()));
       if (!disabled) throw new DomainError('not-found', `no subscription ${req.params.id}`);
-      res.json({ subscription: disabled });
+      res.json({ subscription: disabled } satisfies SubscriptionAnswer);
     }),
   );
   router.get(
     '/admin/deliveries',
     route((req, res) => {
       const q = parseInput(logSchema, req.query);
-      res.json({ items: notifications.log({ status: q.status, subscriptionId: q.subscription, limit: q.limit }) });
+      res.json({ items: notifications.log({ status: q.status, subscriptionId: q.subscription, limit: q.limit }) } satisfies DeliveryLog);
     }),
   );
   return router;

@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { LoginResult, User } from '../contract/auth.ts';
+import type { MeAnswer } from '../contract/responses.ts';
 import { loginSchema } from '../contract/inputs.ts';
 import { DomainError } from '../contract/errors.ts';
 import { verifyPassword, type TokenService } from '../security.ts';
@@ -67,7 +68,7 @@ export function authRouter(
   router.get(
     '/me',
     requireUser,
-    route((req, res) => res.json({ user: user(req) })),
+    route((req, res) => res.json({ user: user(req) } satisfies MeAnswer)),
   );
   return router;
 }

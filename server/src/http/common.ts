@@ -14,7 +14,7 @@ declare module 'express-serve-static-core' {
 }
 
 /** The user a `Authorization: Bearer <token>` header belongs to; throws `unauthenticated` otherwise. */
-export function userFromAuthorization(header: string | undefined, tokens: TokenService, users: UserRepository, clock: Clock): User {
+function userFromAuthorization(header: string | undefined, tokens: TokenService, users: UserRepository, clock: Clock): User {
   const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
   const claims = token ? tokens.verify(token, clock.now()) : null;
   const record = claims ? users.byId(claims.sub) : undefined;

@@ -8,6 +8,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 import type { Organisation } from '../contract/org.ts';
+import type { OrganisationAnswer, UnitDetail } from '../contract/responses.ts';
 import { boundaryMesh } from '../domain/boundaries.ts';
 import type { Geography } from '../domain/geography.ts';
 import { maskName } from '../domain/masking.ts';
@@ -44,7 +45,7 @@ export function geographyRouter(geography: Geography, organisation: Organisation
           : geography.data[l];
   const bodies = new Map<string, string>(LAYERS.map((l) => [l, JSON.stringify(layer(l))]));
   // Compressed once per layer and encoding, off the event loop, when first asked for: every map
-  // loads the same layers, and the compression middleware compressed them again for each (issue 6).
+  // loads the same layers, which the compression middleware would compress again for each.
   const compressed = new Map<string, Promise<Buffer>>();
 
   router.get(
@@ -86,7 +87,7 @@ export function geographyRouter(geography: Geography, organisation: Organisation
         partyChain,
         serviceCenter: organisation.serviceCenters.find((c) => c.unitCode === code) ?? null,
         demonstration: organisation.demonstrationSites.filter((d) => d.unitCode === code),
-      });
+      } satisfies UnitDetail);
     }),
   );
 
@@ -99,8 +100,8 @@ export function geographyRouter(geography: Geography, organisation: Organisation
         res.json({
           ...rest,
           timeBank: { ...rest.timeBank, volunteers: rest.timeBank.volunteers.map((v) => ({ ...v, name: maskName(v.name) })) },
-        });
-      } else res.json(rest);
+        } satisfies OrganisationAnswer);
+      } else res.json(rest satisfies OrganisationAnswer);
     }),
   );
 

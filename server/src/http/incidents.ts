@@ -1,6 +1,7 @@
 /** /api/incidents: report, preview, list, read, act. The wall role gets personal data masked. */
 import { Router } from 'express';
 import type { Incident } from '../contract/incidents.ts';
+import type { IncidentAnswer, IncidentPage, IncidentPreviewAnswer, IncidentWithActions } from '../contract/responses.ts';
 import { maskIncident } from '../domain/masking.ts';
 import { availableActions } from '../domain/workflow.ts';
 import type { IncidentService } from '../services/incidents.ts';
@@ -20,14 +21,14 @@ export function incidentsRouter(incidents: IncidentService, observeReport: (ms: 
       res
         .status(created ? 201 : 200)
         .location(`/api/incidents/${incident.id}`)
-        .json({ incident });
+        .json({ incident } satisfies IncidentAnswer);
     }),
   );
 
   router.post(
     '/incidents/preview',
     route((req, res) => {
-      res.json({ preview: incidents.preview(req.body, user(req)) });
+      res.json({ preview: incidents.preview(req.body, user(req)) } satisfies IncidentPreviewAnswer);
     }),
   );
 
@@ -35,7 +36,7 @@ export function incidentsRouter(incidents: IncidentService, observeReport: (ms: 
     '/incidents',
     route((req, res) => {
       const page = incidents.list(req.query, user(req));
-      res.json({ items: page.items.map((i) => view(i, user(req).role)), nextCursor: page.nextCursor });
+      res.json({ items: page.items.map((i) => view(i, user(req).role)), nextCursor: page.nextCursor } satisfies IncidentPage);
     }),
   );
 
@@ -43,7 +44,7 @@ export function incidentsRouter(incidents: IncidentService, observeReport: (ms: 
     '/incidents/:id',
     route((req, res) => {
       const detail = incidents.get(String(req.params.id), user(req));
-      res.json({ incident: view(detail, user(req).role), actions: availableActions(detail, user(req)) });
+      res.json({ incident: view(detail, user(req).role), actions: availableActions(detail, user(req)) } satisfies IncidentWithActions);
     }),
   );
 
@@ -52,7 +53,7 @@ export function incidentsRouter(incidents: IncidentService, observeReport: (ms: 
     allow('act'),
     route(async (req, res) => {
       const incident = await incidents.act(String(req.params.id), req.body, user(req));
-      res.json({ incident, actions: availableActions(incident, user(req)) });
+      res.json({ incident, actions: availableActions(incident, user(req)) } satisfies IncidentWithActions<Incident>);
     }),
   );
   return router;

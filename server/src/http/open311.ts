@@ -19,7 +19,8 @@ import { classOfService, containsMarkup, serviceDefinition, services, toCst, toS
 import type { IncidentService } from '../services/incidents.ts';
 import type { Clock } from '../domain/clock.ts';
 import { parseInput } from '../services/validation.ts';
-import type { ApiKey, ApiKeyRepository } from '../store/api-keys-repo.ts';
+import type { ApiKey } from '../contract/responses.ts';
+import type { ApiKeyRepository } from '../store/api-keys-repo.ts';
 import { errorResponse } from './common.ts';
 
 type Format = 'json' | 'xml';

@@ -3,6 +3,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 import { inScope } from '../contract/geo.ts';
+import type { Items, TaskAnswer } from '../contract/responses.ts';
+import type { Task } from '../contract/tasks.ts';
 import type { TaskService } from '../services/tasks.ts';
 import { parseInput } from '../services/validation.ts';
 import { route, user } from './common.ts';
@@ -25,19 +27,19 @@ export function tasksRouter(tasks: TaskService): Router {
       const q = parseInput(listSchema, req.query);
       const scope = q.scope ?? user(req).scope;
       if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope`);
-      res.json({ items: tasks.activeIn(scope, q.limit) });
+      res.json({ items: tasks.activeIn(scope, q.limit) } satisfies Items<Task>);
     }),
   );
   router.post(
     '/tasks',
     route(async (req, res) => {
-      res.status(201).json({ task: await tasks.create(req.body, user(req)) });
+      res.status(201).json({ task: await tasks.create(req.body, user(req)) } satisfies TaskAnswer);
     }),
   );
   router.post(
     '/tasks/:id/actions',
     route(async (req, res) => {
-      res.json({ task: await tasks.act(String(req.params.id), req.body, user(req)) });
+      res.json({ task: await tasks.act(String(req.params.id), req.body, user(req)) } satisfies TaskAnswer);
     }),
   );
   return router;

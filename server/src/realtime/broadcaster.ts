@@ -27,7 +27,7 @@ export type TypedServer = Server<ClientToServerEvents, ServerToClientEvents, Rec
 export const roomOf = (scope: string, masked: boolean): string => `${masked ? 'm' : 'u'}:${scope}`;
 
 /** The scopes a change in this grid is visible in: district, street, community, grid. */
-export function scopesOf(gridCode: string | null): string[] {
+function scopesOf(gridCode: string | null): string[] {
   if (!gridCode) return [DISTRICT_CODE];
   return [DISTRICT_CODE, gridCode.slice(0, 9), gridCode.slice(0, 12), gridCode];
 }

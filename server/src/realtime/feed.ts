@@ -47,7 +47,7 @@ const resyncSchema = z.object({ scope: z.string().regex(/^431103(\d{3}){0,3}$/),
 const reportSchema = z.object({ idempotencyKey: z.string(), report: z.unknown() }).strict();
 const actSchema = z.object({ id: z.string().min(1).max(40), action: z.unknown() }).strict();
 
-export const isMasked = (user: User): boolean => user.role === 'wall';
+const isMasked = (user: User): boolean => user.role === 'wall';
 
 export function registerFeed(io: TypedServer, deps: FeedDeps): void {
   io.use((socket, next) => {

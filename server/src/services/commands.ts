@@ -33,7 +33,7 @@ export interface ReportCommand {
   note: string;
 }
 
-export interface ReportOutcome {
+interface ReportOutcome {
   incident: Incident;
   /** false: a retry of a report already filed under this key; `incident` is the stored case. */
   created: boolean;
@@ -43,6 +43,7 @@ export interface ReportOutcome {
 
 export type Commands = ReturnType<typeof createCommands>;
 
+/** @public The writer thread imports this by the module's URL (`reportCommands.url`). */
 export function createCommands(db: Db) {
   const incidents = createSqliteIncidentRepository(db);
   const notifications = createSqliteNotificationRepository(db);

@@ -35,7 +35,7 @@ import type { Writer } from '../store/writer.ts';
 import type { Commands } from './commands.ts';
 import { parseInput } from './validation.ts';
 
-export interface IncidentPublisher {
+interface IncidentPublisher {
   incidentChanged(incident: Incident): void;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Task use cases (DESIGN.md §2 任务): create, assign, start, complete (time-bank hours credited),
+ * Task use cases (docs/design.md §2 任务): create, assign, start, complete (time-bank hours credited),
  * miss; tasks whose window has passed are marked missed by the sweep.
  */
 import { may, type User } from '../contract/auth.ts';

@@ -4,19 +4,8 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Source } from '../contract/incidents.ts';
+import type { ApiKey } from '../contract/responses.ts';
 import type { Db } from './database.ts';
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  /** The district, a street, community or grid: where the key may submit cases. */
-  scope: string;
-  /** The case source its submissions get (a 12345 hotline system, a citizen app, …). */
-  source: Source;
-  createdBy: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 export interface ApiKeyRepository {
   issue(k: { name: string; scope: string; source: Source; createdBy: string }, at: string): { apiKey: ApiKey; key: string };

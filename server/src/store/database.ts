@@ -36,12 +36,12 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE task_events (
      seq INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL REFERENCES tasks(id), type TEXT NOT NULL, actor_id TEXT NOT NULL,
      at TEXT NOT NULL, patch TEXT NOT NULL);`,
-  // Open311 API keys (issue 7): only a hash of each key is kept; revoked keys stay for the record.
+  // Open311 API keys: only a hash of each key is kept; revoked keys stay for the record.
   `CREATE TABLE api_keys (
      id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL, source TEXT NOT NULL,
      created_by TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
    CREATE INDEX idempotency_key ON idempotency (key);`,
-  // Notifications (issue 7): subscriptions, and the durable delivery queue that is also the delivery log.
+  // Notifications: subscriptions, and the durable delivery queue that is also the delivery log.
   `CREATE TABLE subscriptions (
      id TEXT PRIMARY KEY, name TEXT NOT NULL, events TEXT NOT NULL, scope TEXT NOT NULL, channel TEXT NOT NULL, url TEXT NOT NULL,
      secret TEXT, created_by TEXT NOT NULL, created_at TEXT NOT NULL, disabled_at TEXT);
@@ -50,8 +50,8 @@ const MIGRATIONS: readonly string[] = [
      incident_id TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at TEXT NOT NULL,
      last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT);
    CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);`,
-  // Issue 6: only Open311 looks idempotency keys up by key alone (its tokens); every report paid
-  // for a random insert into that index, now only Open311's do. Case numbers come from the
+  // Only Open311 looks idempotency keys up by key alone (its tokens), so only its keys pay for
+  // that index; a report does not. Case numbers come from the
   // incidents' own primary key (max id of the day) instead of a counter row updated per report.
   `DROP INDEX idempotency_key;
    CREATE INDEX idempotency_open311_key ON idempotency (key) WHERE user_id LIKE 'apikey:%';

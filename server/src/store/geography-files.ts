@@ -5,7 +5,7 @@ import type { GeographyData, LabelCollection, UnitCollection } from '../contract
 import type { Organisation } from '../contract/org.ts';
 import { serializeCollection, serializeJson } from './geojson-text.ts';
 
-export const GEOGRAPHY_FILES = {
+const GEOGRAPHY_FILES = {
   district: 'district.geojson',
   streets: 'streets.geojson',
   communities: 'communities.geojson',

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role, User } from '../contract/auth.ts';
 import type { Db } from './database.ts';
 
-export interface UserRecord extends User {
+interface UserRecord extends User {
   passwordHash: string;
 }
 

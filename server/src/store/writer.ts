@@ -34,7 +34,7 @@ export interface CommandModule<C extends CommandSet> {
   create(db: Db): C;
 }
 
-export interface GroupCommitStats {
+interface GroupCommitStats {
   batches: number;
   writes: number;
   lastBatchSize: number;
