@@ -19,6 +19,8 @@ export const CODE_LENGTH: Readonly<Record<UnitLevel, number>> = {
 };
 
 export const DISTRICT_CODE = '431103';
+/** A scope: the district, a street, a community or a grid code. */
+export const SCOPE_CODE = /^431103(\d{3}){0,3}$/;
 
 /**
  * Whether a unit code (null: not located) lies inside a scope: the scope rule of every route, the

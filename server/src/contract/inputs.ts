@@ -8,7 +8,11 @@
 import { z } from 'zod';
 import { CHANNEL_KINDS, NOTIFY_EVENTS, type Subscription } from './notifications.ts';
 import { DEPARTMENTS, DESCRIPTION_MAX_CHARS, INCIDENT_CLASSES, PRIORITIES, SOURCES, STAGES, type IncidentClass } from './incidents.ts';
+import { SCOPE_CODE } from './geo.ts';
 import { TASK_TYPES } from './tasks.ts';
+
+/** The district, a street, a community or a grid (contract/geo.ts SCOPE_CODE). */
+export const scopeCode = z.string().regex(SCOPE_CODE, 'the district, a street, community or grid code');
 
 export const loginSchema = z
   .object({
@@ -87,10 +91,7 @@ export const listIncidentsSchema = z
     class: z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]).optional(),
     priority: z.enum(PRIORITIES).optional(),
     source: z.enum(SOURCES).optional(),
-    scope: z
-      .string()
-      .regex(/^431103(\d{3}){0,3}$/, 'a street, community or grid code')
-      .optional(),
+    scope: scopeCode.optional(),
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
     open: z.enum(['true', 'false']).optional(),
@@ -142,10 +143,7 @@ export const subscriptionSchema = z
   .object({
     name: z.string().trim().min(2).max(60),
     events: z.array(z.enum(NOTIFY_EVENTS)).min(1).max(NOTIFY_EVENTS.length),
-    scope: z
-      .string()
-      .regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code')
-      .default('431103'),
+    scope: scopeCode.default('431103'),
     channel: z.enum(CHANNEL_KINDS),
     url: z.url({ protocol: /^https?$/ }).max(500),
     /** The webhook's HMAC key or the DingTalk robot's 加签 secret; WeCom robots are not signed. */

@@ -6,7 +6,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 import { SOURCES } from '../contract/incidents.ts';
-import { subscriptionSchema } from '../contract/inputs.ts';
+import { subscriptionSchema, scopeCode } from '../contract/inputs.ts';
 import type { Subscription } from '../contract/notifications.ts';
 import type { ApiKey, ApiKeyAnswer, ApiKeyIssued, DeliveryLog, Items, SubscriptionAnswer } from '../contract/responses.ts';
 import type { Geography } from '../domain/geography.ts';
@@ -20,10 +20,7 @@ import { allow, route, user } from './common.ts';
 const issueSchema = z
   .object({
     name: z.string().trim().min(2).max(60),
-    scope: z
-      .string()
-      .regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code')
-      .default('431103'),
+    scope: scopeCode.default('431103'),
     source: z.enum(SOURCES).default('群众随手拍'),
   })
   .strict();

@@ -7,6 +7,7 @@
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { scopeCode } from '../contract/inputs.ts';
 import { DomainError } from '../contract/errors.ts';
 import {
   addToFigures,
@@ -58,7 +59,7 @@ const stamp = (now: Date): string => new Date(now.getTime() + 8 * 3_600_000).toI
 
 const periodSchema = z
   .object({
-    scope: z.string().regex(/^431103(\d{3}){0,3}$/, 'the district, a street, community or grid code'),
+    scope: scopeCode,
     from: z.iso.datetime({ offset: true }),
     to: z.iso.datetime({ offset: true }),
   })

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { Router } from 'express';
 import { z } from 'zod';
+import { scopeCode } from '../contract/inputs.ts';
 import { DomainError } from '../contract/errors.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { OrganisationAnswer, UnitDetail } from '../contract/responses.ts';
@@ -107,10 +108,7 @@ export function geographyRouter(geography: Geography, organisation: Organisation
 
   const indicatorQuery = z
     .object({
-      scope: z
-        .string()
-        .regex(/^431103(\d{3}){0,3}$/)
-        .optional(),
+      scope: scopeCode.optional(),
     })
     .strict();
   router.get(

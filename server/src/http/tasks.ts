@@ -1,6 +1,7 @@
 /** /api/tasks: list in scope, create, act (start, complete, miss, assign). */
 import { Router } from 'express';
 import { z } from 'zod';
+import { scopeCode } from '../contract/inputs.ts';
 import { DomainError } from '../contract/errors.ts';
 import { inScope } from '../contract/geo.ts';
 import type { Items, TaskAnswer } from '../contract/responses.ts';
@@ -11,10 +12,7 @@ import { route, user } from './common.ts';
 
 const listSchema = z
   .object({
-    scope: z
-      .string()
-      .regex(/^431103(\d{3}){0,3}$/)
-      .optional(),
+    scope: scopeCode.optional(),
     limit: z.coerce.number().int().min(1).max(500).default(200),
   })
   .strict();

@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'socket.io';
 import { z } from 'zod';
+import { scopeCode } from '../contract/inputs.ts';
 import type { User } from '../contract/auth.ts';
 import { DomainError, type Ack } from '../contract/errors.ts';
 import {
@@ -42,8 +43,8 @@ export interface FeedDeps {
   logError(error: unknown, context: string): void;
 }
 
-const scopeSchema = z.object({ scope: z.string().regex(/^431103(\d{3}){0,3}$/) }).strict();
-const resyncSchema = z.object({ scope: z.string().regex(/^431103(\d{3}){0,3}$/), fromSeq: z.number().int().min(0) }).strict();
+const scopeSchema = z.object({ scope: scopeCode }).strict();
+const resyncSchema = z.object({ scope: scopeCode, fromSeq: z.number().int().min(0) }).strict();
 const reportSchema = z.object({ idempotencyKey: z.string(), report: z.unknown() }).strict();
 const actSchema = z.object({ id: z.string().min(1).max(40), action: z.unknown() }).strict();
 
