@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../server/src/contract/auth.ts';
 import type { Ack } from '../../server/src/contract/errors.ts';
 import type { Incident } from '../../server/src/contract/incidents.ts';
+import { buildRequest } from '../../server/src/domain/notifications.ts';
 import { freshPointIn, idemKey, PASSWORD, startHarness, TONGHUA_GRID, type Harness } from '../helpers/server.ts';
 
 const OTHER_GRID = '431103009008001'; // 楚江圩: outside the demo grid worker's grid
@@ -225,6 +226,68 @@ describe('personal data and secrets', () => {
     expect(all).not.toContain(REPORTER.reporterName);
     expect(all).not.toContain(REPORTER.reporterPhone);
     expect(all).toContain('139****0000');
+    socket.disconnect();
+  });
+
+  it('masks personal data in every text field, on every path a masked reader takes', async () => {
+    // Written as people write them: a mobile with +86 and dashes, full-width digits, a landline with
+    // brackets, an ID number with X, a bank card, an e-mail, a flat below its building.
+    const secrets = [
+      '139-1234-0000',
+      '１３９１２３４００００',
+      '8881234',
+      '19900101123',
+      '6222020200001234562',
+      'zhang.san@qq.com',
+      '2单元501室',
+    ];
+    const description =
+      '居民反映 +86 139-1234-0000 或 １３９１２３４００００，座机（0746）8881234，身份证43110319900101123X，卡号6222020200001234562，邮箱zhang.san@qq.com';
+    const dispatcher = tokens.get('dispatcher')!;
+    const wall = tokens.get('wall')!;
+    const { socket, snapshot, deltas } = await h.socket(wall);
+    const filed = await h.api<{ incident: Incident }>(
+      dispatcher,
+      'POST',
+      '/api/incidents',
+      {
+        class: '民生服务',
+        priority: '一般',
+        source: '12345热线',
+        ...freshPointIn(h.app, TONGHUA_GRID),
+        address: '华源府第3栋2单元501室',
+        description,
+        ...REPORTER,
+      },
+      { 'idempotency-key': idemKey() },
+    );
+    const c = filed.body.incident;
+    await h.api(dispatcher, 'POST', `/api/incidents/${c.id}/actions`, {
+      action: 'accept',
+      version: c.version,
+      note: '已回电 139 1234 0000，住3栋2单元501室',
+    });
+    await expect.poll(() => deltas.some((d) => d.incidents.some((i) => i.id === c.id && i.stage === 'accepted'))).toBe(true);
+    const resync = await new Promise<unknown>((resolve) => socket.emit('feed:resync', { scope: '431103', fromSeq: 0 }, resolve));
+    const subscribed = await new Promise<unknown>((resolve) => socket.emit('feed:subscribe', { scope: TONGHUA_GRID }, resolve));
+    const wire = [JSON.stringify(snapshot), JSON.stringify(deltas), JSON.stringify(resync), JSON.stringify(subscribed)];
+    for (const path of [`/api/incidents/${c.id}`, '/api/incidents?limit=500'])
+      wire.push(JSON.stringify((await h.api(wall, 'GET', path)).body));
+    for (const path of [
+      `/open311/v2/requests/${c.id}.json?extensions=true`,
+      `/open311/v2/requests/${c.id}.xml?extensions=true`,
+      '/open311/v2/requests.json?extensions=true',
+    ]) {
+      wire.push(await (await fetch(`${h.base}${path}`)).text());
+    }
+    const stored = h.app.incidents.get(c.id, { id: 'x', username: 'x', name: 'x', role: 'admin', scope: '431103' });
+    for (const channel of ['webhook', 'dingtalk', 'wecom'] as const)
+      wire.push(buildRequest(channel, 'https://example.com/hook?key=k', 'secret', 'urgent', stored, h.clock.now()).body);
+    const all = wire.join('\n');
+    expect(all).toContain(c.id);
+    for (const secret of secrets) expect(all, secret).not.toContain(secret);
+    expect(all).toContain('139-****-0000');
+    expect(all).toContain('华源府第3栋*单元***室');
     socket.disconnect();
   });
 

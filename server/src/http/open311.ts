@@ -1,7 +1,7 @@
 /**
  * /open311/v2: Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2) over our cases, in JSON and XML
  * (the extension picks: services.json, services.xml). Reading is public, as the spec intends, and
- * always masked like the wall (no reporter data; phone numbers in text masked). Submitting needs an
+ * always masked like the wall (no reporter data; personal data in every text field masked). Submitting needs an
  * API key an admin issued (/api/admin/api-keys): scoped to a part of the district, revocable, and
  * rate-limited. Errors are the spec's: a list of {code, description} in the requested format.
  */
@@ -14,7 +14,7 @@ import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import { DESCRIPTION_MAX_CHARS, isOpenStage, PRIORITIES, type Incident } from '../contract/incidents.ts';
 import type { Geography } from '../domain/geography.ts';
-import { maskIncident, maskPhonesIn } from '../domain/masking.ts';
+import { maskIncident } from '../domain/masking.ts';
 import { classOfService, containsMarkup, serviceDefinition, services, toCst, toServiceRequest } from '../domain/open311.ts';
 import type { IncidentService } from '../services/incidents.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -161,14 +161,11 @@ export function open311Router(deps: Open311Deps): Router {
     }
   });
 
-  const asRequest = (i: Incident, extensions: boolean) =>
-    // The timeline gives status_notes its latest note, and with extensions the notes[] history.
-    toServiceRequest(
-      geography,
-      maskIncident(i),
-      incidents.get(i.id, READER).timeline.map((e) => ({ ...e, note: maskPhonesIn(e.note) })),
-      extensions,
-    );
+  // The timeline gives status_notes its latest note, and with extensions the notes[] history.
+  const asRequest = (i: Incident, extensions: boolean) => {
+    const masked = maskIncident(incidents.get(i.id, READER));
+    return toServiceRequest(geography, masked, masked.timeline, extensions);
+  };
 
   const keyFor = (raw: unknown): ApiKey => {
     const key = typeof raw === 'string' ? apiKeys.byKey(raw) : undefined;
