@@ -41,6 +41,7 @@ import { reportCommands, type Commands } from './services/commands.ts';
 import { createSqliteTaskRepository } from './store/tasks-repo.ts';
 import { createSqliteApiKeyRepository } from './store/api-keys-repo.ts';
 import { createSqliteNotificationRepository } from './store/notifications-repo.ts';
+import { loadTokenKeys } from './store/token-keys.ts';
 import { createSqliteUserRepository, type UserRepository } from './store/users-repo.ts';
 import { DEMO_GEOGRAPHY_DIR } from './cli/geo-file.ts';
 
@@ -70,7 +71,7 @@ export interface App {
   /** Notification delivery (tests call deliverDue(); the timer does it every NOTIFY_EVERY_MS). */
   notifier: Notifier;
   logger: Logger;
-  /** Runs the SLA and task sweeps once (the timer does it every SWEEP_MS). */
+  /** Runs the SLA and task sweeps and disconnects expired sessions, once (timers do it in the running server). */
   sweep(): Promise<void>;
   close(): Promise<void>;
 }
@@ -88,7 +89,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // Start-up writes (accounts, the token secret) commit with synchronous=FULL, before the writer
   // takes the connection over (it syncs the log itself, off the event loop).
   const users = createSqliteUserRepository(db);
-  const tokens = createTokenService(users.tokenSecret(), config.tokenTtlSeconds);
+  const tokens = createTokenService(loadTokenKeys(config.dataDir, db, config.tokenSecret), config.tokenTtlSeconds);
   const at = clock.now().toISOString();
   if (config.demo) {
     ensureAccounts(users, DEMO_ACCOUNTS, config.demoPassword, at);
@@ -161,7 +162,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     invalidateIndicators: (scope) => indicators.invalidate(scope),
     onDelivered: (n) => metrics.deltas.inc(n),
   });
-  registerFeed(io, {
+  const feed = registerFeed(io, {
     tokens,
     users,
     geography,
@@ -181,7 +182,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // A configured base map is the one place the page may load from outside its own origin.
   const basemapOrigin = config.basemap ? [new URL(config.basemap.url.replaceAll(/[{}]/g, '')).origin] : [];
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -258,6 +259,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   httpServer.on('request', app);
 
   const sweep = async (): Promise<void> => {
+    feed.expireSessions();
     await incidents.sweep();
     await tasks.sweep();
   };
@@ -273,6 +275,9 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
             .finally(() => (sweeping = false));
         }, config.sweepMs);
   timer?.unref();
+  // A socket leaves within a second of its token's expiry.
+  const sessionTimer = deps.autoSweep === false ? null : setInterval(() => feed.expireSessions(), 1000);
+  sessionTimer?.unref();
   if (deps.autoSweep !== false) notifier.start(config.notifyEveryMs);
 
   return {
@@ -290,6 +295,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     sweep,
     async close() {
       if (timer) clearInterval(timer);
+      if (sessionTimer) clearInterval(sessionTimer);
       notifier.close();
       broadcaster?.flush();
       broadcaster?.close();

@@ -29,6 +29,8 @@ const envSchema = z.object({
   DEMO: flag(true),
   DEMO_PASSWORD: z.string().min(6).max(128).default('lst-demo-2026'),
   KIOSK_KEY: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
+  TRUST_PROXY: z.string().max(500).optional(),
+  TOKEN_SECRET: z.string().max(2000).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
   SIMULATOR: z.enum(['0', '1', 'true', 'false']).optional(),
   SIMULATOR_SEED: int(431103, 0, 2 ** 31 - 1),
@@ -72,6 +74,13 @@ export interface Config {
   adminPassword: string | null;
   /** Opens the wall without typing a password: /wall?kiosk=KEY (the wall account only). */
   kioskKey: string | null;
+  /**
+   * The reverse proxies whose X-Forwarded-For names the client (Express's 'trust proxy': addresses,
+   * subnets or `loopback`); false trusts none, and limits count the connection's own address.
+   */
+  trustProxy: string | false;
+  /** Token keys given in the environment (else DATA_DIR/token-keys): store/token-keys.ts. */
+  tokenSecret: string | undefined;
   simulator: { enabled: boolean; seed: number; speed: number; ratePerHour: number };
   sla: SlaConfig;
   calendar: WorkCalendar;
@@ -134,6 +143,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     demoPassword: e.DEMO_PASSWORD,
     adminPassword: e.ADMIN_PASSWORD ?? null,
     kioskKey: e.KIOSK_KEY ?? (e.DEMO ? 'lst-wall-kiosk-demo' : null),
+    trustProxy: e.TRUST_PROXY ?? false,
+    tokenSecret: e.TOKEN_SECRET,
     simulator: { enabled: simulatorOn, seed: e.SIMULATOR_SEED, speed: e.SIMULATOR_SPEED, ratePerHour: e.SIMULATOR_RATE },
     sla: readJson(slaConfigSchema, 'sla.json'),
     calendar: readJson(calendarSchema, 'calendar.json'),

@@ -1,5 +1,5 @@
 /** Password hashing (scrypt) and signed, expiring bearer tokens (HMAC-SHA256). */
-import { createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { Role, User } from './contract/auth.ts';
 import { ROLES } from './contract/auth.ts';
 
@@ -11,13 +11,27 @@ export function hashPassword(password: string): string {
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
-export function verifyPassword(password: string, stored: string): boolean {
+/**
+ * Whether the password matches the stored hash. The hash is computed in libuv's thread pool: a
+ * flood of logins must not stall the event loop that serves everyone else.
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
   return timingSafeEqual(actual, expected);
 }
+
+/**
+ * A hash no password matches, checked when a username is unknown: an unknown and a known username
+ * take the same time to refuse, so a login does not tell which accounts exist.
+ */
+export const UNKNOWN_USER_HASH = hashPassword(randomBytes(32).toString('base64url'));
 
 interface TokenClaims {
   sub: string;
@@ -33,8 +47,10 @@ export interface TokenService {
   verify(token: string, now: Date): TokenClaims | null;
 }
 
-export function createTokenService(secret: Buffer, ttlSeconds: number): TokenService {
-  const sign = (body: string): string => createHmac('sha256', secret).update(body).digest('base64url');
+/** `keys`: the first signs; each verifies (a rotated-out key keeps its tokens valid until they expire). */
+export function createTokenService(keys: readonly Buffer[], ttlSeconds: number): TokenService {
+  const signWith = (key: Buffer, body: string): string => createHmac('sha256', key).update(body).digest('base64url');
+  const sign = (body: string): string => signWith(keys[0]!, body);
   // Signatures of tokens that verified before, so that a token's HMAC is computed once rather
   // than on every request (it is a fixed cost on every API call). The given signature is still compared in
   // constant time; only genuine tokens are kept.
@@ -52,9 +68,14 @@ export function createTokenService(secret: Buffer, ttlSeconds: number): TokenSer
       const [body, mac] = token.split('.');
       if (!body || !mac) return null;
       let known = verified.get(body);
-      const expected = known?.signature ?? Buffer.from(sign(body));
       const given = Buffer.from(mac);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      const matches = (expected: Buffer): boolean => given.length === expected.length && timingSafeEqual(given, expected);
+      const expected = known
+        ? matches(known.signature)
+          ? known.signature
+          : null
+        : keys.map((k) => Buffer.from(signWith(k, body))).find(matches);
+      if (!expected) return null;
       if (!known) {
         const claims = parseClaims(body);
         if (!claims) return null;

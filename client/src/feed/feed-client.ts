@@ -25,6 +25,8 @@ export type LinkStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
 export interface FeedCallbacks {
   commit(state: FeedState, changed: Incident[], snapshot: Snapshot | null): void;
   status(status: LinkStatus): void;
+  /** The server ended the session (its token expired) or refused the token: sign in again, then reconnect. */
+  sessionExpired?(): void;
 }
 
 export interface FeedStats {
@@ -66,7 +68,11 @@ export class FeedClient {
       if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000 + Math.random() * 2000);
     });
     socket.io.on('reconnect_failed', () => on.status('offline'));
-    socket.on('connect_error', (err) => on.status(err.message === 'unauthenticated' ? 'offline' : 'reconnecting'));
+    socket.on('session:expired', () => on.sessionExpired?.());
+    socket.on('connect_error', (err) => {
+      on.status(err.message === 'unauthenticated' ? 'offline' : 'reconnecting');
+      if (err.message === 'unauthenticated') on.sessionExpired?.();
+    });
   }
 
   get current(): FeedState {

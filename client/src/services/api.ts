@@ -21,6 +21,12 @@ export function onSessionExpired(handler: () => void): void {
   onUnauthorized = handler;
 }
 
+/** The token calls go out with now (a renewed one after the wall signs itself in again). */
+export const currentToken = (): string | null => token;
+
+/** The server said the session is over (an API call's 401, the feed's `session:expired`). */
+export const expireSession = (): void => onUnauthorized?.();
+
 export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const res = await fetch(`/api${path}`, {
     method,

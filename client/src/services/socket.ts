@@ -9,6 +9,7 @@ import { FeedClient, type FeedSocket } from '../feed/feed-client.ts';
 import type { FeedState } from '../feed/reducer.ts';
 import { useConnectionStore } from '../stores/connection.ts';
 import { exposeForTests } from '../test-hooks.ts';
+import { currentToken, expireSession } from './api.ts';
 import { useIncidentsStore } from '../stores/incidents.ts';
 import { useIndicatorsStore } from '../stores/indicators.ts';
 import { useTasksStore } from '../stores/tasks.ts';
@@ -30,12 +31,24 @@ export function connectFeed(token: string, scope: string | null = null): void {
   disconnectFeed();
   const conn = useConnectionStore();
   conn.status = 'connecting';
-  const socket: FeedSocket = io({ auth: { token }, transports: ['websocket'], reconnectionDelay: 1000, reconnectionDelayMax: 10_000 });
+  // The token is read at each (re)connection: after the session is renewed the feed uses the new one.
+  const socket: FeedSocket = io({
+    auth: (cb) => cb({ token: currentToken() ?? token }),
+    transports: ['websocket'],
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 10_000,
+  });
   feed = new FeedClient(
     socket,
     {
       commit: (state, changed, snapshot) => commit(state, changed, snapshot?.serverTime ?? null),
       status: (status) => (conn.status = status),
+      sessionExpired() {
+        // The wall signs itself in again with its kiosk key, anyone else is sent to sign in; a
+        // refused handshake is not retried by Socket.IO, so the feed tries again once renewed.
+        expireSession();
+        setTimeout(() => currentToken() && !socket.connected && socket.connect(), 2000);
+      },
     },
     scope,
   );

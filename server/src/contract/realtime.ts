@@ -110,6 +110,8 @@ export const decodeResync = (wire: WireResyncResult): ResyncResult =>
 export interface ServerToClientEvents {
   'feed:reset': (snapshot: WireSnapshot) => void;
   'feed:changed': (delta: WireDelta) => void;
+  /** The token this socket signed in with has expired: the server disconnects it; sign in again. */
+  'session:expired': () => void;
 }
 
 export interface ClientToServerEvents {
@@ -123,4 +125,6 @@ export interface ClientToServerEvents {
 export interface SocketData {
   user: User;
   scope: string;
+  /** When the socket's token expires (ms since the epoch): the socket is disconnected then. */
+  expiresAt: number;
 }

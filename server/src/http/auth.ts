@@ -1,4 +1,9 @@
-/** POST /api/auth/login and GET /api/me. Login attempts are limited per username and address. */
+/**
+ * POST /api/auth/login, /api/auth/kiosk and GET /api/me. Failed attempts are limited per account
+ * and address, and per address across accounts: a guesser is stopped at their own address, and the
+ * real user — or the wall's kiosk — signs in from theirs all the while. The address is the
+ * connection's, or a trusted proxy's X-Forwarded-For (TRUST_PROXY).
+ */
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
@@ -6,14 +11,17 @@ import type { LoginResult, User } from '../contract/auth.ts';
 import type { MeAnswer } from '../contract/responses.ts';
 import { loginSchema } from '../contract/inputs.ts';
 import { DomainError } from '../contract/errors.ts';
-import { verifyPassword, type TokenService } from '../security.ts';
+import { createAttemptLimiter } from '../domain/attempt-limiter.ts';
+import { UNKNOWN_USER_HASH, verifyPassword, type TokenService } from '../security.ts';
 import type { Clock } from '../domain/clock.ts';
 import { parseInput } from '../services/validation.ts';
 import type { UserRepository } from '../store/users-repo.ts';
 import { route, user } from './common.ts';
 
 const WINDOW_MS = 5 * 60_000;
+/** Failures per account from one address, and per address over all accounts, in the window. */
 const MAX_FAILURES = 10;
+const MAX_FAILURES_PER_ADDRESS = 50;
 
 function loginResult(deps: { tokens: TokenService; clock: Clock }, plain: User): LoginResult {
   const now = deps.clock.now();
@@ -26,21 +34,26 @@ export function authRouter(
   requireUser: RequestHandler,
 ): Router {
   const router = Router();
-  const failures = new Map<string, number[]>();
+  const perAccount = createAttemptLimiter({ windowMs: WINDOW_MS, max: MAX_FAILURES, maxKeys: 100_000 });
+  const perAddress = createAttemptLimiter({ windowMs: WINDOW_MS, max: MAX_FAILURES_PER_ADDRESS, maxKeys: 100_000 });
   router.post(
     '/auth/login',
-    route((req, res) => {
+    route(async (req, res) => {
       const { username, password } = parseInput(loginSchema, req.body);
       const now = deps.clock.now().getTime();
-      const key = `${req.ip}|${username}`;
-      const recent = (failures.get(key) ?? []).filter((t) => now - t < WINDOW_MS);
-      if (recent.length >= MAX_FAILURES) throw new DomainError('rate-limited', 'too many failed logins: wait a few minutes');
+      const address = req.ip ?? 'unknown';
+      const account = `${address}|${username}`;
+      if (perAccount.blocked(account, now) || perAddress.blocked(address, now)) {
+        throw new DomainError('rate-limited', 'too many failed logins: wait a few minutes');
+      }
       const record = deps.users.byUsername(username);
-      if (!record || !verifyPassword(password, record.passwordHash)) {
-        failures.set(key, [...recent, now]);
+      const matches = await verifyPassword(password, record?.passwordHash ?? UNKNOWN_USER_HASH);
+      if (!record || !matches) {
+        perAccount.fail(account, now);
+        perAddress.fail(address, now);
         throw new DomainError('unauthenticated', 'wrong username or password');
       }
-      failures.delete(key);
+      perAccount.clear(account);
       const { passwordHash: _, ...plain } = record;
       res.json(loginResult(deps, plain));
     }),
@@ -52,13 +65,13 @@ export function authRouter(
     route((req, res) => {
       const { key } = parseInput(kioskSchema, req.body);
       const now = deps.clock.now().getTime();
-      const recent = (failures.get(`${req.ip}|kiosk`) ?? []).filter((t) => now - t < WINDOW_MS);
-      if (recent.length >= MAX_FAILURES) throw new DomainError('rate-limited', 'too many failed attempts: wait a few minutes');
+      const kiosk = `${req.ip ?? 'unknown'}|kiosk`;
+      if (perAccount.blocked(kiosk, now)) throw new DomainError('rate-limited', 'too many failed attempts: wait a few minutes');
       const expected = deps.kioskKey ? Buffer.from(deps.kioskKey) : null;
       const given = Buffer.from(key);
       const wall = deps.users.byUsername('wall');
       if (!expected || !wall || wall.role !== 'wall' || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        failures.set(`${req.ip}|kiosk`, [...recent, now]);
+        perAccount.fail(kiosk, now);
         throw new DomainError('unauthenticated', 'invalid kiosk key');
       }
       const { passwordHash: _, ...plain } = wall;

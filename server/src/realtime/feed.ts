@@ -50,7 +50,12 @@ const actSchema = z.object({ id: z.string().min(1).max(40), action: z.unknown() 
 
 const isMasked = (user: User): boolean => user.role === 'wall';
 
-export function registerFeed(io: TypedServer, deps: FeedDeps): void {
+export interface Feed {
+  /** Disconnects every socket whose token has expired, telling it first (`session:expired`). */
+  expireSessions(): number;
+}
+
+export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const claims = typeof token === 'string' ? deps.tokens.verify(token, deps.clock.now()) : null;
@@ -59,6 +64,7 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): void {
     const { passwordHash: _, ...plain } = user;
     socket.data.user = plain;
     socket.data.scope = plain.scope;
+    socket.data.expiresAt = claims!.exp * 1000;
     next();
   });
 
@@ -150,4 +156,17 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): void {
         })(ack),
     );
   });
+  return {
+    expireSessions() {
+      const now = deps.clock.now().getTime();
+      let expired = 0;
+      for (const socket of io.sockets.sockets.values()) {
+        if (socket.data.expiresAt > now) continue;
+        socket.emit('session:expired');
+        socket.disconnect(true);
+        expired++;
+      }
+      return expired;
+    },
+  };
 }

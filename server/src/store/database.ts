@@ -4,7 +4,7 @@
  * writer thread), and the log's sync. Repositories take a `Db` from here; nothing here knows them.
  */
 import Database from 'better-sqlite3';
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type Db = Database.Database;
@@ -58,8 +58,17 @@ const MIGRATIONS: readonly string[] = [
    DELETE FROM meta WHERE key LIKE 'incident-seq:%';`,
 ];
 
+/**
+ * Opens the database, migrating it to the current schema. The file is readable by its owner only
+ * (0600), and so are the write-ahead log and shared-memory files SQLite makes beside it, which take
+ * the database file's mode; the data folder is made 0700.
+ */
 export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

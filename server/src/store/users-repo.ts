@@ -2,7 +2,7 @@
  * Users and the token secret, in SQLite. Lookups by id (every authenticated request) are cached;
  * every change goes through this repository and clears the cache.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Role, User } from '../contract/auth.ts';
 import type { Db } from './database.ts';
 
@@ -17,7 +17,6 @@ export interface UserRepository {
   create(user: { username: string; name: string; role: Role; scope: string; passwordHash: string }, at: string): User;
   setPassword(username: string, passwordHash: string): void;
   /** A secret kept across restarts, so tokens survive a restart; made on first use. */
-  tokenSecret(): Buffer;
 }
 
 interface Row {
@@ -69,13 +68,6 @@ export function createSqliteUserRepository(db: Db): UserRepository {
     setPassword(username, hash) {
       db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(hash, username);
       cache.clear();
-    },
-    tokenSecret() {
-      const row = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'token-secret'").get();
-      if (row) return Buffer.from(row.value, 'base64');
-      const secret = randomBytes(32);
-      db.prepare("INSERT INTO meta (key, value) VALUES ('token-secret', ?)").run(secret.toString('base64'));
-      return secret;
     },
   };
 }
