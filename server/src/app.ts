@@ -117,6 +117,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       deps.onFatal?.(err);
     },
     onCheckpointError: (err) => logger.error({ err }, 'checkpoint worker failed; SQLite checkpoints on the writer instead'),
+    onStorageFault(err) {
+      metrics.storageFaults.inc();
+      logger.error({ err }, 'a write failed for a storage fault; answering storage-unavailable until writes succeed');
+    },
   });
   const apiKeys = createSqliteApiKeyRepository(db);
   const notifications = createSqliteNotificationRepository(db);
@@ -206,9 +210,18 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   // API answers go out compressed (brotli or gzip, as the browser accepts); built assets are
   // compressed at build time and sent as they are (docs/decisions/precompressed-assets.md).
   app.use(compression());
+  // Unhealthy while writes fail for a storage fault (a full disk, a failing file), until one succeeds.
   app.get('/healthz', (_req, res) => {
     db.prepare('SELECT 1').get();
-    res.json({ status: 'ok', time: clock.now().toISOString(), incidents: incidents.workingSet().length });
+    const { fault } = writer.health();
+    res
+      .status(fault ? 503 : 200)
+      .json({
+        status: fault ? 'unhealthy' : 'ok',
+        time: clock.now().toISOString(),
+        incidents: incidents.workingSet().length,
+        ...(fault ? { storage: fault } : {}),
+      });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

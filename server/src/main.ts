@@ -4,22 +4,28 @@
  */
 import { ConfigError, loadConfig } from './config.ts';
 import { createApp } from './app.ts';
+import { DatabaseDamaged } from './store/database.ts';
 import { DEMO_ACCOUNTS } from './demo-users.ts';
 import { startSimulator, type Simulator } from './simulator/runner.ts';
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
+/** A start that cannot go on says why in one message (a bad setting, a damaged database, a taken port), without a stack trace. */
+function refuseToStart(error: unknown): never {
+  const known = error instanceof ConfigError || error instanceof DatabaseDamaged || (error as { code?: unknown })?.code !== undefined;
+  console.error(`The server could not start: ${error instanceof Error ? error.message : String(error)}`);
+  if (!known && process.env.LOG_LEVEL === 'debug') console.error(error);
+  process.exit(1);
 }
 
-// EX_SOFTWARE: what is on disk is unknown; a restart recovers from the log.
-const app = createApp(config, { onFatal: () => process.exit(70) });
+let config;
+let app;
+try {
+  config = loadConfig(process.env);
+  // EX_SOFTWARE: what is on disk is unknown; a restart recovers from the log.
+  app = createApp(config, { onFatal: () => process.exit(70) });
+} catch (error) {
+  refuseToStart(error);
+}
+app.httpServer.once('error', refuseToStart);
 app.httpServer.listen(config.port, config.host, () => {
   const address = app.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

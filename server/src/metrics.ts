@@ -1,4 +1,4 @@
-/** Prometheus metrics (GET /metrics): connections, events, ingest latency, commit batches, log syncs, SLA breaches. */
+/** Prometheus metrics (GET /metrics): connections, events, ingest latency, commit batches, log syncs, SLA breaches, storage faults. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
@@ -34,5 +34,10 @@ export function createMetrics() {
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
     }),
     slaBreaches: new Counter({ name: 'lst_sla_breaches_total', help: 'Stage clocks that ran out (red)', registers: [registry] }),
+    storageFaults: new Counter({
+      name: 'lst_storage_faults_total',
+      help: 'Writes refused because the disk or the database file failed (full, unreadable, read-only)',
+      registers: [registry],
+    }),
   };
 }

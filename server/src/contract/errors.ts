@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   'idempotency-mismatch': 409,
   'too-large': 413,
   'rate-limited': 429,
+  /** The store cannot write now (a full disk, a failing file): nothing was recorded; try again later. */
+  'storage-unavailable': 503,
   internal: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -69,8 +69,17 @@ export function openDatabase(file: string): Db {
     closeSync(openSync(file, 'a', 0o600));
     chmodSync(file, 0o600);
   }
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  let db: Db;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    // A damaged file opens, and would answer reads while every write failed: refuse to start on it.
+    const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+    if (problems[0]?.quick_check !== 'ok') throw new DatabaseDamaged(file, problems.map((p) => p.quick_check).join('; '));
+  } catch (error) {
+    if (error instanceof DatabaseDamaged) throw error;
+    throw new DatabaseDamaged(file, error instanceof Error ? error.message : String(error));
+  }
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
@@ -82,6 +91,20 @@ export function openDatabase(file: string): Db {
     })();
   }
   return db;
+}
+
+/** The database file cannot be trusted: the start stops with this message, which says what to do. */
+export class DatabaseDamaged extends Error {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(
+      `The database ${file} failed its integrity check (${problem}). The server will not start on it. ` +
+        'Restore the latest backup into the data folder (docs/operations.md, Backups), or move the file aside to start with an empty database.',
+    );
+    this.name = 'DatabaseDamaged';
+  }
 }
 
 /** WAL pages after which SQLite checkpoints on the writer itself, should the worker fall behind. */
@@ -105,7 +128,8 @@ export function walSync(db: Db): { sync: Sync; syncNow(): void; close(): void } 
 
 /**
  * Runs `ops` in one transaction, each in a savepoint of its own: one refused op rolls back alone
- * and the rest still commit. Throws (and commits nothing) only if the transaction itself fails.
+ * and the rest still commit. Throws (and commits nothing) only if the transaction itself fails, or
+ * an op's failure took the transaction with it (SQLITE_FULL, an I/O error).
  *
  * The transaction begins IMMEDIATE: it takes the write lock first, waiting (busy_timeout) while
  * another connection holds it. A DEFERRED one that reads first would ask for the lock at its first
@@ -131,6 +155,9 @@ export function runGroup(db: Db, ops: readonly (() => unknown)[]): Outcome[] {
         outcomes.push({ ok: true, value: op() });
         release.run();
       } catch (error) {
+        // A full disk or an I/O error makes SQLite roll the whole transaction back, savepoints and
+        // all: then nothing of the group is stored, and every write in it fails with that error.
+        if (!db.inTransaction) throw error;
         rollbackTo.run();
         release.run();
         outcomes.push({ ok: false, error });

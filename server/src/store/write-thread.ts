@@ -20,6 +20,8 @@ export interface QueuedCommand {
 export interface ThreadError {
   message: string;
   stack?: string;
+  /** SQLite's or the file system's error code (SQLITE_FULL, ENOSPC …), for the caller's classification. */
+  errno?: string;
   code?: ErrorCode;
   fields?: Record<string, string>;
 }
@@ -52,17 +54,27 @@ export interface WriteThread {
   close(): Promise<void>;
 }
 
+const codeOf = (e: Error): string | undefined => {
+  const code = (e as Error & { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+};
+
 export const toThreadError = (e: unknown): ThreadError =>
   e instanceof DomainError
     ? { message: e.message, code: e.code, ...(e.fields ? { fields: e.fields } : {}) }
     : e instanceof Error
-      ? { message: e.message, ...(e.stack ? { stack: e.stack } : {}) }
+      ? {
+          message: e.message,
+          ...(e.stack ? { stack: e.stack } : {}),
+          ...(codeOf(e) ? { errno: codeOf(e) } : {}),
+        }
       : { message: String(e) };
 
 const fromThreadError = (e: ThreadError): Error => {
   if (e.code) return new DomainError(e.code, e.message, e.fields);
-  const err = new Error(e.message);
+  const err = new Error(e.message) as Error & { code?: string };
   if (e.stack) err.stack = e.stack;
+  if (e.errno) err.code = e.errno;
   return err;
 };
 

@@ -21,6 +21,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { BACKSTOP_CHECKPOINT_PAGES, runGroup, walSync, type Db, type Outcome, type Sync } from './database.ts';
+import { DomainError } from '../contract/errors.ts';
 import { startWriteThread } from './write-thread.ts';
 
 /**
@@ -63,6 +64,25 @@ export interface WriterOptions {
   checkpointEveryMs?: number;
   /** The checkpoint worker failed; SQLite's backstop checkpoint on the writer takes over. */
   onCheckpointError?: (err: Error) => void;
+  /**
+   * A write failed for a storage fault (isStorageFault): its caller gets `storage-unavailable`, and
+   * the writer reports itself unhealthy until a write succeeds again.
+   */
+  onStorageFault?: (err: unknown) => void;
+}
+
+/**
+ * SQLite's and the file system's errors that say the disk or the database file is failing — full,
+ * unreadable, read-only, corrupt — rather than anything about the write itself.
+ */
+export function isStorageFault(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(SQLITE_(FULL|IOERR|CORRUPT|NOTADB|CANTOPEN|READONLY|PROTOCOL)|ENOSPC|EIO|EROFS|EDQUOT)/.test(code);
+}
+
+/** The store's state for health checks: the storage fault that refused the latest writes, until one succeeds. */
+export interface StoreHealth {
+  fault: { since: string; message: string } | null;
 }
 
 export interface Writer<C extends CommandSet = CommandSet> {
@@ -70,6 +90,8 @@ export interface Writer<C extends CommandSet = CommandSet> {
   write<T>(op: () => T): Promise<T>;
   /** Runs a command in the next group transaction (in the writer thread, if any); resolves once on disk. */
   command<K extends keyof C & string>(name: K, arg: Parameters<C[K]>[0]): Promise<ReturnType<C[K]>>;
+  /** Whether writes are failing for a storage fault now. */
+  health(): StoreHealth;
   /** Commits what is queued, waits until it is on disk, stops the checkpoint worker (graceful shutdown). */
   close(): Promise<void>;
   readonly stats: GroupCommitStats;
@@ -125,6 +147,15 @@ export function createWriter<C extends CommandSet = CommandSet>(
         })
       : null;
   let inPlace: C | null = null; // without a thread, commands run as writes on this connection
+  const health: StoreHealth = { fault: null };
+  /** What a failed write's caller gets: a storage fault as `storage-unavailable`, anything else as it is. */
+  const refusal = (err: unknown): unknown => {
+    if (!isStorageFault(err)) return err;
+    health.fault ??= { since: new Date().toISOString(), message: err instanceof Error ? err.message : String(err) };
+    options.onStorageFault?.(err);
+    return new DomainError('storage-unavailable', 'the database cannot be written now, so nothing was recorded: try again in a moment');
+  };
+  const recovered = (): void => void (health.fault = null);
 
   const flush = async (): Promise<void> => {
     // The thread commits what it has and waits; writes queued meanwhile join this batch.
@@ -145,7 +176,8 @@ export function createWriter<C extends CommandSet = CommandSet>(
         batch.map((p) => p.op),
       );
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      const err = refusal(error);
+      for (const p of batch) p.reject(err);
       return;
     } finally {
       thread?.resume();
@@ -155,12 +187,13 @@ export function createWriter<C extends CommandSet = CommandSet>(
     stats.lastBatchSize = batch.length;
     options.onBatch?.(batch.length, performance.now() - started);
     // Refusals wait too: they may rest on a commit of this batch that is not on disk yet.
+    if (outcomes.some((o) => o.ok)) recovered();
     afterSync((err) =>
       batch.forEach((p, i) => {
         const o = outcomes[i]!;
         if (err) p.reject(err);
         else if (o.ok) p.resolve(o.value);
-        else p.reject(o.error);
+        else p.reject(refusal(o.error));
       }),
     );
   };
@@ -175,8 +208,15 @@ export function createWriter<C extends CommandSet = CommandSet>(
     });
   return {
     write,
+    health: () => ({ fault: health.fault }),
     command(name, arg) {
-      if (thread) return failed ? Promise.reject(failed) : (thread.run(name, arg) as Promise<ReturnType<C[typeof name]>>);
+      if (thread) {
+        if (failed) return Promise.reject(failed);
+        return thread.run(name, arg).then(
+          (value) => (recovered(), value as ReturnType<C[typeof name]>),
+          (err: unknown) => Promise.reject(refusal(err)),
+        );
+      }
       if (!options.commands) return Promise.reject(new Error(`no commands were given to the writer: ${name}`));
       const commands = (inPlace ??= options.commands.create(db));
       return write(() => (commands[name] as (a: typeof arg) => ReturnType<C[typeof name]>)(arg));
