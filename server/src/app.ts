@@ -214,14 +214,12 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   app.get('/healthz', (_req, res) => {
     db.prepare('SELECT 1').get();
     const { fault } = writer.health();
-    res
-      .status(fault ? 503 : 200)
-      .json({
-        status: fault ? 'unhealthy' : 'ok',
-        time: clock.now().toISOString(),
-        incidents: incidents.workingSet().length,
-        ...(fault ? { storage: fault } : {}),
-      });
+    res.status(fault ? 503 : 200).json({
+      status: fault ? 'unhealthy' : 'ok',
+      time: clock.now().toISOString(),
+      incidents: incidents.workingSet().length,
+      ...(fault ? { storage: fault } : {}),
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
