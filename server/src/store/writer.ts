@@ -81,7 +81,7 @@ export function isStorageFault(err: unknown): boolean {
 }
 
 /** The store's state for health checks: the storage fault that refused the latest writes, until one succeeds. */
-export interface StoreHealth {
+interface StoreHealth {
   fault: { since: string; message: string } | null;
 }
 
