@@ -75,7 +75,7 @@ export interface WriterOptions {
  * SQLite's and the file system's errors that say the disk or the database file is failing — full,
  * unreadable, read-only, corrupt — rather than anything about the write itself.
  */
-export function isStorageFault(err: unknown): boolean {
+function isStorageFault(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(SQLITE_(FULL|IOERR|CORRUPT|NOTADB|CANTOPEN|READONLY|PROTOCOL)|ENOSPC|EIO|EROFS|EDQUOT)/.test(code);
 }
