@@ -124,7 +124,14 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   });
   const apiKeys = createSqliteApiKeyRepository(db);
   const notifications = createSqliteNotificationRepository(db);
-  const notifier = createNotifier({ repo: notifications, writer, clock, logger, timeoutMs: config.notifyTimeoutMs });
+  const notifier = createNotifier({
+    repo: notifications,
+    writer,
+    clock,
+    logger,
+    timeoutMs: config.notifyTimeoutMs,
+    allowPrivateTargets: config.notifyAllowPrivate,
+  });
 
   const httpServer = createServer();
   const io: TypedServer = new Server(httpServer, {
@@ -235,6 +242,14 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         user: req.user?.username,
       }),
     );
+    // A client that hangs up mid-request (a phone losing its signal mid-upload) is an abort, not an error.
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      logger.info(
+        { method: req.method, path: req.originalUrl.split('?')[0], ms: Math.round(performance.now() - started), aborted: true },
+        'request aborted by the client',
+      );
+    });
     next();
   });
   app.use(express.json({ limit: '64kb' }));
@@ -246,10 +261,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   api.use(incidentsRouter(incidents, (ms) => metrics.ingestSeconds.observe(ms / 1000)));
   api.use(tasksRouter(tasks));
   api.use(exportsRouter(incidents, geography, clock));
-  api.use(adminRouter({ apiKeys, notifications, writer, geography, clock }));
+  api.use(adminRouter({ apiKeys, notifications, writer, geography, clock, allowPrivateTargets: config.notifyAllowPrivate }));
   api.use(geographyRouter(geography, organisation, indicators));
   app.use('/api', api);
-  app.use('/open311/v2', open311Router({ incidents, geography, apiKeys, clock, logger }));
+  app.use('/open311/v2', open311Router({ incidents, geography, apiKeys, clock, logger, publicUrl: config.publicUrl }));
   app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'not-found', message: 'no such API route' } }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
     // Built assets carry a content hash in their names: a browser keeps them until a release renames them.

@@ -47,6 +47,8 @@ const envSchema = z.object({
   SWEEP_MS: int(5000, 100, 600_000),
   NOTIFY_EVERY_MS: int(1000, 50, 60_000),
   NOTIFY_TIMEOUT_MS: int(5000, 100, 60_000),
+  NOTIFY_ALLOW_PRIVATE: flag(false),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   FEED_HISTORY: int(500, 1, 100_000),
   WRITE_THREAD: flag(true),
   DUPLICATE_RADIUS_M: z.coerce.number().min(0).max(1000).default(50),
@@ -92,6 +94,10 @@ export interface Config {
   /** How often due notifications are sent, and how long one request may take. */
   notifyEveryMs: number;
   notifyTimeoutMs: number;
+  /** Deliver notifications to loopback and private addresses too (a receiver inside the network); off: refused. */
+  notifyAllowPrivate: boolean;
+  /** The address people and systems reach this server at (behind a proxy, its public one): Open311 discovery names it. */
+  publicUrl: string;
   /** Deltas kept per scope for resync; older gaps get a fresh snapshot. */
   feedHistory: number;
   /**
@@ -155,6 +161,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     sweepMs: e.SWEEP_MS,
     notifyEveryMs: e.NOTIFY_EVERY_MS,
     notifyTimeoutMs: e.NOTIFY_TIMEOUT_MS,
+    notifyAllowPrivate: e.NOTIFY_ALLOW_PRIVATE,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     feedHistory: e.FEED_HISTORY,
     writeThread: e.WRITE_THREAD,
     duplicate: { radiusM: e.DUPLICATE_RADIUS_M, windowMinutes: e.DUPLICATE_WINDOW_MIN },

@@ -27,7 +27,8 @@ const held: ServerResponse[] = [];
 let flakyLeft = 2;
 
 beforeAll(async () => {
-  h = await startHarness({ DUPLICATE_RADIUS_M: '5', NOTIFY_TIMEOUT_MS: '1500' });
+  // The receiver runs on loopback, a private address a deployment does not deliver to unless allowed.
+  h = await startHarness({ DUPLICATE_RADIUS_M: '5', NOTIFY_TIMEOUT_MS: '1500', NOTIFY_ALLOW_PRIVATE: '1' });
   admin = (await h.login('admin')).token;
   dispatcher = (await h.login('dispatcher')).token;
   receiver = createServer((req, res) => {
@@ -155,7 +156,8 @@ describe('notifications', () => {
     });
     await report();
     await h.app.notifier.deliverDue();
-    expect((await log(id))[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringMatching(/HTTP 500/) });
+    expect((await log(id))[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 500' });
+    expect(JSON.stringify(await log(id))).not.toContain('try later'); // the answer's body is not kept
     expect(await h.app.notifier.deliverDue()).toBe(0); // not due yet: backoff
     h.clock.advance(1000);
     await h.app.notifier.deliverDue();
@@ -236,7 +238,7 @@ describe('notifications', () => {
     await disable(id);
   });
 
-  it('is administered by admins only, and refuses bad subscriptions', async () => {
+  it('is administered by admins only, and refuses bad subscriptions and targets inside the server’s network', async () => {
     expect((await h.api(dispatcher, 'GET', '/api/admin/subscriptions')).status).toBe(403);
     expect((await h.api(dispatcher, 'GET', '/api/admin/deliveries')).status).toBe(403);
     for (const bad of [
@@ -246,6 +248,36 @@ describe('notifications', () => {
       { name: '未知范围', events: ['urgent'], channel: 'wecom', url: `${base}/x`, scope: '431103099' },
     ])
       expect((await h.api(admin, 'POST', '/api/admin/subscriptions', bad)).status, bad.name).toBe(400);
+    // Without NOTIFY_ALLOW_PRIVATE a target inside the server's own network is refused.
+    const strict = await startHarness();
+    const strictAdmin = (await strict.login('admin')).token;
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://localhost/hook',
+      'http://10.0.0.8/hook',
+      'http://192.168.1.20/hook',
+      'http://[::1]/hook',
+      'http://169.254.169.254/latest',
+    ]) {
+      const res = await strict.api<{ error: { fields: Record<string, string> } }>(strictAdmin, 'POST', '/api/admin/subscriptions', {
+        name: '内网地址',
+        events: ['urgent'],
+        channel: 'webhook',
+        url,
+        secret: 'webhook-secret',
+      });
+      expect(res.status, url).toBe(400);
+      expect(res.body.error.fields.url).toMatch(/private/);
+    }
+    const publicTarget = {
+      name: '钉钉群',
+      events: ['urgent'],
+      channel: 'dingtalk',
+      url: 'https://oapi.dingtalk.com/robot/send?access_token=t',
+      secret: 'SEC-robot-secret-1',
+    };
+    expect((await strict.api(strictAdmin, 'POST', '/api/admin/subscriptions', publicTarget)).status).toBe(201);
+    await strict.close();
     const list = await h.api<{ items: Record<string, unknown>[] }>(admin, 'GET', '/api/admin/subscriptions');
     expect(list.body.items.length).toBeGreaterThan(0);
     expect(list.body.items.every((s) => !('secret' in s))).toBe(true);

@@ -4,6 +4,7 @@
  * to closed), API keys (admin-issued, scoped, revocable, rate-limited) and masking.
  */
 import { XMLParser } from 'fast-xml-parser';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../server/src/contract/incidents.ts';
 import { OPEN311_LIMITS } from '../../server/src/http/open311.ts';
@@ -20,7 +21,7 @@ const parser = new XMLParser({
 });
 
 beforeAll(async () => {
-  h = await startHarness({ DUPLICATE_RADIUS_M: '5' });
+  h = await startHarness({ DUPLICATE_RADIUS_M: '5', PUBLIC_URL: 'https://grid.lengshuitan.example/' });
   admin = (await h.login('admin')).token;
   dispatcher = (await h.login('dispatcher')).token;
   gridworker = (await h.login('gridworker')).token;
@@ -70,12 +71,27 @@ describe('Open311 discovery and services', () => {
       specification: 'http://wiki.open311.org/GeoReport_v2',
       formats: ['application/json', 'text/xml'],
     });
-    expect(json.endpoints[0]!.url).toBe(`${h.base}/open311/v2`);
+    expect(json.endpoints[0]!.url).toBe('https://grid.lengshuitan.example/open311/v2');
     const xml = await get('discovery.xml');
     expect(xml.type).toMatch(/^text\/xml/);
     expect(
       (xml.xml().discovery as { endpoints: { endpoint: { formats: { format: string[] } }[] } }).endpoints.endpoint[0]!.formats.format,
     ).toEqual(['application/json', 'text/xml']);
+  });
+
+  it('names its own public address, never the one a Host header claims', async () => {
+    const url = new URL(`${h.base}/open311/v2/discovery.json`);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'attacker.example' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += String(c)));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body).not.toContain('attacker.example');
+    expect(JSON.parse(body)).toMatchObject({ endpoints: [{ url: 'https://grid.lengshuitan.example/open311/v2' }] });
   });
 
   it('lists one service per incident class, grouped by top class, in both formats', async () => {

@@ -4,9 +4,12 @@
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/server.ts';
 
@@ -106,5 +109,32 @@ describe('serving the app', () => {
     const gzip = await get('/api/geography/grids', { ...auth, 'accept-encoding': 'gzip' });
     expect(gzip.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gzip.body).equals(plain.body)).toBe(true);
+  });
+});
+
+describe('aborted requests', () => {
+  it('logs a client that hangs up mid-upload as an abort, not as an error', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const own = await startHarness({}, { logger: pino({ level: 'info' }, sink) });
+    const { token } = await own.login('dispatcher');
+    const socket = connect(Number(new URL(own.base).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      `POST /api/incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+        'Idempotency-Key: aborted-upload-1\r\nContent-Length: 60000\r\n\r\n{"class":"',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await expect.poll(() => lines.some((l) => l.includes('request aborted by the client'))).toBe(true);
+    const entries = lines.map((l) => JSON.parse(l) as { level: number; path?: string; aborted?: boolean });
+    expect(entries.find((e) => e.aborted)).toMatchObject({ level: 30, path: '/api/incidents' });
+    expect(entries.filter((e) => e.level >= 50)).toEqual([]);
+    await own.close();
   });
 });

@@ -108,6 +108,43 @@ export function buildRequest(
 }
 
 /** Whether a channel's answer means delivered: 2xx, and for the robots an errcode of 0 in the body. */
+/**
+ * Whether an address is one a notification must not reach unless configured: loopback, private,
+ * link-local, shared (CGNAT), unspecified or multicast ranges, IPv4 or IPv6. A receiver there is
+ * inside the server's own network; a subscription pointed at it could probe that network.
+ */
+export function isPrivateAddress(address: string): boolean {
+  const host = address.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host.replace(/^::ffff:/, ''));
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      a >= 224 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
+  }
+  if (!host.includes(':')) return false; // a host name: its addresses are checked when it is resolved
+  return host === '::' || host === '::1' || /^f[cd]/.test(host) || /^fe[89ab]/.test(host) || host.startsWith('ff');
+}
+
+/** Why a delivery failed, for the delivery log: the status and a robot's error code, never the answer's body. */
+export function failureOf(channel: ChannelKind, status: number, body: string): string {
+  if (channel === 'webhook' || status < 200 || status >= 300) return `HTTP ${status}`;
+  try {
+    const errcode = (JSON.parse(body) as { errcode?: unknown }).errcode;
+    return typeof errcode === 'number' ? `HTTP ${status}, errcode ${errcode}` : `HTTP ${status}, no errcode`;
+  } catch {
+    return `HTTP ${status}, not JSON`;
+  }
+}
+
 export function accepted(channel: ChannelKind, status: number, body: string): boolean {
   if (status < 200 || status >= 300) return false;
   if (channel === 'webhook') return true;

@@ -10,6 +10,7 @@ import { subscriptionSchema, scopeCode } from '../contract/inputs.ts';
 import type { Subscription } from '../contract/notifications.ts';
 import type { ApiKey, ApiKeyAnswer, ApiKeyIssued, DeliveryLog, Items, SubscriptionAnswer } from '../contract/responses.ts';
 import type { Geography } from '../domain/geography.ts';
+import { isPrivateAddress } from '../domain/notifications.ts';
 import type { Clock } from '../domain/clock.ts';
 import { parseInput } from '../services/validation.ts';
 import type { ApiKeyRepository } from '../store/api-keys-repo.ts';
@@ -39,9 +40,11 @@ export interface AdminDeps {
   writer: Writer;
   geography: Geography;
   clock: Clock;
+  /** Subscriptions may target loopback and private addresses (NOTIFY_ALLOW_PRIVATE). */
+  allowPrivateTargets: boolean;
 }
 
-export function adminRouter({ apiKeys, notifications, writer, geography, clock }: AdminDeps): Router {
+export function adminRouter({ apiKeys, notifications, writer, geography, clock, allowPrivateTargets }: AdminDeps): Router {
   const router = Router();
   router.use('/admin', allow('administer'));
   const knownScope = (scope: string): void => {
@@ -75,6 +78,11 @@ export function adminRouter({ apiKeys, notifications, writer, geography, clock }
     route(async (req, res) => {
       const s = parseInput(subscriptionSchema, req.body);
       knownScope(s.scope);
+      if (!allowPrivateTargets && isPrivateAddress(new URL(s.url).hostname)) {
+        throw new DomainError('bad-request', 'the target is a loopback or private address', {
+          url: 'a loopback or private address (allowed only with NOTIFY_ALLOW_PRIVATE=1)',
+        });
+      }
       const subscription = await writer.write(() => notifications.subscribe(s, user(req).id, clock.now().toISOString()));
       res.status(201).json({ subscription } satisfies SubscriptionAnswer);
     }),

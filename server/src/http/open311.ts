@@ -144,6 +144,8 @@ export interface Open311Deps {
   apiKeys: ApiKeyRepository;
   clock: Clock;
   logger: Logger;
+  /** This server's public address (PUBLIC_URL), never taken from a request's Host header. */
+  publicUrl: string;
 }
 
 export function open311Router(deps: Open311Deps): Router {
@@ -176,7 +178,7 @@ export function open311Router(deps: Open311Deps): Router {
   router.get('/:file', (req, res) => {
     const [resource, format] = split(String(req.params.file));
     if (resource === 'discovery') {
-      const url = `${req.protocol}://${req.get('host')}/open311/v2`;
+      const url = `${deps.publicUrl}/open311/v2`;
       const changeset = toCst('2026-11-28T00:00:00.000Z');
       return send(res, format, 200, 'discovery', null, {
         changeset,

@@ -36,7 +36,15 @@ describe('notifier', () => {
       calls++;
       return new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"errcode"')) }), { status: 200 });
     }) as unknown as typeof globalThis.fetch;
-    const notifier = createNotifier({ repo, writer, clock: { now: () => now }, logger: pino({ level: 'silent' }), timeoutMs: 100, fetch });
+    const notifier = createNotifier({
+      repo,
+      writer,
+      clock: { now: () => now },
+      logger: pino({ level: 'silent' }),
+      timeoutMs: 100,
+      fetch,
+      allowPrivateTargets: true,
+    });
 
     expect(await notifier.deliverDue()).toBe(1); // settles: the timeout covers the body
     const [first] = repo.log({ limit: 10 });
@@ -47,5 +55,33 @@ describe('notifier', () => {
     expect(await notifier.deliverDue()).toBe(1);
     expect(calls).toBe(2);
     expect(repo.log({ limit: 10 })[0]).toMatchObject({ status: 'pending', attempts: 2 });
+  });
+
+  it('refuses to deliver to a name that resolves to a loopback or private address, without sending', async () => {
+    const db = openDatabase(':memory:');
+    const writer = createWriter(db);
+    open.push({ db, writer });
+    const repo = createSqliteNotificationRepository(db);
+    const at = '2026-11-30T02:00:00.000Z';
+    for (const url of ['http://hooks.inside.test/h', 'http://hooks.outside.test/h']) {
+      repo.subscribe({ name: url, events: ['urgent'], scope: '431103', channel: 'webhook', url, secret: 'webhook-secret' }, 'u-admin', at);
+    }
+    queueNotifications(repo, undefined, incidentFixture({ priority: '紧急' }), at);
+    const sent: string[] = [];
+    const fetch = (async (url: string) => (sent.push(url), new Response('', { status: 200 }))) as unknown as typeof globalThis.fetch;
+    const lookup = async (host: string): Promise<string[]> => (host === 'hooks.inside.test' ? ['10.1.2.3'] : ['93.184.216.34']);
+    const notifier = createNotifier({
+      repo,
+      writer,
+      clock: { now: () => new Date(at) },
+      logger: pino({ level: 'silent' }),
+      timeoutMs: 100,
+      fetch,
+      lookup,
+    });
+    expect(await notifier.deliverDue()).toBe(2);
+    expect(sent).toEqual(['http://hooks.outside.test/h']);
+    const log = repo.log({ limit: 10 });
+    expect(log.find((d) => d.status !== 'delivered')!.lastError).toMatch(/refused: the target is a loopback or private address/);
   });
 });

@@ -8,7 +8,19 @@
  */
 import type { Logger } from 'pino';
 import type { Incident } from '../contract/incidents.ts';
-import { accepted, backoffMs, breakerAfter, breakerAllows, buildRequest, RETRY, type Breaker } from '../domain/notifications.ts';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import {
+  accepted,
+  backoffMs,
+  breakerAfter,
+  breakerAllows,
+  buildRequest,
+  failureOf,
+  isPrivateAddress,
+  RETRY,
+  type Breaker,
+} from '../domain/notifications.ts';
 import { bodyText } from '../fetch-body.ts';
 import { type DueDelivery, type NotificationRepository, type SubscriptionWithSecret } from '../store/notifications-repo.ts';
 import { queueNotifications } from './queue-notifications.ts';
@@ -22,6 +34,10 @@ export interface NotifierDeps {
   logger: Logger;
   /** Per-request timeout (ms). */
   timeoutMs: number;
+  /** Deliver to loopback and private addresses too (NOTIFY_ALLOW_PRIVATE); else such a target is refused. */
+  allowPrivateTargets?: boolean;
+  /** Resolves a host name to its addresses (tests give their own). */
+  lookup?: (host: string) => Promise<string[]>;
   fetch?: typeof fetch;
 }
 
@@ -33,6 +49,16 @@ export function createNotifier(deps: NotifierDeps) {
   const breakers = new Map<string, Breaker>(); // per subscription (one channel each)
   const inFlight = new Set<number>();
   let timer: NodeJS.Timeout | null = null;
+
+  const lookup = deps.lookup ?? (async (host: string) => (await dnsLookup(host, { all: true })).map((a) => a.address));
+  /** A target on a loopback or private address is refused at each delivery (its name may have moved there since). */
+  async function refusePrivate(url: string): Promise<void> {
+    if (deps.allowPrivateTargets) return;
+    const host = new URL(url).hostname;
+    const addresses = isPrivateAddress(host) || isIP(host.replace(/^\[|\]$/g, '')) ? [host] : await lookup(host);
+    if (addresses.some(isPrivateAddress))
+      throw new Error('refused: the target is a loopback or private address (NOTIFY_ALLOW_PRIVATE=1 allows it)');
+  }
 
   async function attempt(d: DueDelivery, subscriptions: readonly SubscriptionWithSecret[]): Promise<void> {
     const sub = subscriptions.find((s) => s.id === d.subscriptionId);
@@ -49,10 +75,11 @@ export function createNotifier(deps: NotifierDeps) {
     let error: string | null = null;
     try {
       const req = buildRequest(sub.channel, sub.url, sub.secret, d.event, d.incident, now);
+      await refusePrivate(req.url);
       const signal = AbortSignal.timeout(deps.timeoutMs);
       const res = await send(req.url, { method: 'POST', headers: req.headers, body: req.body, signal, redirect: 'error' });
       const text = await bodyText(res, signal); // the timeout covers the body too, and always settles it
-      if (!accepted(sub.channel, res.status, text)) error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+      if (!accepted(sub.channel, res.status, text)) error = failureOf(sub.channel, res.status, text);
     } catch (e) {
       const cause = e instanceof Error && e.cause instanceof Error ? ((e.cause as NodeJS.ErrnoException).code ?? e.cause.message) : null;
       error = e instanceof Error ? `${e.name}: ${e.message}${cause ? ` (${cause})` : ''}` : String(e);
