@@ -95,7 +95,10 @@ function socketIoClient(url: string, token: string, sample: boolean): () => bool
     reconnection: false,
   });
   let seq = -1;
-  s.on('feed:reset', (snap) => (seq = snap.seq));
+  s.on('feed:reset', (snap, received) => {
+    received();
+    seq = snap.seq;
+  });
   s.on('feed:changed', (wire: WireDelta) => {
     const delta = decodeDelta(wire); // as the app's FeedClient does
     if (seq >= 0 && delta.seq !== seq + 1) gaps++;
@@ -118,7 +121,12 @@ function lightSocketIoClient(url: string, token: string): () => boolean {
     if (text === '2') return void ws.send('3'); // Engine.IO ping
     if (text.startsWith('0')) return void ws.send(`40${JSON.stringify({ token })}`); // open → CONNECT with auth
     if (text.startsWith('40')) return void (open = true);
-    if (text.startsWith('42["feed:reset"')) return void (seq = Number(SEQ.exec(text)?.[1] ?? -1));
+    // A snapshot comes with an acknowledgement id (42<id>[…]): answer it (43<id>[]) as the client does.
+    const reset = /^42(\d+)\["feed:reset"/.exec(text);
+    if (reset) {
+      ws.send(`43${reset[1]}[]`);
+      return void (seq = Number(SEQ.exec(text)?.[1] ?? -1));
+    }
     if (text.startsWith('42["feed:changed"')) {
       const next = Number(SEQ.exec(text)?.[1]);
       if (seq >= 0 && next !== seq + 1) gaps++;

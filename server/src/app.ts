@@ -183,6 +183,8 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     broadcaster,
     clock,
     logError: (err, context) => logger.error({ err }, context),
+    socketsPerUser: config.socketsPerUser,
+    socketBufferMaxBytes: config.socketBufferMaxBytes,
   });
   io.on('connection', (socket) => {
     metrics.connections.inc();
@@ -286,6 +288,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
 
   const sweep = async (): Promise<void> => {
     feed.expireSessions();
+    feed.shedSlowConsumers();
     await incidents.sweep();
     await tasks.sweep();
   };
@@ -301,8 +304,14 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
             .finally(() => (sweeping = false));
         }, config.sweepMs);
   timer?.unref();
-  // A socket leaves within a second of its token's expiry.
-  const sessionTimer = deps.autoSweep === false ? null : setInterval(() => feed.expireSessions(), 1000);
+  // A socket leaves within a second of its token's expiry, or of falling too far behind.
+  const sessionTimer =
+    deps.autoSweep === false
+      ? null
+      : setInterval(() => {
+          feed.expireSessions();
+          if (feed.shedSlowConsumers() > 0) logger.warn('dropped sockets that stopped reading; they resync when they return');
+        }, 1000);
   sessionTimer?.unref();
   if (deps.autoSweep !== false) notifier.start(config.notifyEveryMs);
 

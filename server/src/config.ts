@@ -50,6 +50,8 @@ const envSchema = z.object({
   NOTIFY_ALLOW_PRIVATE: flag(false),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   FEED_HISTORY: int(500, 1, 100_000),
+  SOCKETS_PER_USER: int(50, 1, 10_000),
+  SOCKET_BUFFER_MAX_KB: int(4096, 16, 1_048_576),
   WRITE_THREAD: flag(true),
   DUPLICATE_RADIUS_M: z.coerce.number().min(0).max(1000).default(50),
   DUPLICATE_WINDOW_MIN: z.coerce
@@ -100,6 +102,10 @@ export interface Config {
   publicUrl: string;
   /** Deltas kept per scope for resync; older gaps get a fresh snapshot. */
   feedHistory: number;
+  /** Live-feed connections one account may hold at once (the walls share one account). */
+  socketsPerUser: number;
+  /** A socket with more than this queued to send (a consumer that stopped reading) is dropped; it resyncs when it returns. */
+  socketBufferMaxBytes: number;
   /**
    * Files reports in a writer thread on a connection of its own (store/write-thread.ts), the
    * default; 0 files them on the event loop (docs/decisions/writer-thread.md).
@@ -164,6 +170,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     notifyAllowPrivate: e.NOTIFY_ALLOW_PRIVATE,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     feedHistory: e.FEED_HISTORY,
+    socketsPerUser: e.SOCKETS_PER_USER,
+    socketBufferMaxBytes: e.SOCKET_BUFFER_MAX_KB * 1024,
     writeThread: e.WRITE_THREAD,
     duplicate: { radiusM: e.DUPLICATE_RADIUS_M, windowMinutes: e.DUPLICATE_WINDOW_MIN },
     logLevel: e.LOG_LEVEL,

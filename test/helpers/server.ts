@@ -114,6 +114,7 @@ export async function startHarness(
         autoConnect: false,
       });
       sockets.push(s);
+      s.on('feed:reset', (_snapshot, received) => received());
       const snapshot = nextEvent(s, 'feed:reset');
       snapshot.catch(() => undefined);
       const deltas: Delta[] = [];

@@ -322,6 +322,12 @@ describe('Open311 requests', () => {
     expect((tooLong.json() as { description: string }[])[0]!.description).toMatch(/90 days/);
     expect((await get('requests.json?service_code=Q01')).status).toBe(400);
     expect((await get('requests.json?page_size=1000')).status).toBe(400);
+    // A read costs in proportion to its depth: pages past 1,000 requests are refused, saying how to read further back.
+    expect((await get('requests.json?page_size=100&page=10')).status).toBe(200);
+    const deep = await get('requests.json?page_size=100&page=11');
+    expect(deep.status).toBe(400);
+    expect((deep.json() as { description: string }[])[0]!.description).toMatch(/at most 1000 requests: narrow start_date and end_date/);
+    expect((await get('requests.xml?page=1001')).status).toBe(400);
     expect((await get('requests/20990101999.json')).status).toBe(404);
     expect(((await get('requests/20990101999.xml')).xml().errors as { error: { code: string }[] }).error[0]!.code).toBe('404');
     expect((await get('tokens/o311-unknown.json')).status).toBe(404);

@@ -55,7 +55,8 @@ export class FeedClient {
       // a snapshot of the user's scope, and a narrower view asks for its own again.
       if (socket.recovered) void this.resync();
     });
-    socket.on('feed:reset', (wire) => {
+    socket.on('feed:reset', (wire, received) => {
+      received?.(); // frees the server of it (snapshots are acknowledged, not kept for recovery)
       const snapshot = decodeSnapshot(wire);
       this.takeSnapshot(snapshot);
       if (this.wanted && this.wanted !== snapshot.scope) void this.subscribe(this.wanted);

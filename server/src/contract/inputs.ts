@@ -89,6 +89,12 @@ export const listIncidentsSchema = z
   .object({
     stage: z.enum(STAGES).optional(),
     class: z.enum(INCIDENT_CLASSES as [IncidentClass, ...IncidentClass[]]).optional(),
+    /** Several classes at once, comma separated (Open311's service_code list). */
+    classes: z
+      .string()
+      .max(400)
+      .refine((v) => v.split(',').every((c) => (INCIDENT_CLASSES as readonly string[]).includes(c)), 'known classes, comma separated')
+      .optional(),
     priority: z.enum(PRIORITIES).optional(),
     source: z.enum(SOURCES).optional(),
     scope: scopeCode.optional(),

@@ -108,7 +108,11 @@ export const decodeResync = (wire: WireResyncResult): ResyncResult =>
     : { kind: 'deltas', deltas: wire.deltas.map(decodeDelta) };
 
 export interface ServerToClientEvents {
-  'feed:reset': (snapshot: WireSnapshot) => void;
+  /**
+   * A snapshot, sent with an acknowledgement the client answers on receipt: Socket.IO keeps no
+   * acknowledged packet for connection-state recovery, so a snapshot is not held in memory after it left.
+   */
+  'feed:reset': (snapshot: WireSnapshot, received: () => void) => void;
   'feed:changed': (delta: WireDelta) => void;
   /** The token this socket signed in with has expired: the server disconnects it; sign in again. */
   'session:expired': () => void;

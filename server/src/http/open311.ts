@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
-import { DESCRIPTION_MAX_CHARS, isOpenStage, PRIORITIES, type Incident } from '../contract/incidents.ts';
+import { DESCRIPTION_MAX_CHARS, PRIORITIES, type Incident } from '../contract/incidents.ts';
 import type { Geography } from '../domain/geography.ts';
 import { maskIncident } from '../domain/masking.ts';
 import { classOfService, containsMarkup, serviceDefinition, services, toCst, toServiceRequest } from '../domain/open311.ts';
@@ -26,6 +26,12 @@ import { errorResponse } from './common.ts';
 type Format = 'json' | 'xml';
 const MAX_SPAN_DAYS = 90;
 const PAGE_SIZE_MAX = 100;
+/**
+ * How deep `page` may reach: page × page_size at most this many requests. A read costs in
+ * proportion to its depth, so the depth is capped; deeper history is read with a narrower
+ * start_date/end_date, each window again from its first page.
+ */
+const DEPTH_MAX = 1000;
 /** Submissions per key per minute, and reads per client address per minute. */
 export const OPEN311_LIMITS = { postsPerMinute: 60, readsPerMinute: 600 };
 
@@ -116,7 +122,7 @@ const listSchema = z.object({
   start_date: z.iso.datetime({ offset: true }).optional(),
   end_date: z.iso.datetime({ offset: true }).optional(),
   status: z.enum(['open', 'closed', 'open,closed', 'closed,open']).optional(),
-  page: z.coerce.number().int().min(1).max(1000).default(1),
+  page: z.coerce.number().int().min(1).default(1),
   page_size: z.coerce.number().int().min(1).max(PAGE_SIZE_MAX).default(50),
   extensions: z.enum(['true', 'false']).optional(),
   api_key: z.string().optional(),
@@ -233,18 +239,23 @@ export function open311Router(deps: Open311Deps): Router {
         throw new DomainError('bad-request', `unknown service_code in ${q.service_code}`, { service_code: 'unknown' });
       const statuses = q.status?.split(',') ?? ['open', 'closed'];
       const wanted = q.page * q.page_size;
+      if (wanted > DEPTH_MAX) {
+        throw new DomainError(
+          'bad-request',
+          `page × page_size may reach at most ${DEPTH_MAX} requests: narrow start_date and end_date to read further back`,
+          { page: `at most ${Math.floor(DEPTH_MAX / q.page_size)} with page_size ${q.page_size}` },
+        );
+      }
       const matched: Incident[] = [];
       const query = {
         from: new Date(start).toISOString(),
         to: new Date(end + 1).toISOString() /* end_date is inclusive */,
-        ...(classes.length === 1 && { class: classes[0] }),
+        ...(classes.length > 0 && { classes: classes.join(',') }),
         ...(statuses.length === 1 && { open: String(statuses[0] === 'open') }),
       };
-      for (const items of incidents.pages(query, READER)) {
-        for (const i of items) {
-          if ((classes.length === 0 || classes.includes(i.class)) && statuses.includes(isOpenStage(i.stage) ? 'open' : 'closed'))
-            matched.push(i);
-        }
+      // Every filter is in the query, so the pages hold only matches: at most `wanted` rows are read.
+      for (const items of incidents.pages(query, READER, Math.min(500, wanted))) {
+        matched.push(...items);
         if (matched.length >= wanted) break;
       }
       const slice = matched.slice((q.page - 1) * q.page_size, wanted);

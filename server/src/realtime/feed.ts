@@ -25,6 +25,7 @@ import type { IncidentService } from '../services/incidents.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { IndicatorService } from '../services/indicators.ts';
 import type { TaskService } from '../services/tasks.ts';
+import { createTokenBucket } from '../domain/token-bucket.ts';
 import { parseInput } from '../services/validation.ts';
 import type { UserRepository } from '../store/users-repo.ts';
 import { roomOf, type Broadcaster, type TypedServer } from './broadcaster.ts';
@@ -41,6 +42,21 @@ export interface FeedDeps {
   broadcaster: Broadcaster;
   clock: Clock;
   logError(error: unknown, context: string): void;
+  /** Connections one account may hold at once. */
+  socketsPerUser: number;
+  /** Bytes queued to send past which a socket is dropped (it stopped reading). */
+  socketBufferMaxBytes: number;
+}
+
+/** Commands a socket may send: a burst of 40, then 20 a second; snapshots (a new scope, a resync from far back) 3 in 10 s. */
+const COMMANDS = { capacity: 40, perSecond: 20 };
+const SNAPSHOTS = { capacity: 3, perSecond: 0.3 };
+
+/** Bytes a socket has queued to send: Engine.IO's own buffer and, on a WebSocket, what the kernel has not taken. */
+function queuedBytes(socket: TypedSocket): number {
+  const conn = socket.conn as unknown as { writeBuffer: { data?: unknown }[]; transport: { socket?: { bufferedAmount?: number } } };
+  const pending = conn.writeBuffer.reduce((n, p) => n + (typeof p.data === 'string' ? p.data.length : 0), 0);
+  return pending + (conn.transport.socket?.bufferedAmount ?? 0);
 }
 
 const scopeSchema = z.object({ scope: scopeCode }).strict();
@@ -53,6 +69,8 @@ const isMasked = (user: User): boolean => user.role === 'wall';
 export interface Feed {
   /** Disconnects every socket whose token has expired, telling it first (`session:expired`). */
   expireSessions(): number;
+  /** Drops every socket with more than the bound queued to send: it stopped reading, and would hold that memory. */
+  shedSlowConsumers(): number;
 }
 
 export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
@@ -61,6 +79,9 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
     const claims = typeof token === 'string' ? deps.tokens.verify(token, deps.clock.now()) : null;
     const user = claims ? deps.users.byId(claims.sub) : undefined;
     if (!user) return next(new Error('unauthenticated'));
+    let held = 0;
+    for (const s of io.sockets.sockets.values()) if (s.data.user?.id === user.id) held++;
+    if (held >= deps.socketsPerUser) return next(new Error('too-many-connections'));
     const { passwordHash: _, ...plain } = user;
     socket.data.user = plain;
     socket.data.scope = plain.scope;
@@ -98,14 +119,21 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
     const user = socket.data.user;
     if (!socket.recovered) {
       socket.join(roomOf(socket.data.scope, isMasked(user)));
-      socket.emit('feed:reset', snapshot(socket.data.scope, user));
+      socket.emit('feed:reset', snapshot(socket.data.scope, user), () => undefined);
     }
+    const commands = createTokenBucket(COMMANDS.capacity, COMMANDS.perSecond);
+    const snapshots = createTokenBucket(SNAPSHOTS.capacity, SNAPSHOTS.perSecond);
+    /** A snapshot costs far more than a command: a client asking for one again and again is slowed down. */
+    const snapshotAllowed = (): void => {
+      if (!snapshots.take(Date.now())) throw new DomainError('rate-limited', 'too many snapshots asked for: wait a few seconds');
+    };
     const handle =
       <T>(run: () => T | Promise<T>) =>
       async (ack: unknown): Promise<void> => {
         if (typeof ack !== 'function') return;
         const reply = ack as (result: Ack<T>) => void;
         try {
+          if (!commands.take(Date.now())) throw new DomainError('rate-limited', 'too many commands: slow down');
           if (!deps.tokens.verify((socket.handshake.auth as { token: string }).token, deps.clock.now())) {
             throw new DomainError('unauthenticated', 'your session has expired: log in again');
           }
@@ -124,6 +152,7 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
         void handle(() => {
           const { scope } = parseInput(scopeSchema, payload);
           checkScope(user, scope);
+          snapshotAllowed();
           move(socket, scope);
           return snapshot(scope, user);
         })(ack),
@@ -136,7 +165,9 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
           checkScope(user, scope);
           if (scope !== socket.data.scope) move(socket, scope);
           const deltas = deps.broadcaster.since(scope, fromSeq, isMasked(user));
-          return deltas ? { kind: 'deltas' as const, deltas } : { kind: 'snapshot' as const, snapshot: snapshot(scope, user) };
+          if (deltas) return { kind: 'deltas' as const, deltas };
+          snapshotAllowed();
+          return { kind: 'snapshot' as const, snapshot: snapshot(scope, user) };
         })(ack),
     );
     socket.on(
@@ -157,6 +188,17 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
     );
   });
   return {
+    shedSlowConsumers() {
+      let shed = 0;
+      for (const socket of io.sockets.sockets.values()) {
+        if (queuedBytes(socket) <= deps.socketBufferMaxBytes) continue;
+        socket.disconnect(true);
+        // It reads nothing: a closing handshake would wait behind its queue, so the connection is cut.
+        (socket.conn as unknown as { transport: { socket?: { terminate?(): void } } }).transport.socket?.terminate?.();
+        shed++;
+      }
+      return shed;
+    },
     expireSessions() {
       const now = deps.clock.now().getTime();
       let expired = 0;

@@ -138,6 +138,11 @@ export function listQuery(query: ListIncidentsQuery, scope: { prefix: string | n
     where.push('class = @class');
     params.class = query.class;
   }
+  if (query.classes) {
+    const classes = query.classes.split(',');
+    where.push(`class IN (${classes.map((_, k) => `@class${k}`).join(', ')})`);
+    classes.forEach((c, k) => (params[`class${k}`] = c));
+  }
   if (query.priority) {
     where.push('priority = @priority');
     params.priority = query.priority;
