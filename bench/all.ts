@@ -11,6 +11,7 @@ const steps: string[][] = [
   ['fanout.ts', '--clients', '500', '--rate', '200', '--seconds', '20', '--baseline', 'no', '--floor-work-us', '0,400'],
   ['client.ts', '--seconds', '30', '--rate', '1000'],
   ['store.ts', '--open', '10000'],
+  ['open311.ts', '--cases', '100000'],
   // 600 s: socket.io keeps every broadcast for its 2-minute recovery window (pruned each minute), so
   // the buffers are full only after ≈ 3 minutes; the heap is compared between the middle and last thirds.
   ['load.ts', '--clients', '200', '--rate', '20', '--seconds', '600', '--sample-every', '10'],

@@ -81,6 +81,7 @@ async function ours(): Promise<Target> {
     LOG_LEVEL: 'error',
     DUPLICATE_RADIUS_M: '0',
     SLA_TIME_SCALE: '1',
+    SOCKETS_PER_USER: '5000', // every client signs in as one account
   };
   if (values['tick-ms']) env.BROADCAST_TICK_MS = values['tick-ms'];
   const server = await startServerProcess(env, port);

@@ -11,14 +11,13 @@
  * 30-day finished ones, which a soak at 20 reports/s grows by design). Writes
  * bench/results/load-<time>.json.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import { decodeDelta, type ClientToServerEvents, type ServerToClientEvents } from '../server/src/contract/realtime.ts';
 import { freePort, startServerProcess, stopGracefully } from '../test/helpers/process.ts';
-import { cpuSeconds, inspect, round, rssBytes, sleep } from './lib.ts';
+import { cpuSeconds, inspect, round, rssBytes, sleep, tempDir } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,9 +39,10 @@ const SECONDS = Math.min(3600, Number(values.seconds));
 const SAMPLE_S = Number(values['sample-every']);
 const PASSWORD = 'load-test-pass';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'lst-load-'));
+const dataDir = tempDir('lst-load-');
 const port = await freePort();
-const serverEnv = { DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', DUPLICATE_RADIUS_M: '0' };
+// Every client signs in as one account: more than an account may hold by default.
+const serverEnv = { DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, LOG_LEVEL: 'error', DUPLICATE_RADIUS_M: '0', SOCKETS_PER_USER: '5000' };
 /** A server process with its inspector open, for heap readings after a full collection. */
 async function startInspected(env: Record<string, string> = serverEnv) {
   const inspectPort = await freePort();
@@ -210,7 +210,7 @@ async function freshHeapMb(env: Record<string, string>, snapshot: string): Promi
   return mb;
 }
 const freshHeap = await freshHeapMb(serverEnv, 'fresh.heapsnapshot');
-const emptyHeap = await freshHeapMb({ ...serverEnv, DATA_DIR: mkdtempSync(join(tmpdir(), 'lst-load-empty-')) }, 'empty.heapsnapshot');
+const emptyHeap = await freshHeapMb({ ...serverEnv, DATA_DIR: tempDir('lst-load-empty-') }, 'empty.heapsnapshot');
 const kbPerCase = ((freshHeap - emptyHeap) * 1024) / Math.max(1, posted);
 const growth = heapLast - heapMiddle;
 const growthByDesign = ((postedLast - postedMiddle) * kbPerCase) / 1024;

@@ -155,6 +155,21 @@ if (ingest) {
     });
 }
 
+type Open311 = { cases: number; rows: { read: string; ms: number; 'ratio to first page': number }[] };
+const open311 = read<Open311>('open311.json');
+if (open311) {
+  const [first, deepest] = open311.rows;
+  if (first && deepest)
+    rows.push({
+      row: `Open311 GET requests, ${open311.cases} cases: ${deepest.read}`,
+      measured: `${deepest.ms} ms`,
+      baseline: `${first.read} ${first.ms} ms`,
+      ratio: `${deepest['ratio to first page']}×`,
+      target: 'cost by depth, not data',
+      met: yes(deepest['ratio to first page'] <= 3),
+    });
+}
+
 type ReportCost = {
   reports: number;
   previewMainUsPerOp: number;

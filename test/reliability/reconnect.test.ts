@@ -33,7 +33,8 @@ describe('reconnect convergence', () => {
   it('brings 200 clients back to a fresh snapshot after a restart and after individual drops', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lst-reconnect-'));
     const port = await freePort();
-    const env = { DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, BROADCAST_TICK_MS: '50' };
+    // 200 clients on one account: more than an account may hold by default.
+    const env = { DATA_DIR: dataDir, DEMO_PASSWORD: PASSWORD, BROADCAST_TICK_MS: '50', SOCKETS_PER_USER: '400' };
     server = await startServerProcess(env, port);
     const base = server.base;
     const token = (
