@@ -401,6 +401,39 @@ describe('dispatch console', () => {
     return { c, page, problems, other: (await h.login('sim-dispatcher-b')).token };
   }
 
+  it('sends a case to a grid picked by name, 改派 it to a department and 撤回 it, each named on the timeline', async () => {
+    const { page, problems } = await caseOnConsole('街面秩序');
+    const step = async (action: string): Promise<void> => {
+      await page.click(`[data-action=${action}]`);
+      await expect.poll(() => page.locator('[data-testid=message]').innerText()).toMatch(/^已/);
+    };
+    await step('accept');
+    await step('register');
+    // The picker finds a grid by its name; a name that is no grid is refused before anything is sent.
+    await page.fill('[data-testid=grid-picker]', '不存在的网格');
+    await expect.poll(() => page.locator('[data-testid=dispatch-target] .hint').innerText()).toBe('没有这个网格');
+    await page.click('[data-action=dispatch]');
+    await expect.poll(() => page.locator('[data-testid=actions] [role=alert]').innerText()).toMatch(/请从列表中选择网格/);
+    await page.fill('[data-testid=grid-picker]', '通化街社区第二网格');
+    await step('dispatch');
+    await expect.poll(() => page.locator('[data-testid=timeline]').innerText()).toContain('派遣至 通化街社区第二网格党支部');
+    // 改派 to a department, with its reason; then 撤回 back to dispatch.
+    await page.check('[data-testid=dispatch-target] input[value=department]');
+    await page.fill('textarea[aria-label=处理说明]', '属于市场监管范围');
+    await page.selectOption('[data-testid=dispatch-target] select', '区市场监管局');
+    await step('reassign');
+    await expect
+      .poll(() => page.locator('[data-testid=timeline]').innerText())
+      .toContain('改派：通化街社区第二网格党支部 → 区市场监管局：属于市场监管范围');
+    await page.fill('textarea[aria-label=处理说明]', '地址有误，先核实');
+    await step('recall');
+    await expect.poll(() => page.locator('[data-testid=timeline]').innerText()).toContain('撤回（原承办 区市场监管局）：地址有误，先核实');
+    await expect.poll(() => page.locator('[data-action=dispatch]').count()).toBe(1);
+    await page.screenshot({ path: join(SCREENS_DIR, 'dispatch-picker.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('says clearly when someone else acted first', async () => {
     const { c, page, problems, other } = await caseOnConsole('宣传广告');
     // Another dispatcher accepts it just as this console's request leaves: its version is stale.

@@ -222,6 +222,47 @@ describe('reporting', () => {
 });
 
 describe('the closed loop', () => {
+  it("lets the assignee handle a case sent to a branch other than the place's owner, and lets dispatch 改派 or 撤回 it with a reason", async () => {
+    // A case in 通化街社区第二网格, sent to the first grid's branch: its grid worker must see it and act.
+    let c = await newCase({ ...freshPointIn(h.app, '431103003004002') });
+    expect(c.gridCode).toBe('431103003004002');
+    c = await step(dispatcher, c, { action: 'accept' });
+    c = await step(dispatcher, c, { action: 'register' });
+    c = await step(dispatcher, c, { action: 'dispatch', to: { kind: 'branch', gridCode: TONGHUA_GRID } });
+    expect(c.assignee).toMatchObject({ id: `P${TONGHUA_GRID}` });
+    expect((await h.api(gridworker, 'GET', `/api/incidents/${c.id}`)).status).toBe(200);
+    const { snapshot } = await h.socket(gridworker);
+    expect(snapshot.incidents.some((i) => i.id === c.id)).toBe(true);
+    c = await step(gridworker, c, { action: 'start' });
+    // 改派 needs a reason and a new assignee, and only dispatch may do it.
+    expect(
+      (await act(dispatcher, c.id, { action: 'reassign', version: c.version, to: { kind: 'department', name: '区城管局' } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await act(gridworker, c.id, {
+          action: 'reassign',
+          version: c.version,
+          to: { kind: 'department', name: '区城管局' },
+          note: '不归我',
+        })
+      ).status,
+    ).toBe(403);
+    c = await step(dispatcher, c, { action: 'reassign', to: { kind: 'department', name: '区城管局' }, note: '占道经营归城管' });
+    expect(c).toMatchObject({ stage: 'dispatched', assignee: { kind: 'department', name: '区城管局' } });
+    expect((await h.api(gridworker, 'GET', `/api/incidents/${c.id}`)).status).toBe(404); // no longer theirs, nor in their grid
+    c = await step(dispatcher, c, { action: 'recall', note: '先核实地址' });
+    expect(c).toMatchObject({ stage: 'registered', assignee: null });
+    const timeline = (await h.api<{ incident: IncidentDetail }>(dispatcher, 'GET', `/api/incidents/${c.id}`)).body.incident.timeline;
+    expect(timeline.map((e) => e.note)).toEqual(
+      expect.arrayContaining([
+        '派遣至 通化街社区第一网格党支部',
+        '改派：通化街社区第一网格党支部 → 区城管局：占道经营归城管',
+        '撤回（原承办 区城管局）：先核实地址',
+      ]),
+    );
+  });
+
   it('takes a case from report to evaluation, recording every step on the timeline', async () => {
     let c = await newCase();
     c = await step(dispatcher, c, { action: 'accept' });

@@ -52,7 +52,9 @@ export type Action =
   | 'evaluate'
   | 'extend'
   | 'shelve'
-  | 'supervise';
+  | 'supervise'
+  | 'reassign'
+  | 'recall';
 
 export const ACTION_LABELS: Readonly<Record<Action, string>> = {
   accept: '受理',
@@ -68,6 +70,8 @@ export const ACTION_LABELS: Readonly<Record<Action, string>> = {
   extend: '延期',
   shelve: '挂账',
   supervise: '督办',
+  reassign: '改派',
+  recall: '撤回',
 };
 
 /** Event types recorded on the timeline besides the user actions. */

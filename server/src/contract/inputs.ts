@@ -55,22 +55,19 @@ export const reportIncidentSchema = z
 export type ReportIncidentInput = z.infer<typeof reportIncidentSchema>;
 
 const base = { version: z.number().int().min(1), note: text(1000).default('') };
+/** Where a case is sent: a grid's party branch, or a department. */
+const dispatchTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('branch'), gridCode: z.string().regex(/^\d{15}$/) }).strict(),
+  z.object({ kind: z.literal('department'), name: z.enum(DEPARTMENTS) }).strict(),
+]);
 export const incidentActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('accept'), ...base }).strict(),
   z.object({ action: z.literal('register'), ...base }).strict(),
   z.object({ action: z.literal('reject'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
-  z
-    .object({
-      action: z.literal('dispatch'),
-      ...base,
-      to: z
-        .discriminatedUnion('kind', [
-          z.object({ kind: z.literal('branch'), gridCode: z.string().regex(/^\d{15}$/) }).strict(),
-          z.object({ kind: z.literal('department'), name: z.enum(DEPARTMENTS) }).strict(),
-        ])
-        .optional(),
-    })
-    .strict(),
+  z.object({ action: z.literal('dispatch'), ...base, to: dispatchTarget.optional() }).strict(),
+  // 改派: to another branch or department, with the reason; 撤回: back to dispatch, with the reason.
+  z.object({ action: z.literal('reassign'), ...base, to: dispatchTarget, note: text(1000).min(1, 'give the reason') }).strict(),
+  z.object({ action: z.literal('recall'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
   z.object({ action: z.literal('return'), ...base, note: text(1000).min(1, 'say why it is not yours') }).strict(),
   z.object({ action: z.literal('start'), ...base }).strict(),
   z.object({ action: z.literal('feedback'), ...base, note: text(1000).min(1, 'describe what was done') }).strict(),

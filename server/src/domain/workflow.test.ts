@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
-import { STAGES, type Action, type Incident, type Stage } from '../contract/incidents.ts';
+import { DEPARTMENTS, STAGES, type Action, type Incident, type Stage } from '../contract/incidents.ts';
 import type { IncidentActionInput } from '../contract/inputs.ts';
 import { applyAction, availableActions, type TransitionContext } from './workflow.ts';
 
@@ -75,6 +75,8 @@ const LEGAL: Record<Action, [Stage[], Stage | 'same']> = {
   extend: [['dispatched', 'handling'], 'same'],
   shelve: [['registered', 'dispatched', 'handling'], 'shelved'],
   supervise: [['reported', 'accepted', 'registered', 'dispatched', 'handling', 'handled', 'verified'], 'same'],
+  reassign: [['dispatched', 'handling'], 'dispatched'],
+  recall: [['dispatched', 'handling'], 'registered'],
 };
 const BODY: Record<Action, Omit<IncidentActionInput, 'version'>> = {
   accept: { action: 'accept', note: '' },
@@ -90,6 +92,8 @@ const BODY: Record<Action, Omit<IncidentActionInput, 'version'>> = {
   extend: { action: 'extend', note: 'e', hours: 2 },
   shelve: { action: 'shelve', note: 's' },
   supervise: { action: 'supervise', note: '' },
+  reassign: { action: 'reassign', note: '不属本网格', to: { kind: 'department', name: DEPARTMENTS[0] } },
+  recall: { action: 'recall', note: '派错了' },
 } as Record<Action, Omit<IncidentActionInput, 'version'>>;
 const ACTOR: Record<Action, User> = {
   accept: dispatcher,
@@ -105,6 +109,8 @@ const ACTOR: Record<Action, User> = {
   extend: dispatcher,
   shelve: dispatcher,
   supervise: leader,
+  reassign: dispatcher,
+  recall: dispatcher,
 };
 
 describe('workflow state machine', () => {

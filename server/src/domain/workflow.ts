@@ -32,7 +32,20 @@ const RULES: Readonly<Record<Action, Rule>> = {
   extend: { from: ['dispatched', 'handling'], roles: ['dispatcher'] },
   shelve: { from: ['registered', 'dispatched', 'handling'], roles: ['dispatcher'] },
   supervise: { from: 'open', roles: ['leader', 'dispatcher'] },
+  reassign: { from: ['dispatched', 'handling'], roles: ['dispatcher'] },
+  recall: { from: ['dispatched', 'handling'], roles: ['dispatcher'] },
 };
+
+/**
+ * Whether a case is within a scope (a user's, a feed's): its place lies in it, or it is assigned to a
+ * grid branch in it (a case sent to a branch other than the place's owner must not be
+ * lost to its assignee).
+ */
+export function canReach(scope: string, incident: Pick<Incident, 'gridCode' | 'assignee'>): boolean {
+  if (inScope(scope, incident.gridCode)) return true;
+  const a = incident.assignee;
+  return a?.kind === 'branch' && inScope(scope, a.id.slice(1));
+}
 
 /** Actions the user could take on the case now (for the console's buttons). */
 export function availableActions(incident: Incident, user: User): Action[] {
@@ -42,7 +55,7 @@ export function availableActions(incident: Incident, user: User): Action[] {
 function refusal(incident: Incident, action: Action, user: User): DomainError | null {
   const rule = RULES[action];
   if (!rule.roles.includes(user.role)) return new DomainError('forbidden', `${roleName(user)} may not ${ACTION_LABELS[action]}`);
-  if (!inScope(user.scope, incident.gridCode)) return new DomainError('forbidden', `case ${incident.id} is outside your scope`);
+  if (!canReach(user.scope, incident)) return new DomainError('forbidden', `case ${incident.id} is outside your scope`);
   const from = rule.from === 'open' ? null : rule.from;
   if (from ? !from.includes(incident.stage) : !isOpenStage(incident.stage)) {
     return new DomainError('invalid-transition', `cannot ${ACTION_LABELS[action]} a case at stage ${STAGE_LABELS[incident.stage]}`);
@@ -79,8 +92,7 @@ export interface Transition {
  */
 export function applyAction(incident: Incident, input: IncidentActionInput, user: User, ctx: TransitionContext): Transition {
   // Who you are is checked before what you saw: a stranger learns nothing from a version answer.
-  if (!RULES[input.action].roles.includes(user.role) || !inScope(user.scope, incident.gridCode))
-    throw refusal(incident, input.action, user)!;
+  if (!RULES[input.action].roles.includes(user.role) || !canReach(user.scope, incident)) throw refusal(incident, input.action, user)!;
   if (input.version !== incident.version) {
     throw new DomainError(
       'stale-version',
@@ -108,23 +120,33 @@ export function applyAction(incident: Incident, input: IncidentActionInput, user
       enter('rejected');
       next.closedAt = at;
       break;
-    case 'dispatch': {
-      const to = input.to;
-      let assignee: Assignee | null;
-      if (!to) assignee = incident.suggestedAssignee;
-      else if (to.kind === 'department') assignee = { kind: 'department', id: to.name, name: to.name };
-      else {
-        if (!inScope(user.scope, to.gridCode)) throw new DomainError('forbidden', `grid ${to.gridCode} is outside your scope`);
-        assignee = ctx.branchOf(to.gridCode);
-        if (!assignee) throw new DomainError('bad-request', `no grid branch for grid ${to.gridCode}`, { 'to.gridCode': 'unknown grid' });
-      }
+    case 'dispatch':
+    case 'reassign': {
+      const assignee = input.to ? targetOf(input.to, user, ctx) : incident.suggestedAssignee;
       if (!assignee)
         throw new DomainError('bad-request', `case ${incident.id} has no location: choose a grid or a department`, { to: 'required' });
+      if (input.action === 'reassign' && sameAssignee(assignee, incident.assignee)) {
+        throw new DomainError('bad-request', `case ${incident.id} is already with ${assignee.name}`, { to: 'the current assignee' });
+      }
       next.assignee = assignee;
       next.escalationLevel = 0;
       enter('dispatched');
-      break;
+      // The timeline names where the case went (and, for 改派, from where and why).
+      const note =
+        input.action === 'dispatch'
+          ? `派遣至 ${assignee.name}${input.note ? `：${input.note}` : ''}`
+          : `改派：${incident.assignee?.name ?? '未派遣'} → ${assignee.name}：${input.note}`;
+      return { next, fromStage: incident.stage, toStage: next.stage, note };
     }
+    case 'recall':
+      next.assignee = null;
+      enter('registered');
+      return {
+        next,
+        fromStage: incident.stage,
+        toStage: next.stage,
+        note: `撤回（原承办 ${incident.assignee?.name ?? '无'}）：${input.note}`,
+      };
     case 'return':
       next.assignee = null;
       next.returnCount++;
@@ -172,10 +194,23 @@ export function applyAction(incident: Incident, input: IncidentActionInput, user
   return { next, fromStage: incident.stage, toStage: next.stage, note: noteOf(input) };
 }
 
+/** The assignee a dispatch target names, checked against the dispatcher's scope. */
+function targetOf(
+  to: NonNullable<Extract<IncidentActionInput, { action: 'dispatch' }>['to']>,
+  user: User,
+  ctx: TransitionContext,
+): Assignee {
+  if (to.kind === 'department') return { kind: 'department', id: to.name, name: to.name };
+  if (!inScope(user.scope, to.gridCode)) throw new DomainError('forbidden', `grid ${to.gridCode} is outside your scope`);
+  const branch = ctx.branchOf(to.gridCode);
+  if (!branch) throw new DomainError('bad-request', `no grid branch for grid ${to.gridCode}`, { 'to.gridCode': 'unknown grid' });
+  return branch;
+}
+
+const sameAssignee = (a: Assignee, b: Assignee | null): boolean => b !== null && a.kind === b.kind && a.id === b.id;
+
 function noteOf(input: IncidentActionInput): string {
   switch (input.action) {
-    case 'dispatch':
-      return input.note || (input.to?.kind === 'department' ? `派遣至${input.to.name}` : '');
     case 'verify':
       return input.note || (input.pass ? '核查通过' : '核查不通过，返工');
     case 'evaluate':

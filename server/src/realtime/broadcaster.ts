@@ -32,6 +32,13 @@ function scopesOf(gridCode: string | null): string[] {
   return [DISTRICT_CODE, gridCode.slice(0, 9), gridCode.slice(0, 12), gridCode];
 }
 
+/** A case is seen where it lies and, when a grid branch elsewhere handles it, by that grid's scopes too. */
+function scopesOfCase(incident: Incident): string[] {
+  const assigned = incident.assignee?.kind === 'branch' ? incident.assignee.id.slice(1) : null;
+  const place = scopesOf(incident.gridCode);
+  return assigned && assigned !== incident.gridCode ? [...new Set([...place, ...scopesOf(assigned)])] : place;
+}
+
 interface ScopeState {
   seq: number;
   incidents: Map<string, Incident>;
@@ -120,7 +127,7 @@ export function createBroadcaster(options: BroadcasterOptions) {
 
   return {
     incidentChanged(incident: Incident): void {
-      for (const scope of scopesOf(incident.gridCode)) {
+      for (const scope of scopesOfCase(incident)) {
         const s = state(scope);
         s.incidents.set(incident.id, incident);
         s.dirty = true;

@@ -27,7 +27,7 @@ import type { Geography } from '../domain/geography.ts';
 import { createNearbyIndex } from '../domain/nearby-index.ts';
 import { summarise, type CaseSummary } from '../domain/indicators.ts';
 import { nextSlaCheck, slaUpdate, type SlaClock } from '../domain/sla.ts';
-import { applyAction } from '../domain/workflow.ts';
+import { applyAction, canReach } from '../domain/workflow.ts';
 import { inScope } from '../contract/geo.ts';
 import type { IncidentPage, IncidentRepository } from '../store/incidents-repo.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -230,8 +230,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       const input = parseInput(incidentActionSchema, body);
       const next = await writer.write(() => {
         const current = repo.get(id);
-        if (!current || (!inScope(user.scope, current.gridCode) && user.role !== 'admin'))
-          throw new DomainError('not-found', `no case ${id}`);
+        if (!current || (!canReach(user.scope, current) && user.role !== 'admin')) throw new DomainError('not-found', `no case ${id}`);
         const t = applyAction(current, input, user, { now: clock.now(), deadlineFor, branchOf });
         repo.update(t.next, current.version, [
           {
@@ -253,7 +252,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
 
     get(id: string, user: User): IncidentDetail {
       const incident = repo.get(id);
-      if (!incident || !inScope(user.scope, incident.gridCode)) throw new DomainError('not-found', `no case ${id}`);
+      if (!incident || !canReach(user.scope, incident)) throw new DomainError('not-found', `no case ${id}`);
       return { ...incident, timeline: repo.timeline(id) };
     },
 
@@ -281,7 +280,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
 
     /** Open cases in scope, most urgent first (red, amber, priority, deadline), and their total. */
     openIn(scope: string, limit: number): { items: Incident[]; total: number } {
-      const open = [...live.values()].filter((i) => inScope(scope, i.gridCode)).sort(byUrgency);
+      const open = [...live.values()].filter((i) => canReach(scope, i)).sort(byUrgency);
       return { items: open.slice(0, limit), total: open.length };
     },
 
