@@ -267,7 +267,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   api.use(geographyRouter(geography, organisation, indicators));
   app.use('/api', api);
   app.use('/open311/v2', open311Router({ incidents, geography, apiKeys, clock, logger, publicUrl: config.publicUrl }));
-  app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'not-found', message: 'no such API route' } }));
+  app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'not-found', message: '没有这个接口' } }));
   if (existsSync(join(config.clientDir, 'index.html'))) {
     // Built assets carry a content hash in their names: a browser keeps them until a release renames them.
     // The build compresses them once (vite.config.ts); the compressed file goes out as it is.

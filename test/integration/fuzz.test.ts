@@ -19,6 +19,9 @@ let socket: ClientSocket;
 
 const statuses = new Map<number, number>();
 const tally = (status: number): void => void statuses.set(status, (statuses.get(status) ?? 0) + 1);
+const CHINESE = /[\u4e00-\u9fff]/;
+/** Error messages seen that a Chinese reader could not read. */
+const notChinese = new Set<string>();
 
 function dbFingerprint(): string {
   const hash = createHash('sha256');
@@ -130,9 +133,18 @@ describe('hostile input', () => {
       headers: Record<string, string> = {},
       token: string | null = dispatcher,
     ): Promise<void> => {
-      const res = await h.api(token, method, path, body, headers);
+      const res = await h.api<{ error?: { code: string; message: string; fields?: Record<string, string> } }>(
+        token,
+        method,
+        path,
+        body,
+        headers,
+      );
       tally(res.status);
       count++;
+      // What a user or an integrator reads is Chinese; the code stays a stable English word.
+      const error = res.body.error;
+      if (error && !CHINESE.test(error.message)) notChinese.add(`${error.code}: ${error.message}`);
     };
 
     await fc.assert(
@@ -195,6 +207,8 @@ describe('hostile input', () => {
         acks++;
         expect(reply).not.toBe('none');
         expect(reply === 'none' || reply.ok).toBe(false);
+        if (reply !== 'none' && !reply.ok && !CHINESE.test(reply.error.message))
+          notChinese.add(`${reply.error.code}: ${reply.error.message}`);
       }),
       { numRuns: 4500, seed: 45 },
     );
@@ -211,5 +225,6 @@ describe('hostile input', () => {
     expect(statuses.get(413)).toBeGreaterThanOrEqual(1);
     expect((await h.api(null, 'GET', '/healthz')).status).toBe(200);
     expect(dbFingerprint()).toBe(before);
+    expect([...notChinese]).toEqual([]);
   }, 300_000);
 });

@@ -182,7 +182,7 @@ describe('reporting', () => {
       JSON.stringify(report({ description: '长'.repeat(30_000) })),
     );
     expect(big.status).toBe(413);
-    expect(await big.json()).toEqual({ error: { code: 'too-large', message: 'request body too large' } });
+    expect(await big.json()).toEqual({ error: { code: 'too-large', message: '请求内容过大' } });
     expect(
       (
         await post(

@@ -238,17 +238,17 @@ describe('Open311 requests', () => {
     expect((await h.api(admin, 'DELETE', `/api/admin/api-keys/${revokedKey.apiKey.id}`)).status).toBe(200);
     void apiKey;
     const cases: [Record<string, string>, number, RegExp][] = [
-      [{ service_code: 'E01', ...at() }, 403, /api_key is required/],
-      [{ api_key: 'lst_nonsense', service_code: 'E01', ...at() }, 403, /invalid or revoked/],
-      [{ api_key: revokedKey.key, service_code: 'E01', ...at() }, 403, /invalid or revoked/],
+      [{ service_code: 'E01', ...at() }, 403, /需要 api_key/],
+      [{ api_key: 'lst_nonsense', service_code: 'E01', ...at() }, 403, /无效或已撤销/],
+      [{ api_key: revokedKey.key, service_code: 'E01', ...at() }, 403, /无效或已撤销/],
       [{ api_key: key, service_code: 'Z99', ...at() }, 400, /service_code/],
       [{ api_key: key, ...at() }, 400, /service_code/],
-      [{ api_key: key, service_code: 'E01' }, 400, /location is required/],
-      [{ api_key: key, service_code: 'E01', lat: '26.44' }, 400, /both lat and long/],
+      [{ api_key: key, service_code: 'E01' }, 400, /需要位置/],
+      [{ api_key: key, service_code: 'E01', lat: '26.44' }, 400, /lat 和 long 须同时/],
       [{ api_key: key, service_code: 'E01', lat: 'north', long: '111.6' }, 400, /lat/],
       [{ api_key: key, service_code: 'E01', ...at(), description: '长'.repeat(4001) }, 400, /4000/],
-      [{ api_key: key, service_code: 'E01', ...at(), description: '<b>加粗</b>' }, 400, /no HTML/],
-      [{ api_key: key, service_code: 'E01', ...at(), description: 'a &amp; b' }, 400, /no HTML/],
+      [{ api_key: key, service_code: 'E01', ...at(), description: '<b>加粗</b>' }, 400, /不能含 HTML/],
+      [{ api_key: key, service_code: 'E01', ...at(), description: 'a &amp; b' }, 400, /不能含 HTML/],
       [{ api_key: key, service_code: 'E01', ...at(), 'attribute[priority]': '特急' }, 400, /priority/],
       [{ api_key: key, service_code: 'E01', ...at(), 'attribute[colour]': 'red' }, 400, /attribute\[colour\]/],
       [{ api_key: key, service_code: 'E01', address_id: '431103003004999' }, 400, /grid/],
@@ -312,21 +312,21 @@ describe('Open311 requests', () => {
     expect(((await get(`requests.json?service_request_id=${ids.join(',')},nope`)).json() as unknown[]).length).toBe(3);
     const reversed = await get('requests.json?start_date=2026-12-01T00:00:00%2B08:00&end_date=2026-11-01T00:00:00%2B08:00');
     expect(reversed.status).toBe(400);
-    expect((reversed.json() as { description: string }[])[0]!.description).toMatch(/before end_date/);
+    expect((reversed.json() as { description: string }[])[0]!.description).toMatch(/须早于 end_date/);
     const window = (
       await get('requests.json?service_code=P02&start_date=2026-11-30T00:00:00%2B08:00&end_date=2026-11-30T23:59:59%2B08:00')
     ).json() as unknown[];
     expect(window).toHaveLength(5);
     const tooLong = await get('requests.json?start_date=2026-01-01T00:00:00%2B08:00&end_date=2026-11-01T00:00:00%2B08:00');
     expect(tooLong.status).toBe(400);
-    expect((tooLong.json() as { description: string }[])[0]!.description).toMatch(/90 days/);
+    expect((tooLong.json() as { description: string }[])[0]!.description).toMatch(/90 天/);
     expect((await get('requests.json?service_code=Q01')).status).toBe(400);
     expect((await get('requests.json?page_size=1000')).status).toBe(400);
     // A read costs in proportion to its depth: pages past 1,000 requests are refused, saying how to read further back.
     expect((await get('requests.json?page_size=100&page=10')).status).toBe(200);
     const deep = await get('requests.json?page_size=100&page=11');
     expect(deep.status).toBe(400);
-    expect((deep.json() as { description: string }[])[0]!.description).toMatch(/at most 1000 requests: narrow start_date and end_date/);
+    expect((deep.json() as { description: string }[])[0]!.description).toMatch(/最多 1000 条：请缩小 start_date 至 end_date/);
     expect((await get('requests.xml?page=1001')).status).toBe(400);
     expect((await get('requests/20990101999.json')).status).toBe(404);
     expect(((await get('requests/20990101999.xml')).xml().errors as { error: { code: string }[] }).error[0]!.code).toBe('404');

@@ -2,6 +2,15 @@
 export const ROLES = ['wall', 'leader', 'dispatcher', 'gridworker', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Each role's name as people say it (in messages such as 网格员不能派遣). */
+export const ROLE_NAMES: Readonly<Record<Role, string>> = {
+  wall: '大屏账号',
+  leader: '领导',
+  dispatcher: '派遣员',
+  gridworker: '网格员',
+  admin: '管理员',
+};
+
 /**
  * Who may do what, by role: the one table the server's routes and services and the client's views
  * read. Scope (which units) is checked separately, by `inScope` (geo.ts).

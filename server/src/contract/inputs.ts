@@ -11,8 +11,11 @@ import { DEPARTMENTS, DESCRIPTION_MAX_CHARS, INCIDENT_CLASSES, PRIORITIES, SOURC
 import { SCOPE_CODE } from './geo.ts';
 import { TASK_TYPES } from './tasks.ts';
 
+// What a user or an integrator reads: zod's own messages in Chinese (the codes stay stable).
+z.config(z.locales.zhCN());
+
 /** The district, a street, a community or a grid (contract/geo.ts SCOPE_CODE). */
-export const scopeCode = z.string().regex(SCOPE_CODE, 'the district, a street, community or grid code');
+export const scopeCode = z.string().regex(SCOPE_CODE, '须为区、街道、社区或网格代码');
 
 export const loginSchema = z
   .object({
@@ -35,15 +38,15 @@ export const reportIncidentSchema = z
     lat: coordinate.min(-90).max(90).optional(),
     gridCode: z
       .string()
-      .regex(/^\d{15}$/, 'a 15-digit grid code')
+      .regex(/^\d{15}$/, '须为15位网格代码')
       .optional(),
     address: text(200).default(''),
-    description: text(DESCRIPTION_MAX_CHARS).min(1, 'describe the case'),
+    description: text(DESCRIPTION_MAX_CHARS).min(1, '请描述事件'),
     reporterName: text(50).default(''),
     reporterPhone: z
       .string()
       .trim()
-      .regex(/^$|^[0-9+\- ]{5,20}$/, 'a phone number')
+      .regex(/^$|^[0-9+\- ]{5,20}$/, '电话号码格式不对')
       .default(''),
     photoUrl: z
       .url({ protocol: /^https?$/ })
@@ -51,7 +54,7 @@ export const reportIncidentSchema = z
       .optional(),
   })
   .strict()
-  .refine((v) => (v.lng === undefined) === (v.lat === undefined), { message: 'give both lng and lat, or neither', path: ['lng'] });
+  .refine((v) => (v.lng === undefined) === (v.lat === undefined), { message: '经度和纬度须同时给出或都不给', path: ['lng'] });
 export type ReportIncidentInput = z.infer<typeof reportIncidentSchema>;
 
 const base = { version: z.number().int().min(1), note: text(1000).default('') };
@@ -63,21 +66,21 @@ const dispatchTarget = z.discriminatedUnion('kind', [
 export const incidentActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('accept'), ...base }).strict(),
   z.object({ action: z.literal('register'), ...base }).strict(),
-  z.object({ action: z.literal('reject'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
+  z.object({ action: z.literal('reject'), ...base, note: text(1000).min(1, '请填写原因') }).strict(),
   z.object({ action: z.literal('dispatch'), ...base, to: dispatchTarget.optional() }).strict(),
   // 改派: to another branch or department, with the reason; 撤回: back to dispatch, with the reason.
-  z.object({ action: z.literal('reassign'), ...base, to: dispatchTarget, note: text(1000).min(1, 'give the reason') }).strict(),
-  z.object({ action: z.literal('recall'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
-  z.object({ action: z.literal('return'), ...base, note: text(1000).min(1, 'say why it is not yours') }).strict(),
+  z.object({ action: z.literal('reassign'), ...base, to: dispatchTarget, note: text(1000).min(1, '请填写原因') }).strict(),
+  z.object({ action: z.literal('recall'), ...base, note: text(1000).min(1, '请填写原因') }).strict(),
+  z.object({ action: z.literal('return'), ...base, note: text(1000).min(1, '请说明不属于本网格的原因') }).strict(),
   z.object({ action: z.literal('start'), ...base }).strict(),
-  z.object({ action: z.literal('feedback'), ...base, note: text(1000).min(1, 'describe what was done') }).strict(),
+  z.object({ action: z.literal('feedback'), ...base, note: text(1000).min(1, '请说明处置情况') }).strict(),
   z.object({ action: z.literal('verify'), ...base, pass: z.boolean() }).strict(),
   z.object({ action: z.literal('close'), ...base }).strict(),
   z.object({ action: z.literal('evaluate'), ...base, rating: z.number().int().min(1).max(5) }).strict(),
   z
-    .object({ action: z.literal('extend'), ...base, hours: z.number().int().min(1).max(720), note: text(1000).min(1, 'give the reason') })
+    .object({ action: z.literal('extend'), ...base, hours: z.number().int().min(1).max(720), note: text(1000).min(1, '请填写原因') })
     .strict(),
-  z.object({ action: z.literal('shelve'), ...base, note: text(1000).min(1, 'give the reason') }).strict(),
+  z.object({ action: z.literal('shelve'), ...base, note: text(1000).min(1, '请填写原因') }).strict(),
   z.object({ action: z.literal('supervise'), ...base }).strict(),
 ]);
 export type IncidentActionInput = z.infer<typeof incidentActionSchema>;
@@ -90,7 +93,7 @@ export const listIncidentsSchema = z
     classes: z
       .string()
       .max(400)
-      .refine((v) => v.split(',').every((c) => (INCIDENT_CLASSES as readonly string[]).includes(c)), 'known classes, comma separated')
+      .refine((v) => v.split(',').every((c) => (INCIDENT_CLASSES as readonly string[]).includes(c)), '须为已知事件类别，以逗号分隔')
       .optional(),
     priority: z.enum(PRIORITIES).optional(),
     source: z.enum(SOURCES).optional(),
@@ -117,14 +120,14 @@ export const createTaskSchema = z
   .object({
     type: z.enum(TASK_TYPES),
     title: z.string().trim().min(1).max(100),
-    gridCode: z.string().regex(/^\d{15}$/, 'a 15-digit grid code'),
+    gridCode: z.string().regex(/^\d{15}$/, '须为15位网格代码'),
     startsAt: z.iso.datetime({ offset: true }),
     endsAt: z.iso.datetime({ offset: true }),
     assignee: taskAssigneeInput.default({ kind: 'branch' }),
     participants: z.number().int().min(0).max(500).default(0),
   })
   .strict()
-  .refine((t) => Date.parse(t.endsAt) > Date.parse(t.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] });
+  .refine((t) => Date.parse(t.endsAt) > Date.parse(t.startsAt), { message: '结束时间须晚于开始时间', path: ['endsAt'] });
 
 export const taskActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('start'), version: z.number().int().min(1) }).strict(),
@@ -153,7 +156,7 @@ export const subscriptionSchema = z
     secret: z.string().min(8).max(200).optional(),
   })
   .strict()
-  .refine((s) => s.channel === 'wecom' || s.secret, { message: 'webhook and dingtalk channels need a secret', path: ['secret'] });
+  .refine((s) => s.channel === 'wecom' || s.secret, { message: 'Webhook 和钉钉渠道需要签名密钥', path: ['secret'] });
 export type SubscriptionInput = z.infer<typeof subscriptionSchema>;
 
 /** True when A and B are the same type (for the compile-time check below). */

@@ -3,6 +3,9 @@ export const TASK_TYPES = ['夜间巡逻', '卫生清扫', '文明劝导', '入�
 export type TaskType = (typeof TASK_TYPES)[number];
 
 export type TaskState = 'planned' | 'active' | 'done' | 'missed';
+/** The task actions' names: 开始, 完成, 未完成, 指派. */
+export const TASK_ACTION_LABELS = { start: '开始', complete: '完成', miss: '标记未完成', assign: '指派' } as const;
+
 export const TASK_STATE_LABELS: Readonly<Record<TaskState, string>> = {
   planned: '计划',
   active: '进行中',

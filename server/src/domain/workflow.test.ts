@@ -156,25 +156,23 @@ describe('workflow state machine', () => {
   });
 
   it('checks the version before anything the caller may act on', () => {
-    expect(() => applyAction(incident('reported'), { action: 'accept', note: '', version: 2 }, dispatcher, ctx)).toThrow(/changed/);
+    expect(() => applyAction(incident('reported'), { action: 'accept', note: '', version: 2 }, dispatcher, ctx)).toThrow(/已被他人更新/);
     // …but a stranger is refused for who they are, not told about versions.
     const stranger: User = { ...worker, scope: '431103009008001' };
-    expect(() => applyAction(incident('dispatched'), { action: 'start', note: '', version: 2 }, stranger, ctx)).toThrow(
-      /outside your scope/,
-    );
+    expect(() => applyAction(incident('dispatched'), { action: 'start', note: '', version: 2 }, stranger, ctx)).toThrow(/不在您的管辖范围/);
   });
 
   it('lets only the assignee start, feed back or return', () => {
     const otherGrid: User = { ...worker, id: 'w2', scope: '431103003004002' };
     expect(() => applyAction(incident('dispatched'), { action: 'start', note: '', version: 3 }, otherGrid, ctx)).toThrow(DomainError);
     const toDepartment = { ...incident('dispatched'), assignee: { kind: 'department' as const, id: '区城管局', name: '区城管局' } };
-    expect(() => applyAction(toDepartment, { action: 'start', note: '', version: 3 }, worker, ctx)).toThrow(/only the assignee/);
+    expect(() => applyAction(toDepartment, { action: 'start', note: '', version: 3 }, worker, ctx)).toThrow(/只有承办方/);
     expect(applyAction(toDepartment, { action: 'start', note: '', version: 3 }, dispatcher, ctx).toStage).toBe('handling');
   });
 
   it('refuses to dispatch an unlocated case without a target, or to a grid outside scope', () => {
     const unlocated = { ...incident('registered'), gridCode: null, suggestedAssignee: null, needsManualLocation: true };
-    expect(() => applyAction(unlocated, { action: 'dispatch', note: '', version: 3 }, dispatcher, ctx)).toThrow(/no location/);
+    expect(() => applyAction(unlocated, { action: 'dispatch', note: '', version: 3 }, dispatcher, ctx)).toThrow(/没有位置/);
     const streetDispatcher: User = { ...dispatcher, scope: '431103003' };
     expect(() =>
       applyAction(
@@ -183,6 +181,6 @@ describe('workflow state machine', () => {
         streetDispatcher,
         ctx,
       ),
-    ).toThrow(/outside your scope/);
+    ).toThrow(/不在您的管辖范围/);
   });
 });

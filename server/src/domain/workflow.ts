@@ -3,7 +3,7 @@
  * which, who may take it (role, scope, 监管分离), and what it changes. Pure: time, deadlines and
  * place lookups are handed in.
  */
-import type { Role, User } from '../contract/auth.ts';
+import { ROLE_NAMES, type Role, type User } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import { ACTION_LABELS, STAGE_LABELS, isOpenStage, type Action, type Assignee, type Incident, type Stage } from '../contract/incidents.ts';
 import type { IncidentActionInput } from '../contract/inputs.ts';
@@ -54,19 +54,19 @@ export function availableActions(incident: Incident, user: User): Action[] {
 
 function refusal(incident: Incident, action: Action, user: User): DomainError | null {
   const rule = RULES[action];
-  if (!rule.roles.includes(user.role)) return new DomainError('forbidden', `${roleName(user)} may not ${ACTION_LABELS[action]}`);
-  if (!canReach(user.scope, incident)) return new DomainError('forbidden', `case ${incident.id} is outside your scope`);
+  if (!rule.roles.includes(user.role)) return new DomainError('forbidden', `${ROLE_NAMES[user.role]}不能${ACTION_LABELS[action]}`);
+  if (!canReach(user.scope, incident)) return new DomainError('forbidden', `案件 ${incident.id} 不在您的管辖范围内`);
   const from = rule.from === 'open' ? null : rule.from;
   if (from ? !from.includes(incident.stage) : !isOpenStage(incident.stage)) {
-    return new DomainError('invalid-transition', `cannot ${ACTION_LABELS[action]} a case at stage ${STAGE_LABELS[incident.stage]}`);
+    return new DomainError('invalid-transition', `案件处于「${STAGE_LABELS[incident.stage]}」，不能${ACTION_LABELS[action]}`);
   }
   if (rule.byAssignee) {
     const a = incident.assignee;
     const own = a?.kind === 'branch' ? user.role === 'gridworker' && inScope(user.scope, a.id.slice(1)) : user.role === 'dispatcher';
-    if (!own) return new DomainError('forbidden', `only the assignee (${a?.name ?? 'none'}) may ${ACTION_LABELS[action]}`);
+    if (!own) return new DomainError('forbidden', `只有承办方（${a?.name ?? '无'}）可以${ACTION_LABELS[action]}`);
   }
   if (rule.notByHandler && incident.handlers.includes(user.id)) {
-    return new DomainError('forbidden', `you handled case ${incident.id}, so you may not ${ACTION_LABELS[action]} it (监管分离)`);
+    return new DomainError('forbidden', `您处置过案件 ${incident.id}，不能${ACTION_LABELS[action]}（监管分离）`);
   }
   return null;
 }
@@ -96,7 +96,7 @@ export function applyAction(incident: Incident, input: IncidentActionInput, user
   if (input.version !== incident.version) {
     throw new DomainError(
       'stale-version',
-      `case ${incident.id} has changed (version ${incident.version}, you sent ${input.version}): reload it`,
+      `案件 ${incident.id} 已被他人更新（当前版本 ${incident.version}，您看到的是 ${input.version}），请刷新后再试`,
     );
   }
   const denied = refusal(incident, input.action, user);
@@ -123,10 +123,9 @@ export function applyAction(incident: Incident, input: IncidentActionInput, user
     case 'dispatch':
     case 'reassign': {
       const assignee = input.to ? targetOf(input.to, user, ctx) : incident.suggestedAssignee;
-      if (!assignee)
-        throw new DomainError('bad-request', `case ${incident.id} has no location: choose a grid or a department`, { to: 'required' });
+      if (!assignee) throw new DomainError('bad-request', `案件 ${incident.id} 没有位置，请选择网格或部门`, { to: '必填' });
       if (input.action === 'reassign' && sameAssignee(assignee, incident.assignee)) {
-        throw new DomainError('bad-request', `case ${incident.id} is already with ${assignee.name}`, { to: 'the current assignee' });
+        throw new DomainError('bad-request', `案件 ${incident.id} 已由${assignee.name}承办`, { to: '即当前承办方' });
       }
       next.assignee = assignee;
       next.escalationLevel = 0;
@@ -201,9 +200,9 @@ function targetOf(
   ctx: TransitionContext,
 ): Assignee {
   if (to.kind === 'department') return { kind: 'department', id: to.name, name: to.name };
-  if (!inScope(user.scope, to.gridCode)) throw new DomainError('forbidden', `grid ${to.gridCode} is outside your scope`);
+  if (!inScope(user.scope, to.gridCode)) throw new DomainError('forbidden', `网格 ${to.gridCode} 不在您的管辖范围内`);
   const branch = ctx.branchOf(to.gridCode);
-  if (!branch) throw new DomainError('bad-request', `no grid branch for grid ${to.gridCode}`, { 'to.gridCode': 'unknown grid' });
+  if (!branch) throw new DomainError('bad-request', `网格 ${to.gridCode} 没有网格党支部`, { 'to.gridCode': '未知网格' });
   return branch;
 }
 
@@ -224,8 +223,4 @@ function noteOf(input: IncidentActionInput): string {
 
 function addHandler(handlers: readonly string[], id: string): string[] {
   return handlers.includes(id) ? [...handlers] : [...handlers, id];
-}
-
-function roleName(user: User): string {
-  return `role ${user.role}`;
 }

@@ -48,7 +48,7 @@ export function adminRouter({ apiKeys, notifications, writer, geography, clock, 
   const router = Router();
   router.use('/admin', allow('administer'));
   const knownScope = (scope: string): void => {
-    if (!geography.unit(scope)) throw new DomainError('bad-request', `no unit ${scope}`, { scope: 'unknown unit' });
+    if (!geography.unit(scope)) throw new DomainError('bad-request', `没有单元 ${scope}`, { scope: '未知单元' });
   };
 
   router.post(
@@ -68,7 +68,7 @@ export function adminRouter({ apiKeys, notifications, writer, geography, clock, 
     '/admin/api-keys/:id',
     route(async (req, res) => {
       const revoked = await writer.write(() => apiKeys.revoke(String(req.params.id), clock.now().toISOString()));
-      if (!revoked) throw new DomainError('not-found', `no API key ${req.params.id}`);
+      if (!revoked) throw new DomainError('not-found', `没有接口密钥 ${req.params.id}`);
       res.json({ apiKey: revoked } satisfies ApiKeyAnswer);
     }),
   );
@@ -79,8 +79,8 @@ export function adminRouter({ apiKeys, notifications, writer, geography, clock, 
       const s = parseInput(subscriptionSchema, req.body);
       knownScope(s.scope);
       if (!allowPrivateTargets && isPrivateAddress(new URL(s.url).hostname)) {
-        throw new DomainError('bad-request', 'the target is a loopback or private address', {
-          url: 'a loopback or private address (allowed only with NOTIFY_ALLOW_PRIVATE=1)',
+        throw new DomainError('bad-request', '推送地址是本机或内网地址', {
+          url: '本机或内网地址（仅在 NOTIFY_ALLOW_PRIVATE=1 时允许，private）',
         });
       }
       const subscription = await writer.write(() => notifications.subscribe(s, user(req).id, clock.now().toISOString()));
@@ -95,7 +95,7 @@ export function adminRouter({ apiKeys, notifications, writer, geography, clock, 
     '/admin/subscriptions/:id',
     route(async (req, res) => {
       const disabled = await writer.write(() => notifications.disable(String(req.params.id), clock.now().toISOString()));
-      if (!disabled) throw new DomainError('not-found', `no subscription ${req.params.id}`);
+      if (!disabled) throw new DomainError('not-found', `没有订阅 ${req.params.id}`);
       res.json({ subscription: disabled } satisfies SubscriptionAnswer);
     }),
   );

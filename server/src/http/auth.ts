@@ -44,14 +44,14 @@ export function authRouter(
       const address = req.ip ?? 'unknown';
       const account = `${address}|${username}`;
       if (perAccount.blocked(account, now) || perAddress.blocked(address, now)) {
-        throw new DomainError('rate-limited', 'too many failed logins: wait a few minutes');
+        throw new DomainError('rate-limited', '登录失败次数过多，请几分钟后再试');
       }
       const record = deps.users.byUsername(username);
       const matches = await verifyPassword(password, record?.passwordHash ?? UNKNOWN_USER_HASH);
       if (!record || !matches) {
         perAccount.fail(account, now);
         perAddress.fail(address, now);
-        throw new DomainError('unauthenticated', 'wrong username or password');
+        throw new DomainError('unauthenticated', '用户名或密码错误');
       }
       perAccount.clear(account);
       const { passwordHash: _, ...plain } = record;
@@ -66,13 +66,13 @@ export function authRouter(
       const { key } = parseInput(kioskSchema, req.body);
       const now = deps.clock.now().getTime();
       const kiosk = `${req.ip ?? 'unknown'}|kiosk`;
-      if (perAccount.blocked(kiosk, now)) throw new DomainError('rate-limited', 'too many failed attempts: wait a few minutes');
+      if (perAccount.blocked(kiosk, now)) throw new DomainError('rate-limited', '失败次数过多，请几分钟后再试');
       const expected = deps.kioskKey ? Buffer.from(deps.kioskKey) : null;
       const given = Buffer.from(key);
       const wall = deps.users.byUsername('wall');
       if (!expected || !wall || wall.role !== 'wall' || given.length !== expected.length || !timingSafeEqual(given, expected)) {
         perAccount.fail(kiosk, now);
-        throw new DomainError('unauthenticated', 'invalid kiosk key');
+        throw new DomainError('unauthenticated', '大屏密钥无效');
       }
       const { passwordHash: _, ...plain } = wall;
       res.json(loginResult(deps, plain));

@@ -1,7 +1,7 @@
 /** Express plumbing shared by the routers: bearer-token auth, role checks, async handlers, error mapping. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { may, type Permission, type User } from '../contract/auth.ts';
+import { may, type Permission, type User, ROLE_NAMES } from '../contract/auth.ts';
 import { DomainError, ERROR_STATUS, type ApiError } from '../contract/errors.ts';
 import type { TokenService } from '../security.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -19,10 +19,7 @@ function userFromAuthorization(header: string | undefined, tokens: TokenService,
   const claims = token ? tokens.verify(token, clock.now()) : null;
   const record = claims ? users.byId(claims.sub) : undefined;
   if (!record)
-    throw new DomainError(
-      'unauthenticated',
-      token ? 'invalid or expired token: log in again' : 'log in first (Authorization: Bearer <token>)',
-    );
+    throw new DomainError('unauthenticated', token ? '登录凭证无效或已过期，请重新登录' : '请先登录（Authorization: Bearer <token>）');
   const { passwordHash: _, ...user } = record;
   return user;
 }
@@ -42,7 +39,7 @@ export function authenticate(tokens: TokenService, users: UserRepository, clock:
 export function allow(permission: Permission): RequestHandler {
   return (req, _res, next) => {
     if (!req.user || !may(req.user.role, permission))
-      return next(new DomainError('forbidden', `role ${req.user?.role ?? 'none'} may not do this`));
+      return next(new DomainError('forbidden', `${req.user ? ROLE_NAMES[req.user.role] : '未登录用户'}无权执行此操作`));
     next();
   };
 }
@@ -65,17 +62,17 @@ export function errorResponse(
   context: { method?: string; path: string },
 ): { status: number; body: ApiError } {
   if (error instanceof DomainError) return { status: ERROR_STATUS[error.code], body: error.toApiError() };
-  if (isHttpError(error) && error.status === 413) return { status: 413, body: { code: 'too-large', message: 'request body too large' } };
+  if (isHttpError(error) && error.status === 413) return { status: 413, body: { code: 'too-large', message: '请求内容过大' } };
   if (isHttpError(error) && error.status === 404)
     return { status: 404, body: { code: 'not-found', message: `no such file: ${context.path}` } };
   if (isHttpError(error) && error.status >= 400 && error.status < 500) {
     return {
       status: 400,
-      body: { code: 'bad-request', message: error.type === 'entity.parse.failed' ? 'body is not valid JSON' : error.message },
+      body: { code: 'bad-request', message: error.type === 'entity.parse.failed' ? '请求内容不是有效的 JSON' : '请求无法读取' },
     };
   }
   logger.error({ err: error, ...context }, 'unhandled error');
-  return { status: 500, body: { code: 'internal', message: 'internal error' } };
+  return { status: 500, body: { code: 'internal', message: '服务器内部错误' } };
 }
 
 /** Maps every error to a status and `{ error: ApiError }`. */

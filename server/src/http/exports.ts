@@ -64,7 +64,7 @@ const periodSchema = z
     to: z.iso.datetime({ offset: true }),
   })
   .strict()
-  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] })
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from 须早于 to', path: ['to'] })
   .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= MAX_PERIOD_DAYS * 86_400_000, {
     message: `at most ${MAX_PERIOD_DAYS} days`,
     path: ['to'],
@@ -107,10 +107,7 @@ export function exportsRouter(incidents: IncidentService, geography: Geography, 
     route(async (req, res) => {
       const layer = String(req.params.file).replace(/\.geojson$/, '') as (typeof GEOGRAPHY_LAYERS)[number];
       if (!GEOGRAPHY_LAYERS.includes(layer) || !String(req.params.file).endsWith('.geojson')) {
-        throw new DomainError(
-          'not-found',
-          `no layer ${req.params.file}; layers: ${GEOGRAPHY_LAYERS.map((l) => `${l}.geojson`).join(', ')}`,
-        );
+        throw new DomainError('not-found', `没有图层 ${req.params.file}；可用：${GEOGRAPHY_LAYERS.map((l) => `${l}.geojson`).join('、')}`);
       }
       const data = geography.data[layer];
       const features = 'features' in data ? data.features : [data];
@@ -139,10 +136,8 @@ export function exportsRouter(incidents: IncidentService, geography: Geography, 
     route(async (req, res) => {
       const q = parseInput(periodSchema, req.query);
       const unit = geography.unit(q.scope);
-      if (!unit || !LEVEL_NAMES[unit.properties.level])
-        throw new DomainError('not-found', `no district, street, community or grid ${q.scope}`);
-      if (!inScope(user(req).scope, q.scope))
-        throw new DomainError('forbidden', `scope ${q.scope} is outside your scope ${user(req).scope}`);
+      if (!unit || !LEVEL_NAMES[unit.properties.level]) throw new DomainError('not-found', `没有区、街道、社区或网格 ${q.scope}`);
+      if (!inScope(user(req).scope, q.scope)) throw new DomainError('forbidden', `范围 ${q.scope} 不在您的管辖范围 ${user(req).scope} 内`);
       const children = unit.properties.level === 'grid' ? [] : geography.children(q.scope);
       const childLength = children[0]?.properties.code.length ?? 0;
       const total = emptyFigures();

@@ -54,7 +54,7 @@ export function geographyRouter(geography: Geography, organisation: Organisation
     route(async (req, res) => {
       const name = String(req.params.layer);
       const body = bodies.get(name);
-      if (!body) throw new DomainError('not-found', `no layer ${name}; layers: ${LAYERS.join(', ')}`);
+      if (!body) throw new DomainError('not-found', `没有图层 ${name}；可用图层：${LAYERS.join('、')}`);
       res.type('application/geo+json').set('Cache-Control', 'private, max-age=3600').vary('Accept-Encoding');
       const encoding = req.acceptsEncodings('br', 'gzip');
       if (encoding !== 'br' && encoding !== 'gzip') return void res.send(body);
@@ -73,11 +73,11 @@ export function geographyRouter(geography: Geography, organisation: Organisation
     route((req, res) => {
       const code = String(req.params.code);
       const unit = geography.unit(code);
-      if (!unit) throw new DomainError('not-found', `no unit ${code}`);
+      if (!unit) throw new DomainError('not-found', `没有单元 ${code}`);
       const lineage = geography.lineage(code);
       // A unit is visible to users whose scope contains it or lies inside it (a leader sees the way down).
       if (!inScope(user(req).scope, code) && !user(req).scope.startsWith(code)) {
-        throw new DomainError('forbidden', `unit ${code} is outside your scope`);
+        throw new DomainError('forbidden', `单元 ${code} 不在您的管辖范围内`);
       }
       const partyChain = lineage.map((u) => geography.partyOrgOf(u.properties.code)).filter((o) => o !== undefined);
       res.json({
@@ -115,7 +115,7 @@ export function geographyRouter(geography: Geography, organisation: Organisation
     '/indicators',
     route((req, res) => {
       const { scope = user(req).scope } = parseInput(indicatorQuery, req.query);
-      if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope`);
+      if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `范围 ${scope} 不在您的管辖范围内`);
       res.json(indicators.forScope(scope));
     }),
   );

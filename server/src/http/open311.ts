@@ -74,7 +74,7 @@ function sendError(res: Response, format: Format, status: number, description: s
 /** `services.json` → ['services', 'json']; other extensions are not an endpoint. */
 function split(name: string): [string, Format] {
   const m = /^(.+)\.(json|xml)$/.exec(name);
-  if (!m) throw new DomainError('not-found', 'append .json or .xml to the resource, e.g. services.json');
+  if (!m) throw new DomainError('not-found', '请在资源名后加 .json 或 .xml，例如 services.json');
   return [m[1]!, m[2] as Format];
 }
 
@@ -85,13 +85,13 @@ const postSchema = z
   .object({
     api_key: z.string().optional(),
     jurisdiction_id: z.string().optional(),
-    service_code: z.string({ error: 'service_code is required' }).min(1, 'service_code is required'),
+    service_code: z.string({ error: '需要 service_code' }).min(1, '需要 service_code'),
     lat: z.coerce.number().min(-90).max(90).optional(),
     long: z.coerce.number().min(-180).max(180).optional(),
     address_string: trimmed(200).optional(),
     address_id: z
       .string()
-      .regex(/^431103\d{9,}$/, 'a grid, compound or building code')
+      .regex(/^431103\d{9,}$/, '须为网格、小区或楼栋代码')
       .optional(),
     email: trimmed(200).optional(),
     device_id: trimmed(200).optional(),
@@ -99,25 +99,25 @@ const postSchema = z
     first_name: trimmed(25).optional(),
     last_name: trimmed(25).optional(),
     phone: trimmed(20).optional(),
-    description: z.string().max(DESCRIPTION_MAX_CHARS, `description: at most ${DESCRIPTION_MAX_CHARS} characters`).optional(),
+    description: z.string().max(DESCRIPTION_MAX_CHARS, `description 最多 ${DESCRIPTION_MAX_CHARS} 字`).optional(),
     media_url: trimmed(500).optional(),
     'attribute[priority]': z.enum(PRIORITIES).optional(),
   })
   .strict()
-  .refine((b) => (b.lat === undefined) === (b.long === undefined), { message: 'give both lat and long, or neither', path: ['lat'] })
+  .refine((b) => (b.lat === undefined) === (b.long === undefined), { message: 'lat 和 long 须同时给出或都不给', path: ['lat'] })
   .refine((b) => b.lat !== undefined || b.address_string || b.address_id, {
-    message: 'a location is required: lat and long, address_string or address_id',
+    message: '需要位置：lat 和 long、address_string 或 address_id',
     path: ['lat'],
   });
 
 const listSchema = z.object({
   service_request_id: z
     .string()
-    .regex(/^[\w-]+(,[\w-]+){0,49}$/, 'up to 50 ids, comma separated')
+    .regex(/^[\w-]+(,[\w-]+){0,49}$/, '最多 50 个编号，以逗号分隔')
     .optional(),
   service_code: z
     .string()
-    .regex(/^[A-Z]\d{2}(,[A-Z]\d{2})*$/, 'service codes, comma separated')
+    .regex(/^[A-Z]\d{2}(,[A-Z]\d{2})*$/, '服务代码，以逗号分隔')
     .optional(),
   start_date: z.iso.datetime({ offset: true }).optional(),
   end_date: z.iso.datetime({ offset: true }).optional(),
@@ -140,7 +140,7 @@ function limiter(perMinute: number, now: () => number) {
       windows.set(who, { start: t, count: 1 });
       return;
     }
-    if (++w.count > perMinute) throw new DomainError('rate-limited', `at most ${perMinute} requests a minute: wait and retry`);
+    if (++w.count > perMinute) throw new DomainError('rate-limited', `每分钟最多 ${perMinute} 次请求，请稍后重试`);
   };
 }
 
@@ -177,7 +177,7 @@ export function open311Router(deps: Open311Deps): Router {
 
   const keyFor = (raw: unknown): ApiKey => {
     const key = typeof raw === 'string' ? apiKeys.byKey(raw) : undefined;
-    if (!key) throw new DomainError('forbidden', raw ? 'api_key is invalid or revoked' : 'api_key is required to submit a request');
+    if (!key) throw new DomainError('forbidden', raw ? 'api_key 无效或已撤销' : '提交请求需要 api_key');
     return key;
   };
 
@@ -228,23 +228,21 @@ export function open311Router(deps: Open311Deps): Router {
           ? Date.parse(q.start_date) + MAX_SPAN_DAYS * 86_400_000
           : clock.now().getTime();
       const start = q.start_date ? Date.parse(q.start_date) : end - MAX_SPAN_DAYS * 86_400_000;
-      if (start >= end) throw new DomainError('bad-request', 'start_date must be before end_date', { start_date: 'after end_date' });
+      if (start >= end) throw new DomainError('bad-request', 'start_date 须早于 end_date', { start_date: '晚于 end_date' });
       if (end - start > MAX_SPAN_DAYS * 86_400_000)
-        throw new DomainError('bad-request', `start_date to end_date may span at most ${MAX_SPAN_DAYS} days`, {
-          end_date: 'span too long',
+        throw new DomainError('bad-request', `start_date 至 end_date 最多跨 ${MAX_SPAN_DAYS} 天`, {
+          end_date: '跨度过长',
         });
       const codes = q.service_code?.split(',') ?? [];
       const classes = codes.map((c) => classOfService(c));
       if (classes.some((c) => !c))
-        throw new DomainError('bad-request', `unknown service_code in ${q.service_code}`, { service_code: 'unknown' });
+        throw new DomainError('bad-request', `service_code 中有未知代码：${q.service_code}`, { service_code: '未知代码' });
       const statuses = q.status?.split(',') ?? ['open', 'closed'];
       const wanted = q.page * q.page_size;
       if (wanted > DEPTH_MAX) {
-        throw new DomainError(
-          'bad-request',
-          `page × page_size may reach at most ${DEPTH_MAX} requests: narrow start_date and end_date to read further back`,
-          { page: `at most ${Math.floor(DEPTH_MAX / q.page_size)} with page_size ${q.page_size}` },
-        );
+        throw new DomainError('bad-request', `page × page_size 最多 ${DEPTH_MAX} 条：请缩小 start_date 至 end_date 的范围再往前查`, {
+          page: `page_size 为 ${q.page_size} 时最多到第 ${Math.floor(DEPTH_MAX / q.page_size)} 页`,
+        });
       }
       const matched: Incident[] = [];
       const query = {
@@ -268,14 +266,14 @@ export function open311Router(deps: Open311Deps): Router {
         slice.map((i) => asRequest(i, extensions)),
       );
     }
-    throw new DomainError('not-found', `no resource ${resource}`);
+    throw new DomainError('not-found', `没有资源 ${resource}`);
   });
 
   router.get('/:dir/:file', (req, res) => {
     const [id, format] = split(String(req.params.file));
     if (req.params.dir === 'services') {
       const definition = serviceDefinition(id);
-      if (!definition) throw new DomainError('not-found', `no service ${id}`);
+      if (!definition) throw new DomainError('not-found', `没有服务 ${id}`);
       return send(res, format, 200, 'service_definition', null, definition);
     }
     if (req.params.dir === 'requests') {
@@ -283,7 +281,7 @@ export function open311Router(deps: Open311Deps): Router {
       try {
         found = incidents.get(id, READER);
       } catch {
-        throw new DomainError('not-found', `no service request ${id}`);
+        throw new DomainError('not-found', `没有服务请求 ${id}`);
       }
       return send(res, format, 200, 'service_requests', 'request', [
         asRequest(found, parseInput(listSchema, req.query).extensions === 'true'),
@@ -291,10 +289,10 @@ export function open311Router(deps: Open311Deps): Router {
     }
     if (req.params.dir === 'tokens') {
       const caseId = apiKeys.incidentForToken(id);
-      if (!caseId) throw new DomainError('not-found', `no request for token ${id}`);
+      if (!caseId) throw new DomainError('not-found', `没有 token ${id} 对应的请求`);
       return send(res, format, 200, 'service_requests', 'request', [{ service_request_id: caseId, token: id }]);
     }
-    throw new DomainError('not-found', `no resource ${req.params.dir}`);
+    throw new DomainError('not-found', `没有资源 ${req.params.dir}`);
   });
 
   router.post(
@@ -302,15 +300,15 @@ export function open311Router(deps: Open311Deps): Router {
     (req, res, next) =>
       void (async () => {
         const [resource, format] = split(String(req.params.file));
-        if (resource !== 'requests') throw new DomainError('not-found', `cannot POST ${resource}`);
+        if (resource !== 'requests') throw new DomainError('not-found', `不能向 ${resource} 提交`);
         const body = (req.body ?? {}) as Record<string, unknown>;
         const key = keyFor(body.api_key);
         postLimit(key.id);
         const b = parseInput(postSchema, body);
         const cls = classOfService(b.service_code);
-        if (!cls) throw new DomainError('bad-request', `unknown service_code ${b.service_code}`, { service_code: 'unknown' });
+        if (!cls) throw new DomainError('bad-request', `未知的 service_code：${b.service_code}`, { service_code: '未知代码' });
         if (b.description && containsMarkup(b.description))
-          throw new DomainError('bad-request', 'description: plain text only, no HTML', { description: 'contains markup' });
+          throw new DomainError('bad-request', 'description 只能是纯文本，不能含 HTML', { description: '含有标记' });
         const at =
           b.lat !== undefined && b.long !== undefined
             ? { lng: b.long, lat: b.lat }

@@ -24,7 +24,7 @@ export function tasksRouter(tasks: TaskService): Router {
     route((req, res) => {
       const q = parseInput(listSchema, req.query);
       const scope = q.scope ?? user(req).scope;
-      if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope`);
+      if (!inScope(user(req).scope, scope)) throw new DomainError('forbidden', `范围 ${scope} 不在您的管辖范围内`);
       res.json({ items: tasks.activeIn(scope, q.limit) } satisfies Items<Task>);
     }),
   );

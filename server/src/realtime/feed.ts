@@ -105,8 +105,8 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
   const checkScope = (user: User, scope: string): void => {
     const unit = deps.geography.unit(scope);
     if (!unit || !['district', 'street', 'community', 'grid'].includes(unit.properties.level))
-      throw new DomainError('not-found', `no scope ${scope}`);
-    if (!inScope(user.scope, scope)) throw new DomainError('forbidden', `scope ${scope} is outside your scope ${user.scope}`);
+      throw new DomainError('not-found', `没有范围 ${scope}`);
+    if (!inScope(user.scope, scope)) throw new DomainError('forbidden', `范围 ${scope} 不在您的管辖范围 ${user.scope} 内`);
   };
   const move = (socket: TypedSocket, scope: string): void => {
     const user = socket.data.user;
@@ -125,7 +125,7 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
     const snapshots = createTokenBucket(SNAPSHOTS.capacity, SNAPSHOTS.perSecond);
     /** A snapshot costs far more than a command: a client asking for one again and again is slowed down. */
     const snapshotAllowed = (): void => {
-      if (!snapshots.take(Date.now())) throw new DomainError('rate-limited', 'too many snapshots asked for: wait a few seconds');
+      if (!snapshots.take(Date.now())) throw new DomainError('rate-limited', '请求全量数据过于频繁，请几秒后再试');
     };
     const handle =
       <T>(run: () => T | Promise<T>) =>
@@ -133,9 +133,9 @@ export function registerFeed(io: TypedServer, deps: FeedDeps): Feed {
         if (typeof ack !== 'function') return;
         const reply = ack as (result: Ack<T>) => void;
         try {
-          if (!commands.take(Date.now())) throw new DomainError('rate-limited', 'too many commands: slow down');
+          if (!commands.take(Date.now())) throw new DomainError('rate-limited', '操作过于频繁，请稍候');
           if (!deps.tokens.verify((socket.handshake.auth as { token: string }).token, deps.clock.now())) {
-            throw new DomainError('unauthenticated', 'your session has expired: log in again');
+            throw new DomainError('unauthenticated', '登录已过期，请重新登录');
           }
           reply({ ok: true, data: await run() });
         } catch (error) {

@@ -57,8 +57,7 @@ export function createCommands(db: Db) {
       const incident: Incident = { ...c.draft, id: incidents.nextId(c.day) };
       if (!incidents.rememberIdempotent(c.actor.id, c.idempotencyKey, c.requestHash, incident.id, c.at)) {
         const seen = incidents.idempotent(c.actor.id, c.idempotencyKey)!;
-        if (seen.requestHash !== c.requestHash)
-          throw new DomainError('idempotency-mismatch', 'this Idempotency-Key was used for a different report');
+        if (seen.requestHash !== c.requestHash) throw new DomainError('idempotency-mismatch', '此 Idempotency-Key 已用于另一条上报');
         return { incident: incidents.get(seen.incidentId)!, created: false };
       }
       const by = { actorId: c.actor.id, actorName: c.actor.name, at: c.at };

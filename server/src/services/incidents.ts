@@ -5,7 +5,7 @@
  * workload rather than the throughput. The database stays the record.
  */
 import { createHash } from 'node:crypto';
-import { may, type User } from '../contract/auth.ts';
+import { may, type User, ROLE_NAMES } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import {
   byUrgency,
@@ -130,11 +130,10 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     else if (input.gridCode) {
       grid = geography.unit(input.gridCode) ?? null;
       if (!grid || grid.properties.level !== 'grid')
-        throw new DomainError('bad-request', `unknown grid ${input.gridCode}`, { gridCode: 'unknown grid' });
+        throw new DomainError('bad-request', `没有网格 ${input.gridCode}`, { gridCode: '未知网格' });
     }
     const gridCode = grid?.properties.code ?? null;
-    if (user.scope.length > 6 && !inScope(user.scope, gridCode))
-      throw new DomainError('forbidden', 'you may report only inside your own scope');
+    if (user.scope.length > 6 && !inScope(user.scope, gridCode)) throw new DomainError('forbidden', '只能上报本辖区内的事件');
 
     const at = now.toISOString();
     const lng = input.lng ?? null;
@@ -185,10 +184,10 @@ export function createIncidentService(deps: IncidentServiceDeps) {
   return {
     /** Reports a case; a retry with the same idempotency key returns the same case (created: false). */
     async report(body: unknown, user: User, idempotencyKey: string | undefined): Promise<{ incident: Incident; created: boolean }> {
-      if (!may(user.role, 'report')) throw new DomainError('forbidden', `role ${user.role} may not report cases`);
+      if (!may(user.role, 'report')) throw new DomainError('forbidden', `${ROLE_NAMES[user.role]}不能上报事件`);
       if (!idempotencyKey || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-        throw new DomainError('bad-request', 'an Idempotency-Key of 8–128 letters, digits, or _.:- is required', {
-          'Idempotency-Key': 'missing or malformed',
+        throw new DomainError('bad-request', '需要 Idempotency-Key：8–128 个字母、数字或 _.:-', {
+          'Idempotency-Key': '缺少或格式不对',
         });
       }
       const input = parseInput(reportIncidentSchema, body);
@@ -219,7 +218,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
 
     /** What this report would be filed as (grid, branch, duplicate link, first deadline), without filing it. */
     preview(body: unknown, user: User): IncidentPreview {
-      if (!may(user.role, 'report')) throw new DomainError('forbidden', `role ${user.role} may not report cases`);
+      if (!may(user.role, 'report')) throw new DomainError('forbidden', `${ROLE_NAMES[user.role]}不能上报事件`);
       const { draft } = draftOf(parseInput(reportIncidentSchema, body), user, clock.now());
       const { gridCode, communityCode, streetCode, address, needsManualLocation, suggestedAssignee, stage, duplicateOf, deadline } = draft;
       return { gridCode, communityCode, streetCode, address, needsManualLocation, suggestedAssignee, stage, duplicateOf, deadline };
@@ -230,7 +229,7 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       const input = parseInput(incidentActionSchema, body);
       const next = await writer.write(() => {
         const current = repo.get(id);
-        if (!current || (!canReach(user.scope, current) && user.role !== 'admin')) throw new DomainError('not-found', `no case ${id}`);
+        if (!current || (!canReach(user.scope, current) && user.role !== 'admin')) throw new DomainError('not-found', `没有案件 ${id}`);
         const t = applyAction(current, input, user, { now: clock.now(), deadlineFor, branchOf });
         repo.update(t.next, current.version, [
           {
@@ -252,14 +251,13 @@ export function createIncidentService(deps: IncidentServiceDeps) {
 
     get(id: string, user: User): IncidentDetail {
       const incident = repo.get(id);
-      if (!incident || !canReach(user.scope, incident)) throw new DomainError('not-found', `no case ${id}`);
+      if (!incident || !canReach(user.scope, incident)) throw new DomainError('not-found', `没有案件 ${id}`);
       return { ...incident, timeline: repo.timeline(id) };
     },
 
     list(query: unknown, user: User): IncidentPage {
       const q: ListIncidentsQuery = parseInput(listIncidentsSchema, query);
-      if (q.scope && !inScope(user.scope, q.scope))
-        throw new DomainError('forbidden', `scope ${q.scope} is outside your scope ${user.scope}`);
+      if (q.scope && !inScope(user.scope, q.scope)) throw new DomainError('forbidden', `范围 ${q.scope} 不在您的管辖范围 ${user.scope} 内`);
       const prefix = q.scope ?? (user.scope.length > 6 ? user.scope : null);
       return repo.list(q, { prefix });
     },

@@ -31,7 +31,7 @@ export function createIndicatorService(deps: {
     forScope(code: string): Indicators {
       const unit = deps.geography.unit(code);
       if (!unit || !['district', 'street', 'community', 'grid'].includes(unit.properties.level)) {
-        throw new DomainError('not-found', `no district, street, community or grid ${code}`);
+        throw new DomainError('not-found', `没有区、街道、社区或网格 ${code}`);
       }
       const now = deps.clock.now();
       const hit = cache.get(code);

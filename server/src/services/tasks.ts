@@ -2,10 +2,10 @@
  * Task use cases (docs/design.md §2 任务): create, assign, start, complete (time-bank hours credited),
  * miss; tasks whose window has passed are marked missed by the sweep.
  */
-import { may, type User } from '../contract/auth.ts';
+import { may, type User, ROLE_NAMES } from '../contract/auth.ts';
 import { DomainError } from '../contract/errors.ts';
 import { createTaskSchema, taskActionSchema } from '../contract/inputs.ts';
-import type { Task, TaskAssignee, TaskState } from '../contract/tasks.ts';
+import { TASK_ACTION_LABELS, TASK_STATE_LABELS, type Task, type TaskAssignee, type TaskState } from '../contract/tasks.ts';
 import type { Organisation } from '../contract/org.ts';
 import type { Geography } from '../domain/geography.ts';
 import { inScope } from '../contract/geo.ts';
@@ -52,12 +52,12 @@ export function createTaskService(deps: {
     }
     if (input.kind === 'members') return { kind: 'members', id: `M:${input.name}`, name: input.name };
     const unit = deps.organisation.pairedUnits.find((u) => u.id === input.id);
-    if (!unit) throw new DomainError('bad-request', `unknown paired unit ${input.id}`, { 'assignee.id': 'unknown paired unit' });
+    if (!unit) throw new DomainError('bad-request', `没有结对单位 ${input.id}`, { 'assignee.id': '未知的结对单位' });
     return { kind: 'paired-unit', id: unit.id, name: unit.name };
   };
   const guard = (user: User, gridCode: string): void => {
-    if (!may(user.role, 'manageTasks')) throw new DomainError('forbidden', `role ${user.role} may not manage tasks`);
-    if (!inScope(user.scope, gridCode)) throw new DomainError('forbidden', `grid ${gridCode} is outside your scope`);
+    if (!may(user.role, 'manageTasks')) throw new DomainError('forbidden', `${ROLE_NAMES[user.role]}不能管理任务`);
+    if (!inScope(user.scope, gridCode)) throw new DomainError('forbidden', `网格 ${gridCode} 不在您的管辖范围内`);
   };
 
   return {
@@ -65,7 +65,7 @@ export function createTaskService(deps: {
       const input = parseInput(createTaskSchema, body);
       const grid = geography.unit(input.gridCode);
       if (!grid || grid.properties.level !== 'grid')
-        throw new DomainError('bad-request', `unknown grid ${input.gridCode}`, { gridCode: 'unknown grid' });
+        throw new DomainError('bad-request', `没有网格 ${input.gridCode}`, { gridCode: '未知网格' });
       guard(user, input.gridCode);
       const at = clock.now().toISOString();
       const task = await writer.write(() =>
@@ -97,19 +97,22 @@ export function createTaskService(deps: {
       const input = parseInput(taskActionSchema, body);
       const next = await writer.write(() => {
         const current = repo.get(id);
-        if (!current || !inScope(user.scope, current.gridCode)) throw new DomainError('not-found', `no task ${id}`);
+        if (!current || !inScope(user.scope, current.gridCode)) throw new DomainError('not-found', `没有任务 ${id}`);
         guard(user, current.gridCode);
         if (input.version !== current.version)
-          throw new DomainError('stale-version', `task ${id} has changed (version ${current.version}): reload it`);
+          throw new DomainError('stale-version', `任务 ${id} 已被他人更新（版本 ${current.version}），请刷新后再试`);
         const at = clock.now().toISOString();
         let next: Task = { ...current, version: current.version + 1, updatedAt: at };
         if (input.action === 'assign') {
-          if (current.state === 'done' || current.state === 'missed') throw new DomainError('invalid-transition', `task ${id} is finished`);
+          if (current.state === 'done' || current.state === 'missed') throw new DomainError('invalid-transition', `任务 ${id} 已结束`);
           next.assignee = assigneeFor(input.assignee, current.gridCode);
         } else {
           const rule = NEXT[input.action];
           if (!rule.from.includes(current.state))
-            throw new DomainError('invalid-transition', `cannot ${input.action} a task that is ${current.state}`);
+            throw new DomainError(
+              'invalid-transition',
+              `任务处于「${TASK_STATE_LABELS[current.state]}」，不能${TASK_ACTION_LABELS[input.action]}`,
+            );
           next = { ...next, state: rule.to };
           if (input.action === 'complete') {
             next.participants = input.participants ?? current.participants;

@@ -1,5 +1,5 @@
 /** Input validation at the edge: a zod schema or a bad-request DomainError with field-level messages. */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { DomainError } from '../contract/errors.ts';
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -10,5 +10,6 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
     const path = issue.path.map(String).join('.') || '(body)';
     fields[path] ??= issue.message;
   }
-  throw new DomainError('bad-request', z.prettifyError(result.error), fields);
+  const list = Object.entries(fields).map(([path, message]) => `${path}：${message}`);
+  throw new DomainError('bad-request', `请求内容有误：${list.join('；')}`, fields);
 }

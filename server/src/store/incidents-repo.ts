@@ -88,7 +88,7 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
     nextId(day) {
       const last = s.lastOfDay.get(`${day}00001`, `${day}99999`)?.id;
       const n = (last ? Number(last.slice(day.length)) : 0) + 1;
-      if (n > 99_999) throw new DomainError('internal', `all 99,999 case numbers of ${day} are taken`);
+      if (n > 99_999) throw new DomainError('internal', `${day} 的 99,999 个案件编号已用完`);
       return `${day}${String(n).padStart(5, '0')}`;
     },
     insert(incident, entry) {
@@ -99,7 +99,7 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
     update(next, expectedVersion, entries) {
       const prev = parse(s.get.get(next.id)?.data);
       const info = s.update.run({ ...row(next, JSON.stringify(next)), expected: expectedVersion });
-      if (info.changes !== 1 || !prev) throw new DomainError('stale-version', `case ${next.id} has changed: reload it`);
+      if (info.changes !== 1 || !prev) throw new DomainError('stale-version', `案件 ${next.id} 已被他人更新，请刷新后再试`);
       const patch = JSON.stringify(diff(prev, next));
       return entries.map((e, i) => append(next.id, e, i === entries.length - 1 ? patch : '{}'));
     },
@@ -238,6 +238,6 @@ function encodeCursor(createdAt: string, id: string): string {
 function decodeCursor(cursor: string): [string, string] {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)))
-    throw new DomainError('bad-request', 'invalid cursor', { cursor: 'not a cursor from this API' });
+    throw new DomainError('bad-request', '无效的分页游标', { cursor: '不是本接口给出的游标' });
   return [createdAt, id];
 }

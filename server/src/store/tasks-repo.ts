@@ -33,7 +33,7 @@ export function createSqliteTaskRepository(db: Db): TaskRepository {
     },
     update(next, expectedVersion, type, actorId) {
       const info = update.run(next.state, next.updatedAt, next.version, JSON.stringify(next), next.id, expectedVersion);
-      if (info.changes !== 1) throw new DomainError('stale-version', `task ${next.id} has changed: reload it`);
+      if (info.changes !== 1) throw new DomainError('stale-version', `任务 ${next.id} 已被他人更新，请刷新后再试`);
       event.run(
         next.id,
         type,

@@ -153,7 +153,7 @@ export function createWriter<C extends CommandSet = CommandSet>(
     if (!isStorageFault(err)) return err;
     health.fault ??= { since: new Date().toISOString(), message: err instanceof Error ? err.message : String(err) };
     options.onStorageFault?.(err);
-    return new DomainError('storage-unavailable', 'the database cannot be written now, so nothing was recorded: try again in a moment');
+    return new DomainError('storage-unavailable', '数据库暂时无法写入，本次操作未被记录，请稍后重试');
   };
   const recovered = (): void => void (health.fault = null);
 
