@@ -401,6 +401,26 @@ describe('dispatch console', () => {
     return { c, page, problems, other: (await h.login('sim-dispatcher-b')).token };
   }
 
+  it('refuses a 10,000-character paste with its length, sending nothing, rather than cutting it', async () => {
+    const { page, problems } = await openAt();
+    await signIn(page, h.base, 'dispatcher', PASSWORD);
+    await page.waitForSelector('[data-testid=queue]');
+    await mapIdle(page);
+    const posted: string[] = [];
+    page.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/api/incidents') && posted.push(r.url()));
+    await page.click('[data-testid=new-report]');
+    await page.fill('[data-testid=report-form] textarea[name=description]', '长'.repeat(10_000));
+    expect(await page.locator('[data-testid=report-form] textarea[name=description]').inputValue()).toHaveLength(10_000);
+    await expect.poll(() => page.locator('[data-testid=description-count]').innerText()).toBe('10000 / 4000');
+    const box = (await page.locator('[data-testid=map]').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.click('[data-testid=report-form] button[type=submit]');
+    await expect.poll(() => page.locator('[data-testid=report-form]').innerText()).toContain('描述最多 4000 字，现在有 10000 字');
+    expect(posted).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('sends a case to a grid picked by name, 改派 it to a department and 撤回 it, each named on the timeline', async () => {
     const { page, problems } = await caseOnConsole('街面秩序');
     const step = async (action: string): Promise<void> => {
@@ -528,6 +548,9 @@ describe('administration', () => {
     await h.app.notifier.deliverDue(); // nothing listens on port 9: the attempt fails and is logged
     await page.click('[data-testid=deliveries] h2 .link');
     await expect.poll(() => page.locator('[data-testid=deliveries] tbody tr').first().innerText()).toMatch(/新紧急案件[\s\S]*待重试/);
+    // Channels, states and failures read in Chinese: no raw 'dingtalk' or 'TypeError: fetch failed'.
+    expect(await page.locator('[data-testid=subscriptions] tbody').innerText()).toContain('钉钉群机器人（加签）');
+    expect(await page.locator('[data-testid=deliveries] tbody tr').first().innerText()).toMatch(/连接失败/);
     await page.screenshot({ path: join(SCREENS_DIR, 'admin.png'), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();

@@ -80,6 +80,11 @@ describe('exports', () => {
       expect(row['网格编码']).toBe(i.gridCode);
       expect(row['类别']).toBe('安全隐患');
       expect(row['上报人']).toBe('王某');
+      // Beijing time and Chinese words, nothing a reader has to decode.
+      expect(row['上报时间']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+      expect(Date.parse(row['上报时间']!)).toBe(Date.parse(i.createdAt));
+      expect(['正常', '临期', '超时']).toContain(row['时限状态']);
+      expect(Object.values(row).filter((v) => /^(ok|amber|red|true|false)$/.test(v))).toEqual([]);
     }
   });
 

@@ -156,7 +156,7 @@ describe('notifications', () => {
     });
     await report();
     await h.app.notifier.deliverDue();
-    expect((await log(id))[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 500' });
+    expect((await log(id))[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: '对方返回 HTTP 500' });
     expect(JSON.stringify(await log(id))).not.toContain('try later'); // the answer's body is not kept
     expect(await h.app.notifier.deliverDue()).toBe(0); // not due yet: backoff
     h.clock.advance(1000);
@@ -187,7 +187,7 @@ describe('notifications', () => {
     h.clock.advance(20_000); // the retry is due, but within the minute the circuit stays open
     await h.app.notifier.deliverDue(); // circuit open: not sent
     expect(received.filter((r) => r.path === '/down').length).toBe(sentWhileClosed);
-    expect((await log(id))[0]!.lastError).toMatch(/circuit open/);
+    expect((await log(id))[0]!.lastError).toMatch(/熔断中/);
     for (let n = 0; n < 12; n++) {
       h.clock.advance(3 * 3_600_000);
       await h.app.notifier.deliverDue();
@@ -234,7 +234,7 @@ describe('notifications', () => {
     await new Promise((r) => setTimeout(r, 1700)); // NOTIFY_TIMEOUT_MS: the hung attempts give up
     const after = await log(id);
     expect(after.length).toBeGreaterThan(5);
-    expect(after.every((d) => d.status === 'pending' && /Timeout|abort/i.test(d.lastError ?? ''))).toBe(true);
+    expect(after.every((d) => d.status === 'pending' && /超时/.test(d.lastError ?? ''))).toBe(true);
     await disable(id);
   });
 

@@ -92,6 +92,7 @@ export const PRIORITIES = ['一般', '紧急', '重大'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 export type SlaState = 'ok' | 'amber' | 'red';
+export const SLA_STATE_LABELS: Readonly<Record<SlaState, string>> = { ok: '正常', amber: '临期', red: '超时' };
 
 /** Departments a case can be dispatched to instead of a grid branch. */
 export const DEPARTMENTS = [

@@ -13,6 +13,11 @@ export const NOTIFY_EVENT_LABELS: Readonly<Record<NotifyEvent, string>> = {
 /** A generic webhook (HMAC-SHA256 signed), a DingTalk group robot, or a WeCom (企业微信) group robot. */
 export const CHANNEL_KINDS = ['webhook', 'dingtalk', 'wecom'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+export const CHANNEL_LABELS: Readonly<Record<ChannelKind, string>> = {
+  webhook: '通用 Webhook（HMAC-SHA256 签名）',
+  dingtalk: '钉钉群机器人（加签）',
+  wecom: '企业微信群机器人',
+};
 
 export interface Subscription {
   name: string;

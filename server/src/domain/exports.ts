@@ -4,7 +4,11 @@
  * for a period. The HTTP layer (http/exports.ts) streams these page by page.
  */
 import type { Feature, Point } from 'geojson';
-import { CLASS_GROUPS, isOpenStage, STAGE_LABELS, type Incident } from '../contract/incidents.ts';
+import { CLASS_GROUPS, isOpenStage, SLA_STATE_LABELS, STAGE_LABELS, type Incident } from '../contract/incidents.ts';
+import { toCst } from './open311.ts';
+
+/** A stored time (UTC) as people in the district read it: Beijing time, with its +08:00 offset. */
+const beijing = (iso: string | null): string | null => (iso ? toCst(iso) : null);
 
 /** Excel detects UTF-8 by this mark; without it Chinese text opens garbled. */
 export const CSV_BOM = '\uFEFF';
@@ -47,17 +51,17 @@ export const INCIDENT_COLUMNS: readonly (readonly [string, (i: Incident) => unkn
   ['承办', (i) => i.assignee?.name],
   ['上报人', (i) => i.reporterName],
   ['联系电话', (i) => i.reporterPhone],
-  ['上报时间', (i) => i.createdAt],
-  ['更新时间', (i) => i.updatedAt],
-  ['当前时限', (i) => i.deadline],
-  ['时限状态', (i) => i.slaState],
+  ['上报时间', (i) => beijing(i.createdAt)],
+  ['更新时间', (i) => beijing(i.updatedAt)],
+  ['当前时限', (i) => beijing(i.deadline)],
+  ['时限状态', (i) => SLA_STATE_LABELS[i.slaState]],
   ['督办', (i) => i.supervised],
   ['升级层级', (i) => i.escalationLevel],
   ['延期次数', (i) => i.extensionCount],
   ['返工次数', (i) => i.reworkCount],
   ['重复上报数', (i) => i.duplicateCount],
   ['并入案件', (i) => i.duplicateOf],
-  ['结案时间', (i) => i.closedAt],
+  ['结案时间', (i) => beijing(i.closedAt)],
   ['按时结案', (i) => i.closedOnTime],
   ['评价', (i) => i.rating],
 ];

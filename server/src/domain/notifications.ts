@@ -136,12 +136,12 @@ export function isPrivateAddress(address: string): boolean {
 
 /** Why a delivery failed, for the delivery log: the status and a robot's error code, never the answer's body. */
 export function failureOf(channel: ChannelKind, status: number, body: string): string {
-  if (channel === 'webhook' || status < 200 || status >= 300) return `HTTP ${status}`;
+  if (channel === 'webhook' || status < 200 || status >= 300) return `对方返回 HTTP ${status}`;
   try {
     const errcode = (JSON.parse(body) as { errcode?: unknown }).errcode;
-    return typeof errcode === 'number' ? `HTTP ${status}, errcode ${errcode}` : `HTTP ${status}, no errcode`;
+    return typeof errcode === 'number' ? `机器人返回错误码 ${errcode}` : '机器人的应答没有错误码';
   } catch {
-    return `HTTP ${status}, not JSON`;
+    return '机器人的应答不是 JSON';
   }
 }
 

@@ -49,7 +49,7 @@ describe('notifier', () => {
     expect(await notifier.deliverDue()).toBe(1); // settles: the timeout covers the body
     const [first] = repo.log({ limit: 10 });
     expect(first).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(first!.lastError).toMatch(/TimeoutError/);
+    expect(first!.lastError).toMatch(/超时.*TimeoutError/);
 
     now = new Date(now.getTime() + 60_000); // past its backoff: due again, not stuck in flight
     expect(await notifier.deliverDue()).toBe(1);
@@ -82,6 +82,6 @@ describe('notifier', () => {
     expect(await notifier.deliverDue()).toBe(2);
     expect(sent).toEqual(['http://hooks.outside.test/h']);
     const log = repo.log({ limit: 10 });
-    expect(log.find((d) => d.status !== 'delivered')!.lastError).toMatch(/refused: the target is a loopback or private address/);
+    expect(log.find((d) => d.status !== 'delivered')!.lastError).toMatch(/已拒绝：推送地址是本机或内网地址/);
   });
 });

@@ -56,19 +56,18 @@ export function createNotifier(deps: NotifierDeps) {
     if (deps.allowPrivateTargets) return;
     const host = new URL(url).hostname;
     const addresses = isPrivateAddress(host) || isIP(host.replace(/^\[|\]$/g, '')) ? [host] : await lookup(host);
-    if (addresses.some(isPrivateAddress))
-      throw new Error('refused: the target is a loopback or private address (NOTIFY_ALLOW_PRIVATE=1 allows it)');
+    if (addresses.some(isPrivateAddress)) throw new Error('已拒绝：推送地址是本机或内网地址（NOTIFY_ALLOW_PRIVATE=1 可放开）');
   }
 
   async function attempt(d: DueDelivery, subscriptions: readonly SubscriptionWithSecret[]): Promise<void> {
     const sub = subscriptions.find((s) => s.id === d.subscriptionId);
     const now = clock.now();
-    if (!sub) return void (await writer.write(() => repo.expired(d.id, d.attempts, 'subscription disabled')));
+    if (!sub) return void (await writer.write(() => repo.expired(d.id, d.attempts, '订阅已停用')));
     const breaker = breakers.get(sub.id);
     if (!breakerAllows(breaker, now.getTime())) {
       // Not an attempt: try again when the breaker half-opens.
       return void (await writer.write(() =>
-        repo.failed(d.id, d.attempts, new Date(breaker!.openUntil).toISOString(), 'circuit open: channel failing'),
+        repo.failed(d.id, d.attempts, new Date(breaker!.openUntil).toISOString(), '熔断中：该渠道连续失败，稍后再试'),
       ));
     }
     const attempts = d.attempts + 1;
@@ -81,8 +80,7 @@ export function createNotifier(deps: NotifierDeps) {
       const text = await bodyText(res, signal); // the timeout covers the body too, and always settles it
       if (!accepted(sub.channel, res.status, text)) error = failureOf(sub.channel, res.status, text);
     } catch (e) {
-      const cause = e instanceof Error && e.cause instanceof Error ? ((e.cause as NodeJS.ErrnoException).code ?? e.cause.message) : null;
-      error = e instanceof Error ? `${e.name}: ${e.message}${cause ? ` (${cause})` : ''}` : String(e);
+      error = describeFailure(e, deps.timeoutMs);
     }
     const after = clock.now();
     breakers.set(sub.id, breakerAfter(breakers.get(sub.id), error === null, after.getTime()));
@@ -123,4 +121,13 @@ export function createNotifier(deps: NotifierDeps) {
       if (timer) clearInterval(timer);
     },
   };
+}
+
+/** Why a delivery could not be made, for the delivery log an administrator reads: in Chinese, with the system's code. */
+function describeFailure(e: unknown, timeoutMs: number): string {
+  if (!(e instanceof Error)) return `发送失败：${String(e)}`;
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `超时：${timeoutMs / 1000} 秒内未应答（TimeoutError）`;
+  if (e.message.startsWith('已拒绝')) return e.message;
+  const code = e.cause instanceof Error ? ((e.cause as NodeJS.ErrnoException).code ?? e.cause.message) : null;
+  return `连接失败${code ? `（${code}）` : ''}`;
 }
