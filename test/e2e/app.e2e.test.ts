@@ -462,6 +462,29 @@ describe('dispatch console', () => {
     await page.close();
   });
 
+  it('follows the case on screen live to 结案 and 评价, done by others', async () => {
+    const { c, page, problems, other } = await caseOnConsole('园林绿化设施');
+    const leader = (await h.login('leader')).token;
+    let v = c.version;
+    const step = async (token: string, body: Record<string, unknown>): Promise<void> => {
+      const res = await h.api<{ incident: Incident }>(token, 'POST', `/api/incidents/${c.id}/actions`, { ...body, version: v });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      v = res.body.incident.version;
+    };
+    await step(other, { action: 'accept' });
+    await step(other, { action: 'register' });
+    await step(other, { action: 'dispatch' });
+    await step(gridworker, { action: 'start' });
+    await step(gridworker, { action: 'feedback', note: '已修剪' });
+    await step(other, { action: 'verify', pass: true });
+    await step(other, { action: 'close' });
+    await expect.poll(() => page.locator('[data-testid=incident-detail] .meta b').innerText(), { timeout: 10_000 }).toBe('结案');
+    await step(leader, { action: 'evaluate', rating: 5 });
+    await expect.poll(() => page.locator('[data-testid=incident-detail] .meta b').innerText(), { timeout: 10_000 }).toBe('评价');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('says clearly when someone else acted first', async () => {
     const { c, page, problems, other } = await caseOnConsole('宣传广告');
     // Another dispatcher accepts it just as this console's request leaves: its version is stale.
