@@ -371,6 +371,13 @@ describe('dispatch console', () => {
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await page.click('[data-testid=report-form] button[type=submit]');
     await expect.poll(() => page.locator('[data-testid=message]').innerText()).toMatch(/已上报，案件编号 \d{13}/);
+    // The feed then brings the same case, and its SLA clock runs out: nobody else acted, and the
+    // console must not say so (it shows the new state all the same).
+    await page.waitForTimeout(1000);
+    h.clock.advance(3_600_000); // past its 30 minutes at 上报
+    await h.app.sweep();
+    await expect.poll(() => page.locator('[data-testid=timeline]').innerText()).toContain('超时');
+    expect(await page.locator('[data-testid=message]').innerText()).toMatch(/^已上报/);
     await expect.poll(() => page.locator('[data-testid=suggested]').innerText()).toBe('通化街社区第一网格党支部');
     const id = (await page.locator('[data-testid=message]').innerText()).match(/\d{13}/)![0];
 
@@ -392,7 +399,10 @@ describe('dispatch console', () => {
     await expect.poll(() => page.locator('[data-testid=message]').innerText()).toBe('已核查');
     await step('close');
     await expect.poll(() => page.locator('[data-testid=incident-detail] .meta b').innerText()).toBe('结案');
-    await expect.poll(() => page.locator('[data-testid=timeline] li').count()).toBe(8);
+    // Eight steps by people, and the system's SLA entries (超时督办, 升级) between them.
+    await expect
+      .poll(async () => (await page.locator('[data-testid=timeline] li').allInnerTexts()).filter((t) => /派遣员|网格员/.test(t)).length)
+      .toBe(8);
     await page.screenshot({ path: join(SCREENS_DIR, 'dispatch-closed.png') });
     expect(problems).toEqual([]);
     await page.close();
