@@ -331,6 +331,19 @@ describe('leader drill-down', () => {
   });
 });
 
+describe('lists that are cut', () => {
+  it("say how many there are in all: the leader's open cases of a grid", async () => {
+    for (let i = 0; i < 14; i++) await report({ class: '市容环境', description: `列表合计测试 ${i}` });
+    const { page, problems } = await openAt();
+    await signIn(page, h.base, 'leader', PASSWORD);
+    await page.goto(`${h.base}/?unit=${TONGHUA_GRID}`);
+    await expect.poll(() => page.locator('[data-testid=open-cases] li').count()).toBe(13);
+    expect(await page.locator('[data-testid=open-cases-total]').innerText()).toMatch(/^共 \d+ 件，显示最紧急的 12 件$/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('dispatch console', () => {
   it("keeps the server's time, sessions and countdowns on a screen whose own clock is years off", async () => {
     const { page, problems } = await openPage(browser, h.base);
