@@ -6,6 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../server/src/contract/incidents.ts';
 import { dateText, remaining } from '../../client/src/format.ts';
+import { SCENES } from '../../client/src/wall/scenes.ts';
 import { launchBrowser, mapIdle, openPage, SCREENS_DIR, signIn } from '../helpers/browser.ts';
 import { freshPointIn, idemKey, PASSWORD, startHarness, TONGHUA_GRID, type Harness } from '../helpers/server.ts';
 
@@ -219,6 +220,21 @@ describe('wall display', () => {
       await page.close();
     });
   }
+});
+
+describe('wall scenes', () => {
+  it('names the hot-spot community and why it is hot when that scene comes round', async () => {
+    const { page, problems } = await openAt();
+    await page.goto(`${h.base}/wall?kiosk=${KIOSK}`);
+    await mapIdle(page);
+    await page.waitForSelector('[data-testid=connection] >> text=实时');
+    // The overview's time passes on the screen's clock; then the rotation shows the hot spot.
+    await page.clock.fastForward(SCENES[0]!.durationMs + 1500);
+    await expect.poll(() => page.locator('[data-testid=hotspot-note]').innerText()).toMatch(/^\S+社区：在办 \d+ 件.*，全区最多$/);
+    await page.screenshot({ path: join(SCREENS_DIR, 'wall-hotspot.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('wall display at rest', () => {

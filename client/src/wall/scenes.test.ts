@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advance, interrupt, INTERRUPT_MIN_MS, INTERRUPT_MS, SCENES, startRotation } from './scenes.ts';
+import { advance, hotspotNote, interrupt, INTERRUPT_MIN_MS, INTERRUPT_MS, SCENES, startRotation } from './scenes.ts';
 
 describe('wall scene rotation', () => {
   it('moves through the scenes by their durations and wraps around', () => {
@@ -45,5 +45,19 @@ describe('wall scene rotation', () => {
   it('returns the same object when nothing changes (no needless re-render)', () => {
     const s = startRotation(0);
     expect(advance(s, 10)).toBe(s);
+  });
+});
+
+describe('the hot-spot note', () => {
+  it('names the community and says why it is hot', () => {
+    const cases = [
+      { communityCode: '431103003004', slaState: 'red' as const },
+      { communityCode: '431103003004', slaState: 'ok' as const },
+      { communityCode: '431103001006', slaState: 'ok' as const },
+    ];
+    expect(hotspotNote(cases, '431103003004', '通化街社区')).toBe('通化街社区：在办 2 件（超时 1），全区最多');
+    expect(hotspotNote(cases, '431103001006', '翠竹园社区')).toBe('翠竹园社区：在办 1 件，全区最多');
+    expect(hotspotNote(cases, null, '')).toBeNull();
+    expect(hotspotNote([], '431103003004', '通化街社区')).toBeNull();
   });
 });

@@ -5,6 +5,7 @@
  * INTERRUPT_MIN_MS before the newest waiting one replaces it: a screen that jumped to every new
  * case could be read by nobody (and would fly the map at every delta under load).
  */
+import type { Incident } from '@contract/incidents.ts';
 type SceneId = 'overview' | 'hotspot' | 'sla' | 'party';
 
 export interface Scene {
@@ -61,4 +62,25 @@ export function interrupt(state: RotationState, caseId: string, now: number): Ro
   if (shown?.caseId === caseId) return state;
   if (shown && now < shown.since + INTERRUPT_MIN_MS) return { ...state, interrupt: { ...shown, next: caseId } };
   return { ...state, interrupt: { caseId, since: now, until: now + INTERRUPT_MS, next: null } };
+}
+
+/**
+ * What the 热点社区 scene says about the community it shows, and why it is the hot one: the most
+ * open cases in the district, how many of them late. Null without a community or cases.
+ */
+export function hotspotNote(
+  cases: readonly Pick<Incident, 'communityCode' | 'slaState'>[],
+  code: string | null,
+  name: string,
+): string | null {
+  if (!code) return null;
+  let open = 0;
+  let late = 0;
+  for (const c of cases) {
+    if (c.communityCode !== code) continue;
+    open++;
+    if (c.slaState === 'red') late++;
+  }
+  if (open === 0) return null;
+  return `${name}：在办 ${open} 件${late ? `（超时 ${late}）` : ''}，全区最多`;
 }
