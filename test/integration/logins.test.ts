@@ -25,30 +25,39 @@ describe('logins', () => {
   it('checks passwords off the event loop: a flood of logins does not stall it', async () => {
     h = await startHarness();
     // What one password check holds the event loop for when it runs there, measured here.
-    hashPassword('warm-up');
-    const started = performance.now();
-    hashPassword('a-password-of-some-length');
-    const checkMs = performance.now() - started;
+    const checks: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      hashPassword('a-password-of-some-length');
+      checks.push(performance.now() - started);
+    }
+    const checkMs = checks.sort((x, y) => x - y)[1]!;
+    // The loop's own lateness on this machine now, without logins, is the baseline.
+    const quiet = monitorEventLoopDelay({ resolution: 2 });
+    quiet.enable();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    quiet.disable();
     const delay = monitorEventLoopDelay({ resolution: 2 });
     delay.enable();
     await Promise.all(Array.from({ length: 32 }, (_, i) => login(h!.base, i % 2 ? 'leader' : 'nobody-here', `wrong-${i}`)));
     delay.disable();
     // On the loop, each check would stall it for checkMs in turn: most delays would be that long.
-    expect(delay.percentile(50) / 1e6).toBeLessThan(checkMs / 2);
+    expect((delay.percentile(50) - quiet.percentile(50)) / 1e6).toBeLessThan(checkMs / 2);
   });
 
   it('takes as long to refuse an unknown username as a known one', async () => {
     h = await startHarness();
-    const timed = async (username: string): Promise<number> => {
-      const t = performance.now();
-      for (let i = 0; i < 6; i++) expect(await login(h!.base, username, `wrong-password-${i}`)).toBe(401);
-      return performance.now() - t;
-    };
-    await timed('dispatcher'); // warm
-    const known = await timed('leader');
-    const unknown = await timed('no-such-user');
-    expect(unknown / known).toBeGreaterThan(0.5);
-    expect(unknown / known).toBeLessThan(2);
+    // Alternated, so both kinds meet the same machine.
+    const spent = { known: 0, unknown: 0 };
+    for (let i = 0; i < 8; i++) {
+      for (const kind of ['known', 'unknown'] as const) {
+        const t = performance.now();
+        expect(await login(h.base, kind === 'known' ? 'leader' : 'no-such-user', `wrong-password-${i}`)).toBe(401);
+        if (i > 0) spent[kind] += performance.now() - t; // the first round warms up
+      }
+    }
+    expect(spent.unknown / spent.known).toBeGreaterThan(0.5);
+    expect(spent.unknown / spent.known).toBeLessThan(2);
   });
 
   it('counts failures by the connection’s address unless TRUST_PROXY names the proxy', async () => {

@@ -72,8 +72,12 @@ describe('the live feed under abuse', () => {
     h = await startHarness({ FEED_HISTORY: '1', DUPLICATE_RADIUS_M: '5' });
     const dispatcher = (await h.login('dispatcher')).token;
     const { socket } = await h.socket((await h.login('leader')).token);
-    for (let i = 0; i < 3; i++) await report(h, dispatcher);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the deltas go out; only the last is kept
+    // Three deltas, one at a time (reports close together share one): only the last is kept, so a
+    // resync from 0 can only be answered with a snapshot.
+    for (let i = 1; i <= 3; i++) {
+      await report(h, dispatcher);
+      await expect.poll(() => h!.app.broadcaster.seqOf('431103')).toBeGreaterThanOrEqual(i);
+    }
     const fromZero = [];
     for (let i = 0; i < 6; i++) fromZero.push(await emit<{ kind: string }>(socket, 'feed:resync', { scope: '431103', fromSeq: 0 }));
     expect(fromZero.slice(0, 3).every((r) => r.ok && r.data.kind === 'snapshot')).toBe(true);
