@@ -164,6 +164,8 @@ describe('wall display', () => {
     expect(await page.evaluate(sourceSize, 'party')).toBeGreaterThan(0);
     expect(await page.evaluate(() => window.__lstMap.getLayoutProperty('party-points', 'visibility'))).toBe('none');
     expect(await page.evaluate(sourceCodes, 'communities')).toBe(20);
+    // Every colour on the map is explained beside it: the areas' ramp and the dots.
+    expect(await page.locator('[data-testid=map-legend]').innerText()).toMatch(/在办 少→多[\s\S]*超时[\s\S]*临期[\s\S]*正常/);
     // The grids' polygons are drawn from zoom 14; here their outlines come from the boundary mesh.
     expect(await page.evaluate(sourceSize, 'grids')).toBe(304);
     expect(await page.evaluate(renderedLevels, 'boundaries')).toEqual(['community', 'district', 'grid', 'street']);
