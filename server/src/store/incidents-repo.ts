@@ -130,48 +130,28 @@ export function createSqliteIncidentRepository(db: Db): IncidentRepository {
 export function listQuery(query: ListIncidentsQuery, scope: { prefix: string | null }): { sql: string; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: query.limit + 1 };
-  if (query.stage) {
-    where.push('stage = @stage');
-    params.stage = query.stage;
-  }
-  if (query.class) {
-    where.push('class = @class');
-    params.class = query.class;
-  }
+  /** A condition on one named parameter, when the query gives its value. */
+  const filter = (condition: string, name: string, value: unknown): void => {
+    if (value === undefined || value === '') return;
+    where.push(condition);
+    params[name] = value;
+  };
+  filter('stage = @stage', 'stage', query.stage);
+  filter('class = @class', 'class', query.class);
   if (query.classes) {
     const classes = query.classes.split(',');
     where.push(`class IN (${classes.map((_, k) => `@class${k}`).join(', ')})`);
     classes.forEach((c, k) => (params[`class${k}`] = c));
   }
-  if (query.priority) {
-    where.push('priority = @priority');
-    params.priority = query.priority;
-  }
-  if (query.source) {
-    where.push('source = @source');
-    params.source = query.source;
-  }
-  if (query.open) {
-    where.push('open = @open');
-    params.open = query.open === 'true' ? 1 : 0;
-  }
-  if (query.from) {
-    where.push('created_at >= @from');
-    params.from = new Date(query.from).toISOString();
-  }
-  if (query.to) {
-    where.push('created_at < @to');
-    params.to = new Date(query.to).toISOString();
-  }
+  filter('priority = @priority', 'priority', query.priority);
+  filter('source = @source', 'source', query.source);
+  filter('open = @open', 'open', query.open && (query.open === 'true' ? 1 : 0));
+  filter('created_at >= @from', 'from', query.from && new Date(query.from).toISOString());
+  filter('created_at < @to', 'to', query.to && new Date(query.to).toISOString());
   if (query.overdue === 'true') where.push("open = 1 AND sla_state = 'red'");
   if (query.overdue === 'false') where.push("NOT (open = 1 AND sla_state = 'red')");
-  if (scope.prefix && scope.prefix.length >= CODE_LENGTH.grid) {
-    where.push('grid_code = @prefix');
-    params.prefix = scope.prefix;
-  } else if (scope.prefix) {
-    where.push("grid_code LIKE @prefix || '%'");
-    params.prefix = scope.prefix;
-  }
+  const grid = scope.prefix !== null && scope.prefix.length >= CODE_LENGTH.grid;
+  filter(grid ? 'grid_code = @prefix' : "grid_code LIKE @prefix || '%'", 'prefix', scope.prefix ?? undefined);
   if (query.cursor) {
     const [createdAt, id] = decodeCursor(query.cursor);
     where.push('(created_at < @cAt OR (created_at = @cAt AND id < @cId))');
